@@ -1,0 +1,489 @@
+/**
+ * The one place that reads process.env and Docker secrets. Everything is validated at boot with a
+ * single zod schema; every problem is reported at once, by variable name, and the caller exits non-zero.
+ * Other modules receive the frozen, structured Config (or their slice of it).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Environment variables the schema knows, with their documentation. The drift tests read this. */
+export const ENV_VARS = {
+  NODE_ENV: 'production | development | test (default development)',
+  ROLE: 'web | worker | all (default all): which parts of the service this process runs',
+  APP_URL:
+    'Public URL of the service (e.g. https://mycustomdomain.example.edu); required in production',
+  PORT: 'HTTP port (default 8080)',
+  HOST: 'Address the HTTP server binds (default 0.0.0.0)',
+  LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
+  PRODUCT_NAME: 'Name shown to users (default My.Custom.Domain)',
+  DATA_DIR: 'Directory for embedded-mode state: SQLite file, generated secrets (default ./data)',
+  ROOT_DOMAIN:
+    'DNS root domain of the hosted zone (e.g. mystudentproject.ca); required in production',
+  DNS_PROVIDER: 'route53 | embedded (default route53 in production, embedded otherwise)',
+  AWS_ROUTE53_HOSTED_ZONE_ID: 'Existing Route53 hosted zone id; required with DNS_PROVIDER=route53',
+  AWS_REGION: 'AWS region for the Route53 client (default us-east-1)',
+  AWS_ROUTE53_ENDPOINT: 'Override of the Route53 API endpoint (tests and simulators only)',
+  DNS_SERVER_HOST: 'Address the built-in DNS server binds (default 127.0.0.1)',
+  DNS_SERVER_PORT: 'Port of the built-in DNS server, UDP and TCP (default 5353)',
+  USER_DNS_RECORD_LIMIT: 'Maximum DNS records per user; unset means unlimited',
+  DNS_RECORD_LIFETIME_DAYS:
+    'Days a record lives after create, edit or renew (default 182, about 6 months)',
+  NOTIFICATIONS_EMAIL_USER: 'Sender address of notification emails; required in production',
+  SMTP_HOST:
+    'SMTP server (default smtp.office365.com in production; unset in development = local mailbox only)',
+  SMTP_PORT: 'SMTP port (default 587 in production, 1025 in development)',
+  LETS_ENCRYPT_ACCOUNT_EMAIL:
+    "Contact email of the service's single ACME account; required in production",
+  LETS_ENCRYPT_DIRECTORY_URL:
+    "ACME directory (default Let's Encrypt production in production; unset in development = development CA)",
+  ACME_CA_BUNDLE_PATH:
+    'PEM file of extra CAs trusted for the ACME server (test servers such as Pebble)',
+  REDIS_URL:
+    'Redis for job queues (default redis://redis:6379 in production; unset in development = in-process jobs)',
+  SAML_IDP_METADATA_PATH:
+    'Path of the SAML IdP metadata XML; required in production (unset in development = built-in development IdP)',
+  SECRETS_OVERRIDE:
+    'Development only: read secrets from the environment or ./dev-secrets/ instead of Docker secrets',
+  SECRETS_DIR: 'Directory of Docker secret files (default /run/secrets)',
+  DANGER_DATABASE_WIPE_REINITIALIZE:
+    '1 = wipe the database and the queue keys in Redis at start, then recreate the schema (once per boot)',
+  EXPIRATION_REPEAT_FREQUENCY_S: 'Seconds between runs of expiry processing (default 86400)',
+  JOB_REMOVAL_FREQUENCY_S: 'Seconds finished jobs are kept before removal (default 604800)',
+  SHUTDOWN_TIMEOUT_MS: 'How long shutdown waits for in-flight requests and jobs (default 25000)',
+} as const;
+
+/** Docker secrets the service reads, with their documentation. */
+export const SECRETS = {
+  AWS_ACCESS_KEY_ID: 'AWS access key id for Route53',
+  AWS_SECRET_ACCESS_KEY: 'AWS secret access key for Route53',
+  LETS_ENCRYPT_ACCOUNT_PRIVATE_KEY_PEM: "Private key (PEM) of the service's ACME account",
+  SESSION_SECRET:
+    'Long random string that signs session cookies and derives the encryption key for private keys',
+  NOTIFICATIONS_USERNAME: 'SMTP user name',
+  NOTIFICATIONS_PASSWORD: 'SMTP password',
+  DATABASE_URL:
+    'mysql://user:pass@host:3306/db, or sqlite:/path/file.db (also read from the environment, for database setup commands)',
+} as const;
+
+export type EnvVarName = keyof typeof ENV_VARS;
+export type SecretName = keyof typeof SECRETS;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalInt = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max))
+      .optional(),
+  );
+const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  optionalInt(min, max).transform((v) => v ?? def);
+const bool01 = optionalString.pipe(
+  z
+    .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+);
+const domainName = z
+  .string()
+  .toLowerCase()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/,
+    'must be a DNS name such as mystudentproject.ca',
+  );
+
+const EnvSchema = z.object({
+  NODE_ENV: optionalString.pipe(
+    z.enum(['production', 'development', 'test']).optional().default('development'),
+  ),
+  ROLE: optionalString.pipe(z.enum(['web', 'worker', 'all']).optional().default('all')),
+  APP_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  PORT: intFrom(8080, 1, 65535),
+  HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
+  LOG_LEVEL: optionalString.pipe(
+    z
+      .string()
+      .toLowerCase()
+      .pipe(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }))
+      .optional()
+      .default('info'),
+  ),
+  PRODUCT_NAME: optionalString.transform((v) => v ?? 'My.Custom.Domain'),
+  DATA_DIR: optionalString.transform((v) => path.resolve(v ?? 'data')),
+  ROOT_DOMAIN: optionalString.pipe(domainName.optional()),
+  DNS_PROVIDER: optionalString.pipe(z.enum(['route53', 'embedded']).optional()),
+  AWS_ROUTE53_HOSTED_ZONE_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^(\/hostedzone\/)?[A-Z0-9]{1,32}$/,
+        'must be a Route53 zone id such as Z23ABC4XYZL05B',
+      )
+      .transform((v) => v.replace(/^\/hostedzone\//, ''))
+      .optional(),
+  ),
+  AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
+  AWS_ROUTE53_ENDPOINT: optionalString.pipe(z.url().optional()),
+  DNS_SERVER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
+  DNS_SERVER_PORT: intFrom(5353, 1, 65535),
+  USER_DNS_RECORD_LIMIT: optionalInt(0),
+  DNS_RECORD_LIFETIME_DAYS: intFrom(182, 1, 3650),
+  NOTIFICATIONS_EMAIL_USER: optionalString.pipe(z.email('must be an email address').optional()),
+  SMTP_HOST: optionalString,
+  SMTP_PORT: optionalInt(1, 65535),
+  LETS_ENCRYPT_ACCOUNT_EMAIL: optionalString.pipe(z.email('must be an email address').optional()),
+  LETS_ENCRYPT_DIRECTORY_URL: optionalString.pipe(z.url().optional()),
+  ACME_CA_BUNDLE_PATH: optionalString,
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  SAML_IDP_METADATA_PATH: optionalString,
+  SECRETS_OVERRIDE: optionalString,
+  SECRETS_DIR: optionalString.transform((v) => v ?? '/run/secrets'),
+  DANGER_DATABASE_WIPE_REINITIALIZE: bool01,
+  EXPIRATION_REPEAT_FREQUENCY_S: intFrom(86_400, 1),
+  JOB_REMOVAL_FREQUENCY_S: intFrom(604_800, 1),
+  SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 0, 600_000),
+});
+
+export type DatabaseConfig =
+  | { dialect: 'sqlite'; file: string; url: string }
+  | { dialect: 'mysql'; url: string; database: string };
+
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  isProduction: boolean;
+  role: 'web' | 'worker' | 'all';
+  productName: string;
+  appUrl: string;
+  http: { host: string; port: number; shutdownTimeoutMs: number };
+  logLevel: (typeof LOG_LEVELS)[number];
+  dataDir: string;
+  database: DatabaseConfig;
+  /** null = in-process job queue (embedded mode). */
+  redis: { url: string } | null;
+  jobs: { removalAgeS: number; expirationRepeatS: number };
+  dangerWipe: boolean;
+  rootDomain: string;
+  dns: {
+    provider: 'route53' | 'embedded';
+    recordLimit: number | null;
+    recordLifetimeDays: number;
+    route53: {
+      hostedZoneId: string | null;
+      region: string;
+      endpoint: string | null;
+      accessKeyId: string | null;
+      secretAccessKey: string | null;
+    };
+    embeddedServer: { host: string; port: number };
+  };
+  acme: {
+    /** null = development CA (embedded mode). */
+    directoryUrl: string | null;
+    accountEmail: string | null;
+    accountKeyPem: string | null;
+    caBundlePath: string | null;
+  };
+  mail: {
+    from: string;
+    /** null = outbox only, shown on the development mailbox page. */
+    smtp: {
+      host: string;
+      port: number;
+      requireTls: boolean;
+      user: string | null;
+      password: string | null;
+    } | null;
+  };
+  saml: { idpMetadataPath: string | null };
+  sessionSecret: string;
+  /** Where each secret came from, for the boot log (never the values). */
+  secretSources: Partial<Record<SecretName, 'file' | 'environment' | 'dev-secrets' | 'generated'>>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+interface LoadOptions {
+  /** Working directory used to find ./dev-secrets (tests point this elsewhere). */
+  cwd?: string;
+}
+
+/** Parse and validate configuration. Throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '?');
+      problems.push(
+        `${name}: ${issue.message}${env[name] !== undefined ? ` (got "${env[name]}")` : ''}`,
+      );
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  const need = <T>(
+    value: T | undefined,
+    name: string,
+    why = 'is required in production',
+  ): T | undefined => {
+    if (value === undefined) problems.push(`${name} ${why}`);
+    return value;
+  };
+
+  if (isProduction && e.SECRETS_OVERRIDE) {
+    problems.push(
+      'SECRETS_OVERRIDE is for development only; in production secrets come from Docker secret files',
+    );
+  }
+
+  // Secrets: production reads only Docker secret files; development may override from env / ./dev-secrets.
+  const secretSources: Config['secretSources'] = {};
+  const readSecret = (name: SecretName): string | undefined => {
+    const fromFile = (dir: string) => {
+      const file = path.join(dir, name);
+      if (!existsSync(file)) return undefined;
+      const value = readFileSync(file, 'utf8').trim();
+      return value === '' ? undefined : value;
+    };
+    const envValue = env[name]?.trim() || undefined;
+    if (name === 'DATABASE_URL' && envValue) {
+      // The guide's database setup commands pass DATABASE_URL in the environment.
+      secretSources[name] = 'environment';
+      return envValue;
+    }
+    if (!isProduction && e.SECRETS_OVERRIDE) {
+      if (envValue) {
+        secretSources[name] = 'environment';
+        return envValue;
+      }
+      const dev = fromFile(path.join(cwd, 'dev-secrets'));
+      if (dev) {
+        secretSources[name] = 'dev-secrets';
+        return dev;
+      }
+    }
+    const file = fromFile(e.SECRETS_DIR);
+    if (file) secretSources[name] = 'file';
+    return file;
+  };
+
+  const appUrl = isProduction
+    ? need(e.APP_URL, 'APP_URL')
+    : (e.APP_URL ?? `http://localhost:${e.PORT}`);
+  const rootDomain = isProduction
+    ? need(e.ROOT_DOMAIN, 'ROOT_DOMAIN')
+    : (e.ROOT_DOMAIN ?? 'starchart.test');
+
+  // Database: SQLite under DATA_DIR by default outside production; production must choose explicitly.
+  let database: DatabaseConfig | undefined;
+  const databaseUrl = readSecret('DATABASE_URL');
+  if (databaseUrl === undefined) {
+    if (isProduction) {
+      problems.push(
+        'DATABASE_URL is required in production (Docker secret DATABASE_URL: mysql://user:pass@host:3306/db, or sqlite:/path/file.db to choose SQLite explicitly)',
+      );
+    } else {
+      const file = path.join(e.DATA_DIR, 'starchart.sqlite');
+      database = { dialect: 'sqlite', file, url: `sqlite:${file}` };
+    }
+  } else if (/^sqlite:/.test(databaseUrl)) {
+    const file = path.resolve(cwd, databaseUrl.replace(/^sqlite:(\/\/)?/, ''));
+    database = { dialect: 'sqlite', file, url: `sqlite:${file}` };
+  } else if (/^(mysql|mariadb):\/\//.test(databaseUrl)) {
+    try {
+      const u = new URL(databaseUrl);
+      const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+      if (!db)
+        problems.push(
+          'DATABASE_URL must name a database, e.g. mysql://user:pass@host:3306/starchart',
+        );
+      database = { dialect: 'mysql', url: databaseUrl, database: db };
+    } catch {
+      problems.push('DATABASE_URL is not a valid URL');
+    }
+  } else {
+    problems.push('DATABASE_URL must start with mysql:// or sqlite:');
+  }
+
+  // Jobs: BullMQ on Redis, or the in-process adapter (refused in production: unsafe for several replicas).
+  const redisUrl = e.REDIS_URL ?? (isProduction ? 'redis://redis:6379' : undefined);
+
+  // DNS provider.
+  const dnsProvider = e.DNS_PROVIDER ?? (isProduction ? 'route53' : 'embedded');
+  const accessKeyId = readSecret('AWS_ACCESS_KEY_ID') ?? null;
+  const secretAccessKey = readSecret('AWS_SECRET_ACCESS_KEY') ?? null;
+  if (dnsProvider === 'route53') {
+    need(
+      e.AWS_ROUTE53_HOSTED_ZONE_ID,
+      'AWS_ROUTE53_HOSTED_ZONE_ID',
+      'is required when DNS_PROVIDER=route53',
+    );
+    if (isProduction || !e.AWS_ROUTE53_ENDPOINT) {
+      if (!accessKeyId)
+        problems.push('AWS_ACCESS_KEY_ID (secret) is required when DNS_PROVIDER=route53');
+      if (!secretAccessKey)
+        problems.push('AWS_SECRET_ACCESS_KEY (secret) is required when DNS_PROVIDER=route53');
+    }
+  }
+
+  // ACME.
+  const directoryUrl =
+    e.LETS_ENCRYPT_DIRECTORY_URL ??
+    (isProduction ? 'https://acme-v02.api.letsencrypt.org/directory' : null);
+  const accountKeyPem = readSecret('LETS_ENCRYPT_ACCOUNT_PRIVATE_KEY_PEM') ?? null;
+  if (isProduction) {
+    need(e.LETS_ENCRYPT_ACCOUNT_EMAIL, 'LETS_ENCRYPT_ACCOUNT_EMAIL');
+    if (!accountKeyPem)
+      problems.push('LETS_ENCRYPT_ACCOUNT_PRIVATE_KEY_PEM (secret) is required in production');
+  }
+  if (e.ACME_CA_BUNDLE_PATH && !existsSync(e.ACME_CA_BUNDLE_PATH)) {
+    problems.push(`ACME_CA_BUNDLE_PATH: file not found (${e.ACME_CA_BUNDLE_PATH})`);
+  }
+
+  // Mail.
+  const smtpUser = readSecret('NOTIFICATIONS_USERNAME') ?? null;
+  const smtpPassword = readSecret('NOTIFICATIONS_PASSWORD') ?? null;
+  const from = isProduction
+    ? need(e.NOTIFICATIONS_EMAIL_USER, 'NOTIFICATIONS_EMAIL_USER')
+    : (e.NOTIFICATIONS_EMAIL_USER ?? 'no-reply@starchart.test');
+  const smtpHost = e.SMTP_HOST ?? (isProduction ? 'smtp.office365.com' : undefined);
+  if (isProduction) {
+    if (!smtpUser) problems.push('NOTIFICATIONS_USERNAME (secret) is required in production');
+    if (!smtpPassword) problems.push('NOTIFICATIONS_PASSWORD (secret) is required in production');
+  }
+
+  // SAML.
+  const idpMetadataPath = isProduction
+    ? need(e.SAML_IDP_METADATA_PATH, 'SAML_IDP_METADATA_PATH')
+    : e.SAML_IDP_METADATA_PATH;
+  if (idpMetadataPath && !existsSync(idpMetadataPath)) {
+    problems.push(`SAML_IDP_METADATA_PATH: file not found (${idpMetadataPath})`);
+  }
+
+  // Session secret: generated and persisted under DATA_DIR in development; required in production.
+  let sessionSecret = readSecret('SESSION_SECRET');
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    problems.push('SESSION_SECRET must be at least 32 characters');
+  }
+  if (sessionSecret === undefined) {
+    if (isProduction) {
+      problems.push(
+        'SESSION_SECRET (secret) is required in production; generated secrets are unsafe for several replicas',
+      );
+    } else if (problems.length === 0) {
+      sessionSecret = generatedDevSecret(e.DATA_DIR, 'SESSION_SECRET');
+      secretSources.SESSION_SECRET = 'generated';
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    isProduction,
+    role: e.ROLE,
+    productName: e.PRODUCT_NAME,
+    appUrl: appUrl!,
+    http: { host: e.HOST, port: e.PORT, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    database: database!,
+    redis: redisUrl ? { url: redisUrl } : null,
+    jobs: {
+      removalAgeS: e.JOB_REMOVAL_FREQUENCY_S,
+      expirationRepeatS: e.EXPIRATION_REPEAT_FREQUENCY_S,
+    },
+    dangerWipe: e.DANGER_DATABASE_WIPE_REINITIALIZE,
+    rootDomain: rootDomain!,
+    dns: {
+      provider: dnsProvider,
+      recordLimit: e.USER_DNS_RECORD_LIMIT ?? null,
+      recordLifetimeDays: e.DNS_RECORD_LIFETIME_DAYS,
+      route53: {
+        hostedZoneId: e.AWS_ROUTE53_HOSTED_ZONE_ID ?? null,
+        region: e.AWS_REGION,
+        endpoint: e.AWS_ROUTE53_ENDPOINT ?? null,
+        accessKeyId,
+        secretAccessKey,
+      },
+      embeddedServer: { host: e.DNS_SERVER_HOST, port: e.DNS_SERVER_PORT },
+    },
+    acme: {
+      directoryUrl,
+      accountEmail: e.LETS_ENCRYPT_ACCOUNT_EMAIL ?? null,
+      accountKeyPem,
+      caBundlePath: e.ACME_CA_BUNDLE_PATH ?? null,
+    },
+    mail: {
+      from: from!,
+      smtp: smtpHost
+        ? {
+            host: smtpHost,
+            port: e.SMTP_PORT ?? (isProduction ? 587 : 1025),
+            requireTls: isProduction,
+            user: smtpUser,
+            password: smtpPassword,
+          }
+        : null,
+    },
+    saml: { idpMetadataPath: idpMetadataPath ?? null },
+    sessionSecret: sessionSecret!,
+    secretSources,
+  };
+  return deepFreeze(config);
+}
+
+/** A development-only secret generated once and kept under DATA_DIR so restarts keep sessions. */
+function generatedDevSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  let stored: Record<string, string> = {};
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    } catch {
+      stored = {};
+    }
+  }
+  const existing = stored[name];
+  if (existing) return existing;
+  const value = randomBytes(32).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...stored, [name]: value }, null, 2), { mode: 0o600 });
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,71 @@
+/**
+ * One Kysely instance per process, over mysql2 (deployments) or better-sqlite3 (embedded default).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
+import type { DatabaseConfig } from '../config.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  dialect: DatabaseConfig['dialect'];
+  config: DatabaseConfig;
+  /** Cheap liveness query used by /healthcheck. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
+  let db: Db;
+  if (config.dialect === 'sqlite') {
+    const { default: SQLite } = await import('better-sqlite3');
+    if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
+    const database = new SQLite(config.file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 10000');
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  } else {
+    const { createPool } = await import('mysql2');
+    const pool = createPool({
+      uri: config.url,
+      connectionLimit: 10,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      timezone: 'Z',
+      charset: 'utf8mb4',
+    });
+    db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  }
+  return {
+    db,
+    dialect: config.dialect,
+    config,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Create the MySQL database named in the URL if it does not exist (development and tests). */
+export async function ensureMysqlDatabase(url: string): Promise<void> {
+  const { createConnection } = await import('mysql2/promise');
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  u.pathname = '/';
+  const conn = await createConnection({ uri: u.toString() });
+  try {
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS \`${name.replace(/`/g, '')}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+    );
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Table types shared by both dialects. Times are epoch milliseconds (BIGINT / INTEGER) so that
+ * comparisons and arithmetic behave the same on MySQL and SQLite; booleans are 0/1 integers.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Id = Generated<number>;
+
+export interface UsersTable {
+  id: Id;
+  username: string;
+  /** DNS label derived from the username (lower-cased, dots removed); unique. */
+  dns_label: string;
+  display_name: string;
+  email: string;
+  /** Groups from the IdP, JSON array of strings. */
+  groups: string;
+  role: 'admin' | 'faculty' | 'student';
+  suspended_at: number | null;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+export interface DnsRecordsTable {
+  id: Id;
+  user_id: number;
+  subdomain: string;
+  type: 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT';
+  value: string;
+  priority: number | null;
+  ports: string | null;
+  course: string | null;
+  description: string | null;
+  expires_at: number;
+  /** Reminder thresholds already sent for the current expiry, JSON array of days. */
+  reminders_sent: Generated<string>;
+  status: Generated<'pending' | 'live' | 'error'>;
+  status_message: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CertificatesTable {
+  id: Id;
+  user_id: number;
+  domain: string;
+  status: Generated<'pending' | 'issued' | 'failed' | 'superseded' | 'revoked'>;
+  /** Step of the issuance state machine; see domain/certificates. */
+  step: Generated<string>;
+  order_url: string | null;
+  private_key_enc: string | null;
+  certificate: string | null;
+  chain: string | null;
+  valid_from: number | null;
+  valid_to: number | null;
+  error: string | null;
+  reminders_sent: Generated<string>;
+  next_attempt_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AcmeChallengesTable {
+  id: Id;
+  certificate_id: number;
+  /** Fully qualified name, e.g. _acme-challenge.jsmith.example.ca */
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface SystemStateTable {
+  /** Always 1: a single-row table. */
+  id: number;
+  reconciliation_needed: number;
+  last_wipe_at: number | null;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the opaque cookie token; the token itself is never stored. */
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  impersonated_user_id: number | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  id: Id;
+  at: number;
+  actor_user_id: number | null;
+  actor_username: string | null;
+  effective_user_id: number | null;
+  effective_username: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+}
+
+export interface EmailOutboxTable {
+  id: Id;
+  /** Stable RFC 5322 Message-ID, reused on every delivery attempt. */
+  message_id: string;
+  /** Optional idempotency key: one email per key. */
+  dedupe_key: string | null;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  status: Generated<'pending' | 'sending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: number;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface BlockedLabelsTable {
+  label: string;
+  reason: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  dns_records: DnsRecordsTable;
+  certificates: CertificatesTable;
+  acme_challenges: AcmeChallengesTable;
+  system_state: SystemStateTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  email_outbox: EmailOutboxTable;
+  blocked_labels: BlockedLabelsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type DnsRecordRow = Selectable<DnsRecordsTable>;
+export type CertificateRow = Selectable<CertificatesTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type OutboxRow = Selectable<EmailOutboxTable>;
+export type { ColumnType };

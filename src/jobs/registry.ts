@@ -1,0 +1,22 @@
+/**
+ * Every job the service knows. The worker refuses to start if two jobs share a name; adapters refuse
+ * to enqueue a name that is not here.
+ */
+import type { JobRegistry } from '../ports/job-queue.js';
+import type { JobDefinition } from './define.js';
+import type { JobDeps } from './deps.js';
+import { sessionsPurgeJob } from './sessions-purge.job.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each job has its own payload type
+export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [sessionsPurgeJob];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export function buildRegistry(jobs: JobDefinition<any, any>[] = ALL_JOBS): JobRegistry {
+  const map = new Map<string, (typeof jobs)[number]>();
+  for (const job of jobs) {
+    if (map.has(job.name)) throw new Error(`Two jobs are named "${job.name}"`);
+    if (typeof job.handler !== 'function') throw new Error(`Job "${job.name}" has no handler`);
+    map.set(job.name, job);
+  }
+  return map;
+}

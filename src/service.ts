@@ -1,0 +1,100 @@
+/**
+ * Starts the roles this process runs (web, worker or both) on a container, and stops them in order:
+ * stop accepting requests → let in-flight requests and jobs finish (bounded) → close queue, Redis, database.
+ */
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Config } from './config.js';
+import {
+  type Container,
+  type ContainerOptions,
+  createContainer,
+  prepareSchema,
+} from './container.js';
+import { startJobs } from './jobs/worker.js';
+import type { Logger } from './logger.js';
+import { createApp } from './web/app.js';
+
+export interface RunningService {
+  container: Container;
+  /** Bound address of the HTTP server (web role), e.g. for tests that use PORT=0. */
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: ContainerOptions = {},
+): Promise<RunningService> {
+  const started = performance.now();
+  const container = await createContainer(config, logger, options);
+  await prepareSchema(container, options.redisPrefix);
+
+  let server: Server | null = null;
+  let url: string | null = null;
+  if (config.role === 'web' || config.role === 'all') {
+    const { app } = createApp(container);
+    server = await new Promise<Server>((resolve) => {
+      const s = serve(
+        { fetch: app.fetch, port: config.http.port, hostname: config.http.host },
+        () => resolve(s as Server),
+      );
+    });
+    server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
+    const address = server.address();
+    if (address && typeof address === 'object') {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    }
+  }
+  if (config.role === 'worker' || config.role === 'all') {
+    await startJobs({
+      config,
+      queue: container.queue,
+      registry: container.registry,
+      deps: container.jobDeps,
+      logger,
+    });
+  }
+  logger.info(
+    {
+      role: config.role,
+      url,
+      appUrl: config.appUrl,
+      database: config.database.dialect,
+      queue: container.queue.kind,
+      secrets: config.secretSources,
+      startupMs: Math.round(performance.now() - started),
+    },
+    `${config.productName} started`,
+  );
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const timeout = config.http.shutdownTimeoutMs;
+      logger.info({ timeoutMs: timeout }, 'shutting down');
+      const closing = server ? closeServer(server, timeout) : Promise.resolve();
+      await Promise.all([closing, container.queue.close(timeout)]);
+      await container.close();
+      logger.info('shutdown complete');
+    })());
+  return { container, url, stop };
+}
+
+/** Stop accepting connections; wait for in-flight requests up to timeoutMs, then cut the rest. */
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

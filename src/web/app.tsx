@@ -1,0 +1,93 @@
+/**
+ * createApp(container) → Hono app. Thin edges: routes parse input, check permission, call one domain
+ * function, render. Errors with codes become their status; anything else is logged and shown as a 500.
+ */
+import { Hono } from 'hono';
+import { compress } from 'hono/compress';
+import type { Container } from '../container.js';
+import { isAppError } from '../errors.js';
+import type { AppEnv } from './env.js';
+import { requestContext } from './middleware/request-context.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { type PageShell, renderPage } from './render.js';
+import { healthRoutes } from './routes/health.js';
+import { loadAssets } from './static/assets.js';
+import { ErrorBody } from './views/error-page.js';
+import { HomePage } from './views/home.js';
+
+export interface WebApp {
+  app: Hono<AppEnv>;
+  shell: PageShell;
+}
+
+export function createApp(container: Container): WebApp {
+  const { config, logger } = container;
+  const assets = loadAssets();
+  const shell: PageShell = {
+    productName: config.productName,
+    assets: assets.byName,
+    footerLinks: [{ href: '/healthcheck', label: 'Service status' }],
+  };
+  const app = new Hono<AppEnv>();
+
+  app.use('*', requestContext(logger));
+  app.use('*', securityHeaders({ production: config.isProduction }));
+
+  // Trailing-slash normaliser (as the original): /a/ → /a, query kept.
+  app.use('*', async (c, next) => {
+    const url = new URL(c.req.url);
+    if (
+      url.pathname.length > 1 &&
+      url.pathname.endsWith('/') &&
+      (c.req.method === 'GET' || c.req.method === 'HEAD')
+    ) {
+      return c.redirect(url.pathname.replace(/\/+$/, '').replace(/\/{2,}/g, '/') + url.search, 301);
+    }
+    return next();
+  });
+
+  app.get('/static/:hash/:name', (c) => {
+    const asset = assets.byUrl.get(c.req.path);
+    if (!asset) return c.text('Not found', 404);
+    return c.body(new Uint8Array(asset.body), 200, {
+      'Content-Type': asset.type,
+      'Cache-Control': 'public, max-age=31536000, immutable',
+    });
+  });
+  app.route('/', healthRoutes(container));
+
+  app.use('*', compress({ threshold: 1024 }));
+  app.get('/', (c) =>
+    renderPage(c, shell, config.productName, <HomePage productName={config.productName} />),
+  );
+
+  app.notFound((c) =>
+    renderPage(
+      c,
+      shell,
+      'Not found',
+      <ErrorBody status={404} requestId={c.get('requestId')} />,
+      404,
+    ),
+  );
+  app.onError((err, c) => {
+    if (isAppError(err)) {
+      return renderPage(
+        c,
+        shell,
+        'Error',
+        <ErrorBody status={err.status} message={err.message} requestId={c.get('requestId')} />,
+        err.status,
+      );
+    }
+    (c.get('log') ?? logger).error({ err, path: c.req.path }, 'unhandled error');
+    return renderPage(
+      c,
+      shell,
+      'Error',
+      <ErrorBody status={500} requestId={c.get('requestId') ?? '-'} />,
+      500,
+    );
+  });
+  return { app, shell };
+}

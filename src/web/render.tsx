@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import { html as htmlTag } from 'hono/html';
+import type { Child } from 'hono/jsx';
+import type { AppEnv } from './env.js';
+import { Layout } from './views/layout.js';
+import type { Asset } from './static/assets.js';
+
+export interface PageShell {
+  productName: string;
+  assets: Record<string, Asset>;
+  footerLinks: { href: string; label: string }[];
+  /** Header and banner for the current request (user menu, impersonation); added by later middleware. */
+  chrome?: (c: Context<AppEnv>) => { header?: Child; banner?: Child };
+}
+
+/** Render a full page through the shared layout. */
+export function renderPage(
+  c: Context<AppEnv>,
+  shell: PageShell,
+  title: string,
+  body: Child,
+  status = 200,
+) {
+  const chrome = shell.chrome?.(c) ?? {};
+  const html = (
+    <Layout
+      title={title}
+      productName={shell.productName}
+      nonce={c.get('nonce')}
+      assets={shell.assets}
+      footerLinks={shell.footerLinks}
+      header={chrome.header}
+      banner={chrome.banner}
+    >
+      {body}
+    </Layout>
+  );
+  return c.html(htmlTag`<!doctype html>${html}`, status as 200);
+}

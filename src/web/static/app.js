@@ -1,0 +1,24 @@
+// Progressive enhancement only: every page works without this file.
+// Copy buttons: <button data-copy="text">; confirmation for forms marked data-confirm="question".
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
+  if (!button) return;
+  event.preventDefault();
+  navigator.clipboard.writeText(button.getAttribute('data-copy') || '').then(() => {
+    const before = button.textContent;
+    button.textContent = 'Copied';
+    setTimeout(() => {
+      button.textContent = before;
+    }, 1500);
+  });
+});
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  if (
+    form instanceof HTMLFormElement &&
+    form.dataset.confirm &&
+    !window.confirm(form.dataset.confirm)
+  ) {
+    event.preventDefault();
+  }
+});
