@@ -10,5 +10,4 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
   },
-  esbuild: { jsx: 'automatic', jsxImportSource: 'hono/jsx' },
 });

@@ -52,6 +52,9 @@ export const ENV_VARS = {
   EXPIRATION_REPEAT_FREQUENCY_S: 'Seconds between runs of expiry processing (default 86400)',
   JOB_REMOVAL_FREQUENCY_S: 'Seconds finished jobs are kept before removal (default 604800)',
   SHUTDOWN_TIMEOUT_MS: 'How long shutdown waits for in-flight requests and jobs (default 25000)',
+  SESSION_IDLE_TIMEOUT_MIN: 'Minutes of inactivity after which a session ends (default 720)',
+  SESSION_ABSOLUTE_TIMEOUT_H:
+    'Hours after sign-in after which a session ends regardless of activity (default 168)',
 } as const;
 
 /** Docker secrets the service reads, with their documentation. */
@@ -161,6 +164,8 @@ const EnvSchema = z.object({
   EXPIRATION_REPEAT_FREQUENCY_S: intFrom(86_400, 1),
   JOB_REMOVAL_FREQUENCY_S: intFrom(604_800, 1),
   SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 0, 600_000),
+  SESSION_IDLE_TIMEOUT_MIN: intFrom(720, 1, 525_600),
+  SESSION_ABSOLUTE_TIMEOUT_H: intFrom(168, 1, 8760),
 });
 
 export type DatabaseConfig =
@@ -215,6 +220,7 @@ export interface Config {
   };
   saml: { idpMetadataPath: string | null };
   sessionSecret: string;
+  session: { idleTimeoutMs: number; absoluteTimeoutMs: number; secureCookie: boolean };
   /** Where each secret came from, for the boot log (never the values). */
   secretSources: Partial<Record<SecretName, 'file' | 'environment' | 'dev-secrets' | 'generated'>>;
 }
@@ -456,6 +462,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     },
     saml: { idpMetadataPath: idpMetadataPath ?? null },
     sessionSecret: sessionSecret!,
+    session: {
+      idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MIN * 60_000,
+      absoluteTimeoutMs: e.SESSION_ABSOLUTE_TIMEOUT_H * 3_600_000,
+      secureCookie: isProduction,
+    },
     secretSources,
   };
   return deepFreeze(config);

@@ -9,6 +9,7 @@ import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { sessionMiddleware } from './middleware/session.js';
 import { type PageShell, renderPage } from './render.js';
 import { healthRoutes } from './routes/health.js';
 import { loadAssets } from './static/assets.js';
@@ -57,6 +58,15 @@ export function createApp(container: Container): WebApp {
   app.route('/', healthRoutes(container));
 
   app.use('*', compress({ threshold: 1024 }));
+  app.use(
+    '*',
+    sessionMiddleware({
+      config,
+      db: container.dbh.db,
+      clock: container.clock,
+      csrfExempt: (path) => path === '/login/callback' || path === '/logout/callback',
+    }),
+  );
   app.get('/', (c) =>
     renderPage(c, shell, config.productName, <HomePage productName={config.productName} />),
   );

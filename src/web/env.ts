@@ -1,3 +1,4 @@
+import type { ActiveSession } from '../domain/sessions/sessions.js';
 import type { Logger } from '../logger.js';
 
 /** Per-request values set by middleware. */
@@ -6,5 +7,9 @@ export interface AppEnv {
     requestId: string;
     nonce: string;
     log: Logger;
+    /** The signed-in session, or null for anonymous requests. */
+    session: ActiveSession | null;
+    /** Token every state-changing request must echo (form field _csrf or header X-CSRF-Token). */
+    csrfToken: string;
   };
 }

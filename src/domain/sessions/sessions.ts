@@ -1,0 +1,137 @@
+/**
+ * Server-side sessions. The cookie carries only an opaque random token signed with SESSION_SECRET; the
+ * database stores its SHA-256, the user, the CSRF token and (for admins) who is being impersonated.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import {
+  deleteSession,
+  findSession,
+  findUserById,
+  insertSession,
+  updateSession,
+} from '../../db/repos/sessions.js';
+import type { SessionRow, User } from '../../db/schema.js';
+
+export interface SessionPolicy {
+  secret: string;
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+}
+
+export interface ActiveSession {
+  id: string;
+  csrfToken: string;
+  /** The person signed in. */
+  user: User;
+  /** Whose data pages act on: the impersonated user for an impersonating admin, else `user`. */
+  effectiveUser: User;
+  impersonating: boolean;
+  row: SessionRow;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const sign = (secret: string, value: string) =>
+  createHmac('sha256', secret).update(value).digest('base64url');
+
+/** Sign a value for a cookie: `value.signature`. */
+export function signValue(secret: string, value: string): string {
+  return `${value}.${sign(secret, value)}`;
+}
+
+/** Verify a signed cookie value; returns the value or null when the signature does not match. */
+export function unsignValue(secret: string, signed: string | undefined): string | null {
+  if (!signed) return null;
+  const dot = signed.lastIndexOf('.');
+  if (dot <= 0) return null;
+  const value = signed.slice(0, dot);
+  const given = Buffer.from(signed.slice(dot + 1));
+  const expected = Buffer.from(sign(secret, value));
+  return given.length === expected.length && timingSafeEqual(given, expected) ? value : null;
+}
+
+export const randomToken = (bytes = 32) => randomBytes(bytes).toString('base64url');
+
+/** Start a new session for a user (always a new id: no fixation). Returns the signed cookie value. */
+export async function createSession(
+  db: Db,
+  policy: SessionPolicy,
+  userId: number,
+  now: number,
+): Promise<{ cookie: string; csrfToken: string; id: string }> {
+  const token = randomToken();
+  const id = hashToken(token);
+  const csrfToken = randomToken(24);
+  await insertSession(db, {
+    id,
+    user_id: userId,
+    csrf_token: csrfToken,
+    impersonated_user_id: null,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: now + Math.min(policy.idleTimeoutMs, policy.absoluteTimeoutMs),
+  });
+  return { cookie: signValue(policy.secret, token), csrfToken, id };
+}
+
+/**
+ * Resolve a signed cookie to an active session, or null (bad signature, unknown, expired, suspended user).
+ * Refreshes the idle deadline at most once a minute.
+ */
+export async function resolveSession(
+  db: Db,
+  policy: SessionPolicy,
+  cookie: string | undefined,
+  now: number,
+): Promise<ActiveSession | null> {
+  const token = unsignValue(policy.secret, cookie);
+  if (!token) return null;
+  const id = hashToken(token);
+  const row = await findSession(db, id);
+  if (!row) return null;
+  if (Number(row.expires_at) <= now) {
+    await deleteSession(db, id);
+    return null;
+  }
+  const user = await findUserById(db, row.user_id);
+  if (!user || user.suspended_at !== null) {
+    await deleteSession(db, id);
+    return null;
+  }
+  let effectiveUser = user;
+  if (row.impersonated_user_id !== null) {
+    const target = await findUserById(db, row.impersonated_user_id);
+    // Impersonation ends by itself if the admin lost the role or the target vanished.
+    if (target && user.role === 'admin') effectiveUser = target;
+    else await updateSession(db, id, { impersonated_user_id: null });
+  }
+  if (now - Number(row.last_seen_at) > TOUCH_EVERY_MS) {
+    const expires = Math.min(
+      Number(row.created_at) + policy.absoluteTimeoutMs,
+      now + policy.idleTimeoutMs,
+    );
+    await updateSession(db, id, { last_seen_at: now, expires_at: expires });
+  }
+  return {
+    id,
+    csrfToken: row.csrf_token,
+    user,
+    effectiveUser,
+    impersonating: effectiveUser.id !== user.id,
+    row,
+  };
+}
+
+export async function destroySession(db: Db, id: string): Promise<void> {
+  await deleteSession(db, id);
+}
+
+/** Constant-time comparison of CSRF tokens. */
+export function tokensMatch(a: string | undefined | null, b: string | undefined | null): boolean {
+  if (!a || !b) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,104 @@
+/**
+ * Session and CSRF middleware. Every request gets c.var.session (or null) and c.var.csrfToken: the
+ * session's token when signed in, else a signed anonymous token kept in its own cookie.
+ * Every state-changing request must echo the token (form field `_csrf` or header `X-CSRF-Token`).
+ */
+import type { MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../ports/clock.js';
+import {
+  randomToken,
+  resolveSession,
+  signValue,
+  tokensMatch,
+  unsignValue,
+} from '../../domain/sessions/sessions.js';
+import type { AppEnv } from '../env.js';
+
+export const SESSION_COOKIE = '__session';
+export const ANON_CSRF_COOKIE = '__csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface SessionMiddlewareOptions {
+  config: Pick<Config, 'sessionSecret' | 'session'>;
+  db: Db;
+  clock: Clock;
+  /** Paths that accept cross-site POSTs authenticated by other means (the SAML ACS). */
+  csrfExempt?: (path: string) => boolean;
+}
+
+export function sessionCookieOptions(config: Pick<Config, 'session'>) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax' as const,
+    secure: config.session.secureCookie,
+  };
+}
+
+export function sessionMiddleware(options: SessionMiddlewareOptions): MiddlewareHandler<AppEnv> {
+  const { config, db, clock } = options;
+  const policy = {
+    secret: config.sessionSecret,
+    idleTimeoutMs: config.session.idleTimeoutMs,
+    absoluteTimeoutMs: config.session.absoluteTimeoutMs,
+  };
+  return async (c, next) => {
+    const session = await resolveSession(db, policy, getCookie(c, SESSION_COOKIE), clock.now());
+    c.set('session', session);
+    let csrfToken = session?.csrfToken;
+    if (!csrfToken) {
+      csrfToken = unsignValue(config.sessionSecret, getCookie(c, ANON_CSRF_COOKIE)) ?? undefined;
+      if (!csrfToken) {
+        csrfToken = randomToken(24);
+        setCookie(
+          c,
+          ANON_CSRF_COOKIE,
+          signValue(config.sessionSecret, csrfToken),
+          sessionCookieOptions(config),
+        );
+      }
+    }
+    c.set('csrfToken', csrfToken);
+
+    if (!SAFE_METHODS.has(c.req.method) && !(options.csrfExempt?.(c.req.path) ?? false)) {
+      let given = c.req.header('x-csrf-token');
+      if (!given) {
+        const type = c.req.header('content-type') ?? '';
+        if (
+          type.startsWith('application/x-www-form-urlencoded') ||
+          type.startsWith('multipart/form-data')
+        ) {
+          const body = await c.req.parseBody();
+          given = typeof body._csrf === 'string' ? body._csrf : undefined;
+        }
+      }
+      if (!tokensMatch(given, csrfToken)) {
+        c.get('log').warn(
+          { path: c.req.path, method: c.req.method },
+          'CSRF token missing or wrong',
+        );
+        return c.text(
+          'Forbidden: this form has expired or did not come from this site. Reload the page and try again.',
+          403,
+        );
+      }
+    }
+    return next();
+  };
+}
+
+/** Signed-in pages: anonymous GETs go to /login?redirectTo=…, other anonymous requests get 401. */
+export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get('session')) return next();
+  const url = new URL(c.req.url);
+  const target = `/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`;
+  if (c.req.header('hx-request')) {
+    c.header('HX-Redirect', target);
+    return c.body(null, 401);
+  }
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target, 302);
+  return c.text('Unauthorized: sign in first.', 401);
+};
