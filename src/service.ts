@@ -98,3 +98,25 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
     server.closeIdleConnections();
   });
 }
+
+/** SIGTERM/SIGINT → ordered stop → exit 0; a second signal exits at once. */
+export function handleShutdownSignals(service: RunningService, logger: Logger): void {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'signal received');
+    service.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

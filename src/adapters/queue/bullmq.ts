@@ -149,7 +149,9 @@ export class BullmqQueue implements JobQueue {
         this.logger.warn(
           'jobs still running at shutdown; they will be retried after their lock expires',
         );
-        await worker.close(true);
+        // A forced close can itself wait on the stuck job; the process is about to exit anyway, and the
+        // job's lock expiring is what hands it to the next worker.
+        await Promise.race([worker.close(true), sleep(1000)]);
       }
     }
     await this.queue.close();
@@ -178,6 +180,10 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<numb
 }
 
 async function quit(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
   try {
     await redis.quit();
   } catch {
