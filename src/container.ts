@@ -1,7 +1,6 @@
 /**
  * Composition root: picks real or embedded adapters from Config and hands each its slice of config.
  */
-import { BullmqQueue, deleteRedisKeys } from './adapters/queue/bullmq.js';
 import { InProcessQueue } from './adapters/queue/in-process.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
@@ -47,8 +46,9 @@ export async function createContainer(
   }
   const dbh = await createDb(config.database);
   const registry = options.registry ?? buildRegistry();
+  // BullMQ and ioredis are loaded only when Redis is configured: the embedded mode starts faster and smaller.
   const queue: JobQueue = config.redis
-    ? new BullmqQueue(registry, logger, {
+    ? new (await import('./adapters/queue/bullmq.js')).BullmqQueue(registry, logger, {
         url: config.redis.url,
         prefix: redisPrefix,
         removalAgeS: config.jobs.removalAgeS,
@@ -81,6 +81,7 @@ export async function prepareSchema(
     logger: container.logger,
     onWipe: config.redis
       ? async () => {
+          const { deleteRedisKeys } = await import('./adapters/queue/bullmq.js');
           const n = await deleteRedisKeys(config.redis!.url, redisPrefix);
           container.logger.warn(
             { deletedKeys: n, prefix: redisPrefix },

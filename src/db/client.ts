@@ -20,6 +20,9 @@ export interface DbHandle {
 
 export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
   let db: Db;
+  let ping = async () => {
+    await sql`select 1`.execute(db);
+  };
   if (config.dialect === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
     if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
@@ -29,6 +32,11 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    // /healthcheck is hot: reuse one prepared statement instead of preparing per request.
+    const pingStatement = database.prepare('select 1');
+    ping = async () => {
+      pingStatement.get();
+    };
   } else {
     const { createPool } = await import('mysql2');
     const pool = createPool({
@@ -45,9 +53,7 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
     db,
     dialect: config.dialect,
     config,
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
+    ping: () => ping(),
     async close() {
       await db.destroy();
     },

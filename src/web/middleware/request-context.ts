@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../logger.js';
 import type { AppEnv } from '../env.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 const QUIET = /^\/(healthcheck|static\/)/;
@@ -12,7 +13,7 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
-    c.set('nonce', randomBytes(16).toString('base64'));
+    c.set('nonce', pooledRandomBytes(16).toString('base64'));
     const log = logger.child({ reqId: requestId });
     c.set('log', log);
     const started = performance.now();

@@ -17,7 +17,11 @@ export function securityHeaders(options: SecurityOptions): MiddlewareHandler<App
   return async (c, next) => {
     await next();
     const h = c.res.headers;
-    if (!h.has('Content-Security-Policy')) {
+    // The CSP matters for documents; JSON and static files skip building it.
+    if (
+      !h.has('Content-Security-Policy') &&
+      (h.get('Content-Type') ?? '').startsWith('text/html')
+    ) {
       h.set(
         'Content-Security-Policy',
         `default-src 'self'; script-src 'self' 'nonce-${c.get('nonce')}'${tail}`,

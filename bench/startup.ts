@@ -1,0 +1,78 @@
+/**
+ * Cold start to first healthy /healthcheck, idle RSS, and /healthcheck throughput at 50 connections,
+ * for the embedded default (SQLite, in-process jobs) and for MariaDB + Redis.
+ * Run: npx tsx bench/startup.ts   (uses the built dist/ when present, else TypeScript through tsx)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { createConnection } from 'mysql2/promise';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BUILT = path.join(ROOT, 'dist', 'src', 'main.js');
+const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+let port = 18_400;
+
+async function measure(label: string, env: Record<string, string>) {
+  const p = port++;
+  const args = existsSync(BUILT)
+    ? [BUILT]
+    : [
+        '--import',
+        path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs'),
+        path.join(ROOT, 'src', 'main.ts'),
+      ];
+  const cwd = mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(p),
+      LOG_LEVEL: 'warn',
+      DNS_SERVER_PORT: String(p + 1000),
+      NODE_ENV: 'development',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let healthyMs = NaN;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${p}/healthcheck`);
+      if (res.status === 200) {
+        healthyMs = performance.now() - started;
+        break;
+      }
+    } catch {
+      /* not listening yet */
+    }
+    if (performance.now() - started > 30_000) throw new Error(`${label}: not healthy within 30 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, 3000));
+  const rssMb =
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${p}/healthcheck`,
+    connections: 50,
+    duration: 5,
+  });
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  console.log(
+    `${label.padEnd(22)} ${existsSync(BUILT) ? 'dist' : 'tsx '}  healthy after ${healthyMs.toFixed(0).padStart(5)} ms` +
+      `  idle RSS ${rssMb.toFixed(1).padStart(6)} MB  /healthcheck ${result.requests.average.toFixed(0).padStart(6)} req/s` +
+      `  p99 ${result.latency.p99} ms  errors ${result.errors + result.non2xx}`,
+  );
+}
+
+const db = `starchart_bench_${process.pid}`;
+await measure('embedded (SQLite)', {});
+await measure('MariaDB + Redis', { DATABASE_URL: `${MYSQL}/${db}`, REDIS_URL: REDIS });
+const conn = await createConnection({ uri: MYSQL });
+await conn.query(`drop database if exists \`${db}\``);
+await conn.end();
