@@ -1,6 +1,7 @@
 /**
  * Composition root: picks real or embedded adapters from Config and hands each its slice of config.
  */
+import { createSmtpMailer } from './adapters/mail/smtp.js';
 import { InProcessQueue } from './adapters/queue/in-process.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
@@ -10,6 +11,7 @@ import { buildRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import type { JobQueue, JobRegistry } from './ports/job-queue.js';
+import type { Mailer } from './ports/mailer.js';
 
 export interface Container {
   config: Config;
@@ -18,6 +20,7 @@ export interface Container {
   dbh: DbHandle;
   queue: JobQueue;
   registry: JobRegistry;
+  mailer: Mailer | null;
   jobDeps: JobDeps;
   /** Close connections (after the roles have stopped). */
   close(): Promise<void>;
@@ -32,6 +35,8 @@ export interface ContainerOptions {
   registry?: JobRegistry;
   /** Create the MySQL database if missing (development convenience; default outside production). */
   createDatabase?: boolean;
+  /** Override the mailer (tests); null = outbox only. */
+  mailer?: Mailer | null;
 }
 
 export async function createContainer(
@@ -55,7 +60,13 @@ export async function createContainer(
         ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
       })
     : new InProcessQueue(registry, logger);
-  const jobDeps: JobDeps = { config, db: dbh.db, logger, clock, queue };
+  const mailer =
+    options.mailer !== undefined
+      ? options.mailer
+      : config.mail.smtp
+        ? createSmtpMailer(config.mail.smtp)
+        : null;
+  const jobDeps: JobDeps = { config, db: dbh.db, logger, clock, queue, mailer };
   return {
     config,
     logger,
@@ -63,8 +74,10 @@ export async function createContainer(
     dbh,
     queue,
     registry,
+    mailer,
     jobDeps,
     async close() {
+      await mailer?.close();
       await dbh.close();
     },
   };

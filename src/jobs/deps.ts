@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { Mailer } from '../ports/mailer.js';
 
 /** What job handlers may use: the same ports the web side has, never request state. */
 export interface JobDeps {
@@ -11,4 +12,6 @@ export interface JobDeps {
   logger: Logger;
   clock: Clock;
   queue: JobQueue;
+  /** null in development without SMTP_HOST: mail stays in the outbox (development mailbox). */
+  mailer: Mailer | null;
 }

@@ -11,6 +11,7 @@ import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { type PageShell, renderPage } from './render.js';
+import { devMailboxRoutes } from './routes/dev-mailbox.js';
 import { healthRoutes } from './routes/health.js';
 import { loadAssets } from './static/assets.js';
 import { ErrorBody } from './views/error-page.js';
@@ -67,6 +68,7 @@ export function createApp(container: Container): WebApp {
       csrfExempt: (path) => path === '/login/callback' || path === '/logout/callback',
     }),
   );
+  if (!config.isProduction) app.route('/', devMailboxRoutes(container, shell));
   app.get('/', (c) =>
     renderPage(c, shell, config.productName, <HomePage productName={config.productName} />),
   );

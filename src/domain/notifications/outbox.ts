@@ -1,0 +1,111 @@
+/**
+ * Email is written to the outbox in the same transaction as the change that causes it, then delivered by
+ * the `email.deliver` job. A message is claimed by one conditional UPDATE before sending, so several workers
+ * never send it twice; its Message-ID is fixed at creation, so a retry after an unknown outcome carries the
+ * same id and can be recognised downstream.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import {
+  claimOutboxEmail,
+  findOutboxEmail,
+  insertOutboxEmail,
+  updateOutboxEmail,
+} from '../../db/repos/outbox.js';
+import type { Logger } from '../../logger.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Mailer } from '../../ports/mailer.js';
+
+export const MAX_EMAIL_ATTEMPTS = 5;
+/** How long a claimed message is reserved for its sender before another worker may retry it. */
+export const SEND_LEASE_MS = 2 * 60_000;
+
+export interface NewEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  /** One email per key, ever (e.g. `reminder:42:2026-11-30:7`). */
+  dedupeKey?: string;
+}
+
+/**
+ * Add an email to the outbox using the caller's transaction (or db). Returns the new id, or null when a
+ * message with the same dedupe key already exists.
+ */
+export async function queueEmail(
+  db: Db,
+  appUrl: string,
+  email: NewEmail,
+  now: number,
+): Promise<number | null> {
+  const host = new URL(appUrl).hostname || 'starchart.invalid';
+  return insertOutboxEmail(db, {
+    message_id: `<${now.toString(36)}.${randomBytes(9).toString('base64url')}@${host}>`,
+    dedupe_key: email.dedupeKey ?? null,
+    to_address: email.to,
+    subject: email.subject.slice(0, 255),
+    text_body: email.text,
+    html_body: email.html,
+    next_attempt_at: now,
+    created_at: now,
+  });
+}
+
+export interface DeliverDeps {
+  db: Db;
+  mailer: Mailer | null;
+  clock: Clock;
+  logger: Logger;
+  from: string;
+}
+
+export type DeliveryOutcome = 'sent' | 'skipped' | 'failed' | 'no-mailer';
+
+/**
+ * Try to deliver one outbox message. Returns 'skipped' when another worker holds it or it is done.
+ * Throws after a failed attempt that will be retried; marks the row failed after the last attempt.
+ */
+export async function deliverEmail(deps: DeliverDeps, id: number): Promise<DeliveryOutcome> {
+  if (!deps.mailer) return 'no-mailer';
+  const now = deps.clock.now();
+  if (!(await claimOutboxEmail(deps.db, id, now, SEND_LEASE_MS))) return 'skipped';
+  const row = await findOutboxEmail(deps.db, id);
+  if (!row) return 'skipped';
+  try {
+    await deps.mailer.send({
+      messageId: row.message_id,
+      from: deps.from,
+      to: row.to_address,
+      subject: row.subject,
+      text: row.text_body,
+      html: row.html_body,
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (Number(row.attempts) >= MAX_EMAIL_ATTEMPTS) {
+      await updateOutboxEmail(deps.db, id, {
+        status: 'failed',
+        last_error: message.slice(0, 2000),
+      });
+      deps.logger.error(
+        { emailId: id, attempts: row.attempts, err: message },
+        'email delivery failed for good',
+      );
+      return 'failed';
+    }
+    // Due again at once: the queue's exponential backoff decides when the retry runs.
+    await updateOutboxEmail(deps.db, id, {
+      status: 'pending',
+      last_error: message.slice(0, 2000),
+      next_attempt_at: deps.clock.now(),
+    });
+    throw new Error(`email ${id} attempt ${row.attempts} failed: ${message}`, { cause: err });
+  }
+  await updateOutboxEmail(deps.db, id, {
+    status: 'sent',
+    sent_at: deps.clock.now(),
+    last_error: null,
+  });
+  return 'sent';
+}
