@@ -52,6 +52,9 @@ export const ENV_VARS = {
   EXPIRATION_REPEAT_FREQUENCY_S: 'Seconds between runs of expiry processing (default 86400)',
   JOB_REMOVAL_FREQUENCY_S: 'Seconds finished jobs are kept before removal (default 604800)',
   SHUTDOWN_TIMEOUT_MS: 'How long shutdown waits for in-flight requests and jobs (default 25000)',
+  REMINDER_THRESHOLDS_DAYS:
+    'Days before expiry at which owners are reminded, comma-separated (default 30,7,1); each is sent once',
+  REMINDER_SCAN_FREQUENCY_S: 'Seconds between reminder scans (default 3600)',
   SESSION_IDLE_TIMEOUT_MIN: 'Minutes of inactivity after which a session ends (default 720)',
   SESSION_ABSOLUTE_TIMEOUT_H:
     'Hours after sign-in after which a session ends regardless of activity (default 168)',
@@ -164,6 +167,22 @@ const EnvSchema = z.object({
   EXPIRATION_REPEAT_FREQUENCY_S: intFrom(86_400, 1),
   JOB_REMOVAL_FREQUENCY_S: intFrom(604_800, 1),
   SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 0, 600_000),
+  REMINDER_THRESHOLDS_DAYS: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^\s*\d+(\s*,\s*\d+)*\s*$/,
+        'must be comma-separated whole numbers of days, e.g. 30,7,1',
+      )
+      .transform((v) =>
+        [...new Set(v.split(',').map((d) => Number(d.trim())))]
+          .filter((d) => d > 0)
+          .sort((a, b) => b - a),
+      )
+      .optional()
+      .transform((v) => (v && v.length > 0 ? v : [30, 7, 1])),
+  ),
+  REMINDER_SCAN_FREQUENCY_S: intFrom(3600, 10, 86_400),
   SESSION_IDLE_TIMEOUT_MIN: intFrom(720, 1, 525_600),
   SESSION_ABSOLUTE_TIMEOUT_H: intFrom(168, 1, 8760),
 });
@@ -184,7 +203,9 @@ export interface Config {
   database: DatabaseConfig;
   /** null = in-process job queue (embedded mode). */
   redis: { url: string } | null;
-  jobs: { removalAgeS: number; expirationRepeatS: number };
+  jobs: { removalAgeS: number; expirationRepeatS: number; reminderScanS: number };
+  /** Reminder thresholds in days before expiry, largest first. */
+  reminderThresholdsDays: number[];
   dangerWipe: boolean;
   rootDomain: string;
   dns: {
@@ -426,7 +447,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     jobs: {
       removalAgeS: e.JOB_REMOVAL_FREQUENCY_S,
       expirationRepeatS: e.EXPIRATION_REPEAT_FREQUENCY_S,
+      reminderScanS: e.REMINDER_SCAN_FREQUENCY_S,
     },
+    reminderThresholdsDays: e.REMINDER_THRESHOLDS_DAYS,
     dangerWipe: e.DANGER_DATABASE_WIPE_REINITIALIZE,
     rootDomain: rootDomain!,
     dns: {

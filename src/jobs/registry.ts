@@ -6,6 +6,7 @@ import type { JobRegistry } from '../ports/job-queue.js';
 import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
+import { remindersScanJob } from './reminders-scan.job.js';
 import { sessionsPurgeJob } from './sessions-purge.job.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each job has its own payload type
@@ -13,6 +14,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   sessionsPurgeJob,
   emailDeliverJob,
   emailSweepJob,
+  remindersScanJob,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above

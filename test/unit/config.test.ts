@@ -72,7 +72,12 @@ describe('embedded defaults (no configuration)', () => {
     expect(c.acme.directoryUrl).toBeNull();
     expect(c.saml.idpMetadataPath).toBeNull();
     expect(c.mail.smtp).toBeNull();
-    expect(c.jobs).toEqual({ removalAgeS: 604_800, expirationRepeatS: 86_400 });
+    expect(c.jobs).toEqual({
+      removalAgeS: 604_800,
+      expirationRepeatS: 86_400,
+      reminderScanS: 3600,
+    });
+    expect(c.reminderThresholdsDays).toEqual([30, 7, 1]);
     expect(c.dangerWipe).toBe(false);
     expect(c.secretSources.SESSION_SECRET).toBe('generated');
     expect(Object.isFrozen(c) && Object.isFrozen(c.dns)).toBe(true);
@@ -128,6 +133,8 @@ describe('every variable', () => {
       JOB_REMOVAL_FREQUENCY_S: '60',
       SHUTDOWN_TIMEOUT_MS: '5000',
       SESSION_IDLE_TIMEOUT_MIN: '30',
+      REMINDER_THRESHOLDS_DAYS: '1, 14,7,14',
+      REMINDER_SCAN_FREQUENCY_S: '600',
       SESSION_ABSOLUTE_TIMEOUT_H: '12',
     });
     expect(c.env).toBe('test');
@@ -156,7 +163,8 @@ describe('every variable', () => {
     expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379' });
     expect(c.saml.idpMetadataPath).toBe(metadata);
     expect(c.dangerWipe).toBe(true);
-    expect(c.jobs).toEqual({ removalAgeS: 60, expirationRepeatS: 3600 });
+    expect(c.jobs).toEqual({ removalAgeS: 60, expirationRepeatS: 3600, reminderScanS: 600 });
+    expect(c.reminderThresholdsDays).toEqual([14, 7, 1]);
     expect(c.session).toEqual({
       idleTimeoutMs: 30 * 60_000,
       absoluteTimeoutMs: 12 * 3_600_000,
