@@ -86,7 +86,9 @@ async function askName(): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     for (;;) {
-      const answer = (await rl.question('Name of the migration (snake_case, e.g. add_user_notes): '))
+      const answer = (
+        await rl.question('Name of the migration (snake_case, e.g. add_user_notes): ')
+      )
         .trim()
         .toLowerCase();
       const problem = migrationNameProblem(answer);

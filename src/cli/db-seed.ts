@@ -4,6 +4,8 @@
  * docker/simplesamlphp/authsources.php, so a seeded user and a signed-in user are the same person).
  * Idempotent: existing usernames are left untouched. Refuses to run with NODE_ENV=production.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../config.js';
 import { prepareSchema } from '../container.js';
 import { createDb, ensureMysqlDatabase } from '../db/client.js';
@@ -109,10 +111,13 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`db-seed failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+// Run only as a command (the test suite imports SEED_USERS).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`db-seed failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
