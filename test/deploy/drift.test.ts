@@ -207,7 +207,7 @@ describe("the original guide's variables and secrets keep their meaning", () => 
     expect(config.redis).toEqual({ url: 'redis://redis:6380' });
     expect(config.saml.idpMetadataPath).toBe(path.join(root, 'config/idp-metadata-dev.xml'));
     expect(config.dangerWipe).toBe(true);
-    expect(config.jobs).toEqual({ expirationRepeatS: 3600, removalAgeS: 7200 });
+    expect(config.jobs).toMatchObject({ expirationRepeatS: 3600, removalAgeS: 7200 });
     expect(config.dns.route53.accessKeyId).toBe('AKIAEXAMPLE');
     expect(config.dns.route53.secretAccessKey).toBe('aws-secret-example');
     expect(config.sessionSecret).toBe(secret.SESSION_SECRET);
