@@ -1,7 +1,16 @@
 /**
  * Composition root: picks real or embedded adapters from Config and hands each its slice of config.
  */
+import { readFileSync } from 'node:fs';
 import { BullmqQueue, deleteRedisKeys } from './adapters/queue/bullmq.js';
+import {
+  type SigningKeys,
+  devIdpEndpoints,
+  ensureDevIdpKeys,
+  idpMetadataXml,
+} from './adapters/saml/dev-idp.js';
+import { parseIdpMetadata } from './adapters/saml/idp-metadata.js';
+import { SamlServiceProvider } from './adapters/saml/service-provider.js';
 import { InProcessQueue } from './adapters/queue/in-process.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
@@ -10,7 +19,17 @@ import type { JobDeps } from './jobs/deps.js';
 import { buildRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
 import { type Clock, systemClock } from './ports/clock.js';
+import type { IdentityProvider } from './ports/identity-provider.js';
 import type { JobQueue, JobRegistry } from './ports/job-queue.js';
+
+/** The built-in development IdP (development and test only). */
+export interface DevIdp {
+  entityId: string;
+  ssoUrl: string;
+  sloUrl: string;
+  metadataXml: string;
+  keys: SigningKeys;
+}
 
 export interface Container {
   config: Config;
@@ -20,6 +39,10 @@ export interface Container {
   queue: JobQueue;
   registry: JobRegistry;
   jobDeps: JobDeps;
+  /** The SAML IdP sign-in goes through (configured, or the development IdP). */
+  identityProvider: IdentityProvider;
+  /** Present only when the development IdP serves sign-in; never in production. */
+  devIdp: DevIdp | null;
   /** Close connections (after the roles have stopped). */
   close(): Promise<void>;
 }
@@ -56,6 +79,7 @@ export async function createContainer(
       })
     : new InProcessQueue(registry, logger);
   const jobDeps: JobDeps = { config, db: dbh.db, logger, clock, queue };
+  const { identityProvider, devIdp } = await buildIdentityProvider(config, dbh, clock);
   return {
     config,
     logger,
@@ -64,10 +88,50 @@ export async function createContainer(
     queue,
     registry,
     jobDeps,
+    identityProvider,
+    devIdp,
     async close() {
       await dbh.close();
     },
   };
+}
+
+/** The SP for the configured IdP metadata, or for the development IdP (refused in production). */
+async function buildIdentityProvider(
+  config: Config,
+  dbh: DbHandle,
+  clock: Clock,
+): Promise<{ identityProvider: IdentityProvider; devIdp: DevIdp | null }> {
+  let devIdp: DevIdp | null = null;
+  let metadataXml: string;
+  if (config.saml.idpMetadataPath) {
+    metadataXml = readFileSync(config.saml.idpMetadataPath, 'utf8');
+  } else {
+    if (config.isProduction || !config.saml.devIdp)
+      throw new Error('The development IdP cannot run in production; set SAML_IDP_METADATA_PATH');
+    const keys = await ensureDevIdpKeys(config.dataDir);
+    const endpoints = devIdpEndpoints(config.appUrl);
+    metadataXml = idpMetadataXml(endpoints, keys.certB64);
+    devIdp = { ...endpoints, metadataXml, keys };
+  }
+  let idp;
+  try {
+    idp = parseIdpMetadata(metadataXml);
+  } catch (err) {
+    throw new Error(
+      `SAML_IDP_METADATA_PATH (${config.saml.idpMetadataPath ?? 'development IdP'}): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const identityProvider = new SamlServiceProvider({
+    appUrl: config.appUrl,
+    idp,
+    displayName: devIdp ? 'the development IdP' : 'your organisation',
+    clockSkewMs: config.saml.clockSkewMs,
+    db: dbh.db,
+    clock,
+  });
+  return { identityProvider, devIdp };
 }
 
 /** Migrations at start (and the guarded wipe), shared by main and `npm run db:migrate`. */
