@@ -215,10 +215,20 @@ export async function startSimpleSamlPhp(options: StartOptions): Promise<SimpleS
   writeUsers();
   writeSps(options.serviceProviders);
 
-  const child: ChildProcess = spawn('php', ['-S', `${host}:${port}`, '-t', `${SSP_ROOT}/www`], {
-    env: { ...process.env, SIMPLESAMLPHP_CONFIG_DIR: d('config') },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  // Files tests rewrite while the server runs must never come from the opcode cache.
+  writeFileSync(
+    d('opcache-blacklist.txt'),
+    `${d('config/authsources.php')}\n${d('metadata/saml20-sp-remote.php')}\n`,
+  );
+  const args = ['-d', `opcache.blacklist_filename=${d('opcache-blacklist.txt')}`];
+  const child: ChildProcess = spawn(
+    'php',
+    [...args, '-S', `${host}:${port}`, '-t', `${SSP_ROOT}/www`],
+    {
+      env: { ...process.env, SIMPLESAMLPHP_CONFIG_DIR: d('config') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
     stderr = (stderr + b.toString()).slice(-4000);

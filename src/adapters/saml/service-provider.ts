@@ -14,6 +14,7 @@ import {
   SamlStatusError,
   ValidateInResponseTo,
 } from '@node-saml/node-saml';
+import { inflateRawSync } from 'node:zlib';
 import xpath from 'xpath';
 import type { Db } from '../../db/client.js';
 import {
@@ -282,12 +283,25 @@ export class SamlServiceProvider implements IdentityProvider {
     rawQuery: string | null,
   ): Promise<{ success: true }> {
     if (!message.SAMLResponse) throw new SignInRejected('no SAMLResponse');
+    const raw = Buffer.from(message.SAMLResponse, 'base64');
+    let xml: string;
+    try {
+      xml = (rawQuery !== null ? inflateRawSync(raw) : raw).toString('utf8');
+    } catch {
+      throw new SignInRejected('undecodable logout response');
+    }
+    const inResponseTo = parseXml(xml).documentElement?.getAttribute('InResponseTo');
+    if (!inResponseTo)
+      throw new SignInRejected('logout response answers no request', 'unsolicited');
     try {
       const result =
         rawQuery !== null
           ? await this.saml.validateRedirectAsync(message, rawQuery)
           : await this.saml.validatePostResponseAsync({ SAMLResponse: message.SAMLResponse });
       if (!result.loggedOut) throw new SignInRejected('not a logout response');
+      // One answer per LogoutRequest: the first to delete the request id wins.
+      if ((await deleteSamlRequest(this.options.db, inResponseTo)) === 0)
+        throw new SignInRejected('logout response already used or unknown', 'replay');
       return { success: true };
     } catch (err) {
       throw toRejection(err);
