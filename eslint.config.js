@@ -54,7 +54,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'bench/**', 'scripts/**', '*.config.*', 'src/cli/**'],
+    files: [
+      'src/config.ts',
+      'test/**',
+      'e2e/**',
+      'bench/**',
+      'scripts/**',
+      '*.config.*',
+      'src/cli/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -44,6 +44,22 @@ export const ENV_VARS = {
     'Redis for job queues (default redis://redis:6379 in production; unset in development = in-process jobs)',
   SAML_IDP_METADATA_PATH:
     'Path of the SAML IdP metadata XML; required in production (unset in development = built-in development IdP)',
+  SAML_ATTR_USERNAME: 'SAML attribute carrying the username (default sAMAccountName)',
+  SAML_ATTR_DISPLAY_NAME: 'SAML attribute carrying the display name (default displayname)',
+  SAML_ATTR_EMAIL: 'SAML attribute carrying the email address (default email)',
+  SAML_ATTR_GROUPS: 'SAML attribute carrying the groups, single or multi-valued (default group)',
+  ROLE_ADMIN_GROUP_PATTERN:
+    'Regular expression (case-insensitive) a group must match to make its member an admin (default ^mycustomdomain(-dev)?-admins$)',
+  ROLE_FACULTY_GROUP_PATTERN:
+    'Regular expression (case-insensitive) for faculty groups (default ^mycustomdomain(-dev)?-faculty$)',
+  ROLE_STUDENT_GROUP_PATTERN:
+    'Regular expression (case-insensitive) for student groups (default ^mycustomdomain(-dev)?-students$)',
+  SAML_REQUIRE_GROUP:
+    '1 = only members of a group matching one of the role patterns may sign in (default 0: everyone the IdP vouches for, as a student)',
+  SAML_CLOCK_SKEW_S:
+    'Seconds of clock difference tolerated on SAML NotBefore/NotOnOrAfter (default 60, at most 600)',
+  FOOTER_LINKS:
+    'Footer links as "Label|URL" pairs separated by ";" (default "GitHub|https://github.com/DevelopingSpace/starchart")',
   SECRETS_OVERRIDE:
     'Development only: read secrets from the environment or ./dev-secrets/ instead of Docker secrets',
   SECRETS_DIR: 'Directory of Docker secret files (default /run/secrets)',
@@ -107,6 +123,22 @@ const domainName = z
     'must be a DNS name such as mystudentproject.ca',
   );
 
+/** A case-insensitive regular expression for role groups; invalid patterns are reported at boot. */
+const groupPattern = (def: string) =>
+  optionalString
+    .transform((v) => v ?? def)
+    .refine(
+      (v) => {
+        try {
+          new RegExp(v, 'i');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a valid regular expression' },
+    );
+
 const EnvSchema = z.object({
   NODE_ENV: optionalString.pipe(
     z.enum(['production', 'development', 'test']).optional().default('development'),
@@ -161,6 +193,43 @@ const EnvSchema = z.object({
       .optional(),
   ),
   SAML_IDP_METADATA_PATH: optionalString,
+  SAML_ATTR_USERNAME: optionalString.transform((v) => v ?? 'sAMAccountName'),
+  SAML_ATTR_DISPLAY_NAME: optionalString.transform((v) => v ?? 'displayname'),
+  SAML_ATTR_EMAIL: optionalString.transform((v) => v ?? 'email'),
+  SAML_ATTR_GROUPS: optionalString.transform((v) => v ?? 'group'),
+  ROLE_ADMIN_GROUP_PATTERN: groupPattern('^mycustomdomain(-dev)?-admins$'),
+  ROLE_FACULTY_GROUP_PATTERN: groupPattern('^mycustomdomain(-dev)?-faculty$'),
+  ROLE_STUDENT_GROUP_PATTERN: groupPattern('^mycustomdomain(-dev)?-students$'),
+  SAML_REQUIRE_GROUP: bool01,
+  SAML_CLOCK_SKEW_S: intFrom(60, 0, 600),
+  FOOTER_LINKS: optionalString.pipe(
+    z
+      .string()
+      .transform((v, ctx) => {
+        const links: { label: string; href: string }[] = [];
+        for (const part of v
+          .split(';')
+          .map((p) => p.trim())
+          .filter(Boolean)) {
+          const bar = part.indexOf('|');
+          const label = bar > 0 ? part.slice(0, bar).trim() : '';
+          const href = bar > 0 ? part.slice(bar + 1).trim() : '';
+          if (!label || !(/^https?:\/\/[^\s]+$/.test(href) || /^\/(?![/\\])[^\s]*$/.test(href))) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `each link must be "Label|https://…" or "Label|/path" (bad: "${part}")`,
+            });
+            return z.NEVER;
+          }
+          links.push({ label, href });
+        }
+        return links;
+      })
+      .optional()
+      .transform(
+        (v) => v ?? [{ label: 'GitHub', href: 'https://github.com/DevelopingSpace/starchart' }],
+      ),
+  ),
   SECRETS_OVERRIDE: optionalString,
   SECRETS_DIR: optionalString.transform((v) => v ?? '/run/secrets'),
   DANGER_DATABASE_WIPE_REINITIALIZE: bool01,
@@ -239,7 +308,19 @@ export interface Config {
       password: string | null;
     } | null;
   };
-  saml: { idpMetadataPath: string | null };
+  saml: {
+    /** IdP metadata XML file; null = the built-in development IdP (never in production). */
+    idpMetadataPath: string | null;
+    /** True when the built-in development IdP serves sign-in (development and test only). */
+    devIdp: boolean;
+    attributes: { username: string; displayName: string; email: string; groups: string };
+    /** Case-insensitive regular expression sources, matched against each group. */
+    rolePatterns: { admin: string; faculty: string; student: string };
+    /** Refuse sign-in to people in none of the role groups. */
+    requireGroup: boolean;
+    clockSkewMs: number;
+  };
+  footerLinks: { label: string; href: string }[];
   sessionSecret: string;
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number; secureCookie: boolean };
   /** Where each secret came from, for the boot log (never the values). */
@@ -483,7 +564,24 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
           }
         : null,
     },
-    saml: { idpMetadataPath: idpMetadataPath ?? null },
+    saml: {
+      idpMetadataPath: idpMetadataPath ?? null,
+      devIdp: !isProduction && !idpMetadataPath,
+      attributes: {
+        username: e.SAML_ATTR_USERNAME,
+        displayName: e.SAML_ATTR_DISPLAY_NAME,
+        email: e.SAML_ATTR_EMAIL,
+        groups: e.SAML_ATTR_GROUPS,
+      },
+      rolePatterns: {
+        admin: e.ROLE_ADMIN_GROUP_PATTERN,
+        faculty: e.ROLE_FACULTY_GROUP_PATTERN,
+        student: e.ROLE_STUDENT_GROUP_PATTERN,
+      },
+      requireGroup: e.SAML_REQUIRE_GROUP,
+      clockSkewMs: e.SAML_CLOCK_SKEW_S * 1000,
+    },
+    footerLinks: e.FOOTER_LINKS,
     sessionSecret: sessionSecret!,
     session: {
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MIN * 60_000,

@@ -2,6 +2,15 @@
  * Composition root: picks real or embedded adapters from Config and hands each its slice of config.
  */
 import { createSmtpMailer } from './adapters/mail/smtp.js';
+import { readFileSync } from 'node:fs';
+import {
+  type SigningKeys,
+  devIdpEndpoints,
+  ensureDevIdpKeys,
+  idpMetadataXml,
+} from './adapters/saml/dev-idp.js';
+import { parseIdpMetadata } from './adapters/saml/idp-metadata.js';
+import { SamlServiceProvider } from './adapters/saml/service-provider.js';
 import { InProcessQueue } from './adapters/queue/in-process.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
@@ -10,8 +19,18 @@ import type { JobDeps } from './jobs/deps.js';
 import { buildRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
 import { type Clock, systemClock } from './ports/clock.js';
+import type { IdentityProvider } from './ports/identity-provider.js';
 import type { JobQueue, JobRegistry } from './ports/job-queue.js';
 import type { Mailer } from './ports/mailer.js';
+
+/** The built-in development IdP (development and test only). */
+export interface DevIdp {
+  entityId: string;
+  ssoUrl: string;
+  sloUrl: string;
+  metadataXml: string;
+  keys: SigningKeys;
+}
 
 export interface Container {
   config: Config;
@@ -22,6 +41,10 @@ export interface Container {
   registry: JobRegistry;
   mailer: Mailer | null;
   jobDeps: JobDeps;
+  /** The SAML IdP sign-in goes through (configured, or the development IdP). */
+  identityProvider: IdentityProvider;
+  /** Present only when the development IdP serves sign-in; never in production. */
+  devIdp: DevIdp | null;
   /** Close connections (after the roles have stopped). */
   close(): Promise<void>;
 }
@@ -67,6 +90,7 @@ export async function createContainer(
         ? createSmtpMailer(config.mail.smtp)
         : null;
   const jobDeps: JobDeps = { config, db: dbh.db, logger, clock, queue, mailer };
+  const { identityProvider, devIdp } = await buildIdentityProvider(config, dbh, clock);
   return {
     config,
     logger,
@@ -76,11 +100,51 @@ export async function createContainer(
     registry,
     mailer,
     jobDeps,
+    identityProvider,
+    devIdp,
     async close() {
       await mailer?.close();
       await dbh.close();
     },
   };
+}
+
+/** The SP for the configured IdP metadata, or for the development IdP (refused in production). */
+async function buildIdentityProvider(
+  config: Config,
+  dbh: DbHandle,
+  clock: Clock,
+): Promise<{ identityProvider: IdentityProvider; devIdp: DevIdp | null }> {
+  let devIdp: DevIdp | null = null;
+  let metadataXml: string;
+  if (config.saml.idpMetadataPath) {
+    metadataXml = readFileSync(config.saml.idpMetadataPath, 'utf8');
+  } else {
+    if (config.isProduction || !config.saml.devIdp)
+      throw new Error('The development IdP cannot run in production; set SAML_IDP_METADATA_PATH');
+    const keys = await ensureDevIdpKeys(config.dataDir);
+    const endpoints = devIdpEndpoints(config.appUrl);
+    metadataXml = idpMetadataXml(endpoints, keys.certB64);
+    devIdp = { ...endpoints, metadataXml, keys };
+  }
+  let idp;
+  try {
+    idp = parseIdpMetadata(metadataXml);
+  } catch (err) {
+    throw new Error(
+      `SAML_IDP_METADATA_PATH (${config.saml.idpMetadataPath ?? 'development IdP'}): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const identityProvider = new SamlServiceProvider({
+    appUrl: config.appUrl,
+    idp,
+    displayName: devIdp ? 'the development IdP' : 'your organisation',
+    clockSkewMs: config.saml.clockSkewMs,
+    db: dbh.db,
+    clock,
+  });
+  return { identityProvider, devIdp };
 }
 
 /** Migrations at start (and the guarded wipe), shared by main and `npm run db:migrate`. */

@@ -87,6 +87,23 @@ export interface SessionsTable {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  /** SAML NameID, its format and SessionIndex from sign-in, for single logout (null for test sessions). */
+  idp_name_id: Generated<string | null>;
+  idp_name_id_format: Generated<string | null>;
+  idp_session_index: Generated<string | null>;
+}
+
+/** AuthnRequests and LogoutRequests this SP sent and has not yet seen answered (InResponseTo). */
+export interface SamlRequestsTable {
+  id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Response and assertion IDs already accepted, kept until they would have expired anyway (replay). */
+export interface SamlUsedIdsTable {
+  id: string;
+  expires_at: number;
 }
 
 export interface AuditLogTable {
@@ -138,6 +155,8 @@ export interface Database {
   audit_log: AuditLogTable;
   email_outbox: EmailOutboxTable;
   blocked_labels: BlockedLabelsTable;
+  saml_requests: SamlRequestsTable;
+  saml_used_ids: SamlUsedIdsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -7,11 +7,13 @@ import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
 import { remindersScanJob } from './reminders-scan.job.js';
+import { samlPurgeJob } from './saml-purge.job.js';
 import { sessionsPurgeJob } from './sessions-purge.job.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each job has its own payload type
 export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   sessionsPurgeJob,
+  samlPurgeJob,
   emailDeliverJob,
   emailSweepJob,
   remindersScanJob,

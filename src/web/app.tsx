@@ -12,10 +12,13 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { type PageShell, renderPage } from './render.js';
 import { devMailboxRoutes } from './routes/dev-mailbox.js';
+import { authRoutes } from './routes/auth.js';
+import { devIdpRoutes } from './routes/dev-idp.js';
 import { healthRoutes } from './routes/health.js';
+import { homeRoutes } from './routes/home.js';
 import { loadAssets } from './static/assets.js';
+import { ImpersonationBanner, SiteHeader } from './views/chrome.js';
 import { ErrorBody } from './views/error-page.js';
-import { HomePage } from './views/home.js';
 
 export interface WebApp {
   app: Hono<AppEnv>;
@@ -28,12 +31,27 @@ export function createApp(container: Container): WebApp {
   const shell: PageShell = {
     productName: config.productName,
     assets: assets.byName,
-    footerLinks: [{ href: '/healthcheck', label: 'Service status' }],
+    footerLinks: config.footerLinks.map((l) => ({ href: l.href, label: l.label })),
+    chrome: (c) => {
+      const session = c.get('session') ?? null;
+      if (!session) return {};
+      return {
+        header: <SiteHeader session={session} csrfToken={c.get('csrfToken')} path={c.req.path} />,
+        banner: session.impersonating ? <ImpersonationBanner session={session} /> : undefined,
+      };
+    },
   };
   const app = new Hono<AppEnv>();
 
   app.use('*', requestContext(logger));
-  app.use('*', securityHeaders({ production: config.isProduction }));
+  app.use(
+    '*',
+    securityHeaders({
+      production: config.isProduction,
+      // POST /login redirects the form submission to the IdP; browsers apply form-action to that hop.
+      formActionOrigins: container.identityProvider.origins,
+    }),
+  );
 
   // Trailing-slash normaliser (as the original): /a/ → /a, query kept.
   app.use('*', async (c, next) => {
@@ -69,9 +87,9 @@ export function createApp(container: Container): WebApp {
     }),
   );
   if (!config.isProduction) app.route('/', devMailboxRoutes(container, shell));
-  app.get('/', (c) =>
-    renderPage(c, shell, config.productName, <HomePage productName={config.productName} />),
-  );
+  app.route('/', authRoutes(container, shell));
+  if (container.devIdp && !config.isProduction) app.route('/', devIdpRoutes(container, shell));
+  app.route('/', homeRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

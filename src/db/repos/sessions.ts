@@ -1,5 +1,6 @@
 import type { Db } from '../client.js';
-import type { SessionRow, User } from '../schema.js';
+import type { Insertable } from 'kysely';
+import type { SessionRow, SessionsTable, User } from '../schema.js';
 
 /** Delete sessions past their absolute or idle expiry. Returns how many were removed. */
 export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
@@ -7,7 +8,7 @@ export async function deleteExpiredSessions(db: Db, now: number): Promise<number
   return Number(res.numDeletedRows);
 }
 
-export async function insertSession(db: Db, row: SessionRow): Promise<void> {
+export async function insertSession(db: Db, row: Insertable<SessionsTable>): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 

@@ -54,12 +54,20 @@ export function unsignValue(secret: string, signed: string | undefined): string 
 
 export const randomToken = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
+/** What the IdP said about the sign-in, kept for single logout. */
+export interface IdpSessionInfo {
+  nameId: string;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+}
+
 /** Start a new session for a user (always a new id: no fixation). Returns the signed cookie value. */
 export async function createSession(
   db: Db,
   policy: SessionPolicy,
   userId: number,
   now: number,
+  idp?: IdpSessionInfo,
 ): Promise<{ cookie: string; csrfToken: string; id: string }> {
   const token = randomToken();
   const id = hashToken(token);
@@ -72,6 +80,9 @@ export async function createSession(
     created_at: now,
     last_seen_at: now,
     expires_at: now + Math.min(policy.idleTimeoutMs, policy.absoluteTimeoutMs),
+    idp_name_id: idp?.nameId ?? null,
+    idp_name_id_format: idp?.nameIdFormat ?? null,
+    idp_session_index: idp?.sessionIndex ?? null,
   });
   return { cookie: signValue(policy.secret, token), csrfToken, id };
 }
@@ -124,6 +135,7 @@ export async function resolveSession(
   };
 }
 
+/** End a session (logout). Idempotent. */
 export async function destroySession(db: Db, id: string): Promise<void> {
   await deleteSession(db, id);
 }

@@ -1,26 +1,60 @@
-/** Public landing page (signed-out view). */
-export function HomePage(props: { productName: string }) {
+import type { User } from '../../db/schema.js';
+
+export interface LandingProps {
+  productName: string;
+  user: User;
+  isAdmin: boolean;
+  baseDomain: string;
+  dnsRecordCount: number;
+  hasCertificate: boolean;
+}
+
+/** The signed-in landing page: one card per area, as in the original. */
+export function HomePage(props: LandingProps) {
   return (
     <>
-      <h1>Welcome to {props.productName}</h1>
+      <h1>Welcome to {props.productName}!</h1>
       <p class="lead">
-        Your own corner of the internet: sign in with your organisation account to create DNS
-        records under your own domain and get a free HTTPS certificate for it. No credit card, no
-        personal details.
+        Hello {props.user.display_name}. Your domain is{' '}
+        <strong class="mono">{props.baseDomain}</strong>: create DNS records under it for your
+        projects, and get a free HTTPS certificate that covers it and every name below it.
       </p>
       <div class="cards">
-        <section class="card">
-          <h2>DNS records</h2>
+        {props.isAdmin ? (
+          <section class="card" aria-labelledby="card-admin">
+            <h2 id="card-admin">Admin</h2>
+            <p>Search, view, and manage users, their DNS records and certificates.</p>
+            <p>
+              <a class="btn" href="/admin">
+                Admin
+              </a>
+            </p>
+          </section>
+        ) : null}
+        <section class="card" aria-labelledby="card-dns">
+          <h2 id="card-dns">DNS Records</h2>
           <p>
-            Point names like <span class="mono">www.you.example</span> at your projects: servers,
-            mail, or text records.
+            Point names like <span class="mono">www.{props.baseDomain}</span> at your servers, mail
+            or text records. Records expire unless you renew them. See the{' '}
+            <a href="/dns-records/instructions">instructions page</a> to learn more.
+          </p>
+          <p>
+            <a class="btn" href="/dns-records">
+              {props.dnsRecordCount === 0 ? 'Create DNS Records' : 'Manage DNS Records'}
+            </a>
           </p>
         </section>
-        <section class="card">
-          <h2>Certificate</h2>
+        <section class="card" aria-labelledby="card-cert">
+          <h2 id="card-cert">Certificate</h2>
           <p>
-            One certificate covers your domain and every name under it, so all your projects can use
-            HTTPS.
+            One certificate covers <span class="mono">{props.baseDomain}</span> and{' '}
+            <span class="mono">*.{props.baseDomain}</span>. Read the{' '}
+            <a href="/certificate/information">information page</a> to learn how to use it.
+          </p>
+          <p>
+            <a class="btn" href="/certificate">
+              {props.hasCertificate ? 'Manage Certificate' : 'Create Certificate'}
+            </a>
           </p>
         </section>
       </div>

@@ -1,0 +1,319 @@
+/**
+ * SAML 2.0 service provider on @node-saml/node-saml. node-saml verifies the XML signature (and uses only
+ * the signed bytes afterwards, which defeats signature wrapping), the time window, the audience and
+ * InResponseTo. This adapter adds what it leaves out: assertion and response issuer, Destination,
+ * Recipient, and one-time use of each response, with both request ids and used ids in the database so
+ * every replica shares them.
+ */
+import { DOMParser } from '@xmldom/xmldom';
+import {
+  type CacheItem,
+  type CacheProvider,
+  SAML,
+  type SamlConfig,
+  SamlStatusError,
+  ValidateInResponseTo,
+} from '@node-saml/node-saml';
+import { inflateRawSync } from 'node:zlib';
+import xpath from 'xpath';
+import type { Db } from '../../db/client.js';
+import {
+  deleteSamlRequest,
+  findSamlRequest,
+  insertSamlRequest,
+  insertUsedSamlId,
+} from '../../db/repos/saml.js';
+import type { Clock } from '../../ports/clock.js';
+import {
+  type IdentityProvider,
+  SignInRejected,
+  type VerifiedIdentity,
+} from '../../ports/identity-provider.js';
+import type { IdpMetadata } from './idp-metadata.js';
+
+export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+/** How long an AuthnRequest stays answerable (people may take a while at an MFA prompt). */
+const REQUEST_TTL_MS = 30 * 60_000;
+
+export interface ServiceProviderOptions {
+  appUrl: string;
+  idp: IdpMetadata;
+  displayName: string;
+  clockSkewMs: number;
+  db: Db;
+  clock: Clock;
+}
+
+/** Request ids this SP issued, in the database (shared by replicas). */
+class DbRequestCache implements CacheProvider {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+  async saveAsync(key: string, value: string): Promise<CacheItem | null> {
+    const now = this.clock.now();
+    await insertSamlRequest(this.db, {
+      id: key,
+      created_at: now,
+      expires_at: now + REQUEST_TTL_MS,
+    });
+    return { value, createdAt: now };
+  }
+  async getAsync(key: string): Promise<string | null> {
+    const row = await findSamlRequest(this.db, key, this.clock.now());
+    // node-saml compares this with its own clock and requestIdExpirationPeriodMs.
+    return row ? new Date(row.created_at).toISOString() : null;
+  }
+  async removeAsync(key: string | null): Promise<string | null> {
+    if (!key) return null;
+    return (await deleteSamlRequest(this.db, key)) > 0 ? key : null;
+  }
+}
+
+/** node-saml reads the wall clock; route its time checks through our Clock port (tests move it). */
+class ClockedSaml extends SAML {
+  constructor(
+    private readonly clock: Clock,
+    options: SamlConfig,
+  ) {
+    super(options);
+  }
+  protected override checkTimestampsValidityError(
+    _nowMs: number,
+    notBefore: string,
+    notOnOrAfter: string,
+    maxTimeLimitMs?: number,
+  ): Error | null {
+    return super.checkTimestampsValidityError(
+      this.clock.now(),
+      notBefore,
+      notOnOrAfter,
+      maxTimeLimitMs,
+    );
+  }
+}
+
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function parseXml(xml: string): Document {
+  const errors: string[] = [];
+  const doc = new DOMParser({
+    errorHandler: { error: (m) => errors.push(m), fatalError: (m) => errors.push(m) },
+  }).parseFromString(xml, 'text/xml');
+  if (errors.length > 0 || !doc.documentElement) throw new SignInRejected('malformed XML');
+  return doc;
+}
+
+const selectAll = (expr: string, node: Node) => xpath.select(expr, node) as Node[];
+const text = (expr: string, node: Node) =>
+  (selectAll(expr, node)[0]?.textContent ?? '').trim() || null;
+
+export class SamlServiceProvider implements IdentityProvider {
+  readonly displayName: string;
+  readonly origins: string[];
+  readonly supportsSingleLogout: boolean;
+  readonly entityId: string;
+  readonly acsUrl: string;
+  readonly sloUrl: string;
+  private readonly saml: ClockedSaml;
+
+  constructor(private readonly options: ServiceProviderOptions) {
+    const { appUrl, idp } = options;
+    this.displayName = options.displayName;
+    this.entityId = `${appUrl}/sp`;
+    this.acsUrl = `${appUrl}/login/callback`;
+    this.sloUrl = `${appUrl}/logout/callback`;
+    this.origins = [
+      ...new Set([idp.ssoUrl, idp.sloUrl].filter(Boolean).map((u) => new URL(u!).origin)),
+    ];
+    this.supportsSingleLogout = idp.sloUrl !== null;
+    this.saml = new ClockedSaml(options.clock, {
+      entryPoint: idp.ssoUrl,
+      issuer: this.entityId,
+      audience: this.entityId,
+      callbackUrl: this.acsUrl,
+      idpCert: idp.signingCerts,
+      idpIssuer: idp.entityId,
+      wantAssertionsSigned: true,
+      // Entra ID signs only the assertion by default; the assertion signature is what we rely on.
+      wantAuthnResponseSigned: false,
+      identifierFormat: NAMEID_PERSISTENT,
+      // Requesting "password" would break MFA/passwordless sign-in at Entra ID.
+      disableRequestedAuthnContext: true,
+      acceptedClockSkewMs: options.clockSkewMs,
+      validateInResponseTo: ValidateInResponseTo.always,
+      requestIdExpirationPeriodMs: REQUEST_TTL_MS,
+      cacheProvider: new DbRequestCache(options.db, options.clock),
+      ...(idp.sloUrl ? { logoutUrl: idp.sloUrl } : {}),
+      logoutCallbackUrl: this.sloUrl,
+    });
+  }
+
+  spMetadataXml(): string {
+    const e = xmlEscape;
+    return (
+      `<?xml version="1.0" encoding="UTF-8"?>\n` +
+      `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${e(this.entityId)}">\n` +
+      `  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">\n` +
+      `    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${e(this.sloUrl)}"/>\n` +
+      `    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${e(this.sloUrl)}"/>\n` +
+      `    <md:NameIDFormat>${NAMEID_PERSISTENT}</md:NameIDFormat>\n` +
+      `    <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${e(this.acsUrl)}" index="0" isDefault="true"/>\n` +
+      `  </md:SPSSODescriptor>\n` +
+      `</md:EntityDescriptor>\n`
+    );
+  }
+
+  async loginUrl(relayState: string): Promise<string> {
+    return this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
+  }
+
+  async verifyLoginResponse(form: Record<string, string>): Promise<VerifiedIdentity> {
+    const encoded = form.SAMLResponse;
+    if (!encoded || !/^[A-Za-z0-9+/=\s]+$/.test(encoded))
+      throw new SignInRejected('no SAMLResponse in the form');
+    const responseDoc = parseXml(Buffer.from(encoded, 'base64').toString('utf8'));
+    const response = responseDoc.documentElement;
+    if (response.localName !== 'Response') throw new SignInRejected('not a SAML Response');
+
+    let profile;
+    try {
+      ({ profile } = await this.saml.validatePostResponseAsync({ SAMLResponse: encoded }));
+    } catch (err) {
+      throw toRejection(err);
+    }
+    if (!profile?.getAssertionXml) throw new SignInRejected('response carries no assertion');
+
+    // Envelope checks (the envelope may be unsigned, but a mismatch still means it is not for us).
+    const destination = response.getAttribute('Destination');
+    if (destination && destination !== this.acsUrl)
+      throw new SignInRejected(`Destination ${destination} is not this ACS`);
+    const responseIssuer = text("./*[local-name()='Issuer']", response);
+    if (responseIssuer && responseIssuer !== this.options.idp.entityId)
+      throw new SignInRejected(`response Issuer ${responseIssuer} is not the IdP`);
+
+    // Everything below reads only the signed assertion node-saml verified.
+    const assertion = parseXml(profile.getAssertionXml()).documentElement;
+    const issuer = text("./*[local-name()='Issuer']", assertion);
+    if (issuer !== this.options.idp.entityId)
+      throw new SignInRejected(`assertion Issuer ${issuer ?? '(none)'} is not the IdP`);
+    const confirmations = selectAll(
+      "./*[local-name()='Subject']/*[local-name()='SubjectConfirmation']",
+      assertion,
+    ) as Element[];
+    const bearer = confirmations.filter((c) => c.getAttribute('Method') === BEARER);
+    if (bearer.length === 0) throw new SignInRejected('no bearer SubjectConfirmation');
+    const recipientOk = bearer.some((c) => {
+      const data = selectAll("./*[local-name()='SubjectConfirmationData']", c)[0] as
+        Element | undefined;
+      return data?.getAttribute('Recipient') === this.acsUrl;
+    });
+    if (!recipientOk) throw new SignInRejected('SubjectConfirmationData Recipient is not this ACS');
+    if (
+      selectAll("./*[local-name()='Conditions']/*[local-name()='AudienceRestriction']", assertion)
+        .length === 0
+    )
+      throw new SignInRejected('assertion has no AudienceRestriction');
+
+    // One-time use: the first replica to record the ids wins; any later copy is a replay.
+    const now = this.options.clock.now();
+    const notOnOrAfter = (selectAll('//@NotOnOrAfter', assertion) as Attr[])
+      .map((a) => Date.parse(a.value))
+      .filter((t) => Number.isFinite(t));
+    const expiresAt = Math.min(
+      Math.max(now + 60 * 60_000, ...notOnOrAfter.map((t) => t + this.options.clockSkewMs)),
+      now + 24 * 3_600_000,
+    );
+    const assertionId = assertion.getAttribute('ID');
+    if (!assertionId) throw new SignInRejected('assertion has no ID');
+    if (
+      !(await insertUsedSamlId(
+        this.options.db,
+        `assertion:${issuer}:${assertionId}`.slice(0, 191),
+        expiresAt,
+      ))
+    )
+      throw new SignInRejected(`assertion ${assertionId} was already used`, 'replay');
+    const responseId = response.getAttribute('ID');
+    if (
+      responseId &&
+      !(await insertUsedSamlId(
+        this.options.db,
+        `response:${issuer}:${responseId}`.slice(0, 191),
+        expiresAt,
+      ))
+    )
+      throw new SignInRejected(`response ${responseId} was already used`, 'replay');
+
+    const attributes: Record<string, string[]> = {};
+    const raw = (profile.attributes ?? {}) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(raw)) {
+      const list = Array.isArray(value) ? value : [value];
+      attributes[name] = list.filter((v): v is string => typeof v === 'string');
+    }
+    return {
+      nameId: profile.nameID,
+      nameIdFormat: profile.nameIDFormat ?? null,
+      sessionIndex: profile.sessionIndex ?? null,
+      attributes,
+    };
+  }
+
+  async logoutUrl(
+    who: Omit<VerifiedIdentity, 'attributes'>,
+    relayState: string,
+  ): Promise<string | null> {
+    if (!this.supportsSingleLogout) return null;
+    return this.saml.getLogoutUrlAsync(
+      {
+        issuer: this.options.idp.entityId,
+        nameID: who.nameId,
+        nameIDFormat: who.nameIdFormat ?? NAMEID_PERSISTENT,
+        ...(who.sessionIndex ? { sessionIndex: who.sessionIndex } : {}),
+      },
+      relayState,
+      {},
+    );
+  }
+
+  async verifyLogoutResponse(
+    message: Record<string, string>,
+    rawQuery: string | null,
+  ): Promise<{ success: true }> {
+    if (!message.SAMLResponse) throw new SignInRejected('no SAMLResponse');
+    const raw = Buffer.from(message.SAMLResponse, 'base64');
+    let xml: string;
+    try {
+      xml = (rawQuery !== null ? inflateRawSync(raw) : raw).toString('utf8');
+    } catch {
+      throw new SignInRejected('undecodable logout response');
+    }
+    const inResponseTo = parseXml(xml).documentElement?.getAttribute('InResponseTo');
+    if (!inResponseTo)
+      throw new SignInRejected('logout response answers no request', 'unsolicited');
+    try {
+      const result =
+        rawQuery !== null
+          ? await this.saml.validateRedirectAsync(message, rawQuery)
+          : await this.saml.validatePostResponseAsync({ SAMLResponse: message.SAMLResponse });
+      if (!result.loggedOut) throw new SignInRejected('not a logout response');
+      // One answer per LogoutRequest: the first to delete the request id wins.
+      if ((await deleteSamlRequest(this.options.db, inResponseTo)) === 0)
+        throw new SignInRejected('logout response already used or unknown', 'replay');
+      return { success: true };
+    } catch (err) {
+      throw toRejection(err);
+    }
+  }
+}
+
+function toRejection(err: unknown): SignInRejected {
+  if (err instanceof SignInRejected) return err;
+  if (err instanceof SamlStatusError) return new SignInRejected(err.message, 'idp-error');
+  const message = err instanceof Error ? err.message : String(err);
+  if (/InResponseTo/i.test(message)) return new SignInRejected(message, 'unsolicited');
+  if (/expired|not yet valid/i.test(message)) return new SignInRejected(message, 'expired');
+  return new SignInRejected(message, 'invalid');
+}

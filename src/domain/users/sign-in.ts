@@ -1,0 +1,161 @@
+/**
+ * Sign-in use-case: the IdP's verified word → a refreshed user row, a new server-side session and an audit
+ * row. Protocol problems surface as SignInRejected (from the identity-provider port); policy refusals
+ * (label taken, not in a group, suspended, unusable username) as SignInRefused.
+ */
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { insertAuditEntry } from '../../db/repos/audit-log.js';
+import { findUserByDnsLabel, insertUser, updateUser } from '../../db/repos/users.js';
+import type { User } from '../../db/schema.js';
+import type { Clock } from '../../ports/clock.js';
+import type { IdentityProvider, VerifiedIdentity } from '../../ports/identity-provider.js';
+import { createSession, destroySession } from '../sessions/sessions.js';
+import { dnsLabelFor, roleFromGroups } from './roles.js';
+
+export type RefusalCode =
+  'missing-username' | 'invalid-username' | 'label-taken' | 'not-in-group' | 'suspended';
+
+/** Sign-in refused by our rules although the IdP vouched for the person. */
+export class SignInRefused extends Error {
+  constructor(
+    readonly code: RefusalCode,
+    readonly username: string | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SignInRefused';
+  }
+}
+
+export interface SignInDeps {
+  db: Db;
+  clock: Clock;
+  idp: IdentityProvider;
+  config: Pick<Config, 'saml' | 'sessionSecret' | 'session'>;
+}
+
+export interface SignedIn {
+  user: User;
+  /** Signed session cookie value. */
+  cookie: string;
+}
+
+/**
+ * Verify a POSTed SAMLResponse, create or refresh the user, end any previous session of this browser and
+ * start a new one. Throws SignInRejected (bad message) or SignInRefused (policy); writes nothing then.
+ */
+export async function signInWithSamlResponse(
+  deps: SignInDeps,
+  form: Record<string, string>,
+  context: { requestId: string | null; previousSessionId: string | null },
+): Promise<SignedIn> {
+  const identity = await deps.idp.verifyLoginResponse(form);
+  const user = await upsertUserFromIdentity(deps, identity);
+  const now = deps.clock.now();
+  if (context.previousSessionId) await destroySession(deps.db, context.previousSessionId);
+  const session = await createSession(
+    deps.db,
+    {
+      secret: deps.config.sessionSecret,
+      idleTimeoutMs: deps.config.session.idleTimeoutMs,
+      absoluteTimeoutMs: deps.config.session.absoluteTimeoutMs,
+    },
+    user.id,
+    now,
+    {
+      nameId: identity.nameId,
+      nameIdFormat: identity.nameIdFormat,
+      sessionIndex: identity.sessionIndex,
+    },
+  );
+  await insertAuditEntry(deps.db, {
+    at: now,
+    actor_user_id: user.id,
+    actor_username: user.username,
+    effective_user_id: user.id,
+    effective_username: user.username,
+    action: 'sign-in',
+    target_type: 'user',
+    target_id: String(user.id),
+    request_id: context.requestId,
+    before_json: null,
+    after_json: JSON.stringify({ role: user.role, groups: JSON.parse(user.groups) as unknown }),
+  });
+  return { user, cookie: session.cookie };
+}
+
+const first = (values: string[] | undefined) =>
+  (values ?? []).map((v) => v.trim()).find((v) => v !== '') ?? null;
+
+/**
+ * Create the user at first sign-in, otherwise refresh name, email, groups and role. The same person may
+ * arrive with different letter case (directories are case-insensitive); a different username that maps
+ * to an existing DNS label is refused rather than sharing that label's records.
+ */
+export async function upsertUserFromIdentity(
+  deps: Pick<SignInDeps, 'db' | 'clock' | 'config'>,
+  identity: VerifiedIdentity,
+): Promise<User> {
+  const names = deps.config.saml.attributes;
+  const username = first(identity.attributes[names.username]);
+  if (!username || username.length > 191)
+    throw new SignInRefused(
+      'missing-username',
+      null,
+      `The identity provider did not send a username (attribute "${names.username}").`,
+    );
+  const label = dnsLabelFor(username);
+  if (!label)
+    throw new SignInRefused(
+      'invalid-username',
+      username,
+      `The username "${username}" cannot be turned into a DNS name (only letters, digits, dots and hyphens, at most 63 characters).`,
+    );
+  const groups = [
+    ...new Set((identity.attributes[names.groups] ?? []).map((g) => g.trim()).filter(Boolean)),
+  ];
+  const { role, member } = roleFromGroups(groups, deps.config.saml.rolePatterns);
+  if (deps.config.saml.requireGroup && !member)
+    throw new SignInRefused(
+      'not-in-group',
+      username,
+      'Your account is not in any of the groups allowed to use this service.',
+    );
+  const displayName = (first(identity.attributes[names.displayName]) ?? username).slice(0, 255);
+  const email = (first(identity.attributes[names.email]) ?? '').slice(0, 255);
+  const now = deps.clock.now();
+  const fields = {
+    display_name: displayName,
+    email,
+    groups: JSON.stringify(groups),
+    role,
+    updated_at: now,
+    last_login_at: now,
+  };
+
+  const existing = await findUserByDnsLabel(deps.db, label);
+  if (existing) {
+    if (existing.username.toLowerCase() !== username.toLowerCase())
+      throw labelTaken(username, label);
+    if (existing.suspended_at !== null)
+      throw new SignInRefused('suspended', username, 'Your account has been suspended.');
+    return updateUser(deps.db, existing.id, fields);
+  }
+  try {
+    return await insertUser(deps.db, { username, dns_label: label, created_at: now, ...fields });
+  } catch (err) {
+    // Two first sign-ins racing for one label: the loser sees the winner's row.
+    const winner = await findUserByDnsLabel(deps.db, label);
+    if (!winner) throw err;
+    if (winner.username.toLowerCase() !== username.toLowerCase()) throw labelTaken(username, label);
+    return updateUser(deps.db, winner.id, fields);
+  }
+}
+
+const labelTaken = (username: string, label: string) =>
+  new SignInRefused(
+    'label-taken',
+    username,
+    `Your username "${username}" maps to the domain name "${label}", which already belongs to another account. To keep that account's records private you cannot sign in until an administrator resolves this.`,
+  );

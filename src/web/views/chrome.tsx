@@ -1,0 +1,54 @@
+import type { ActiveSession } from '../../domain/sessions/sessions.js';
+
+const NAV = [
+  { href: '/dns-records', label: 'DNS Records' },
+  { href: '/certificate', label: 'Certificate' },
+] as const;
+
+/** Header navigation and user menu for signed-in pages. */
+export function SiteHeader(props: { session: ActiveSession; csrfToken: string; path: string }) {
+  const { session } = props;
+  const showAdmin = session.user.role === 'admin' && !session.impersonating;
+  const links = showAdmin ? [...NAV, { href: '/admin', label: 'Admin' }] : NAV;
+  const current = (href: string) =>
+    props.path === href || props.path.startsWith(`${href}/`) ? 'page' : undefined;
+  return (
+    <>
+      <nav aria-label="Main">
+        {links.map((l) => (
+          <a href={l.href} aria-current={current(l.href)}>
+            {l.label}
+          </a>
+        ))}
+      </nav>
+      <div class="who">
+        <span id="header-user" title={session.user.username}>
+          {session.user.display_name}
+        </span>
+        <form method="post" action="/logout">
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <button type="submit" class="link">
+            Sign out
+          </button>
+        </form>
+      </div>
+    </>
+  );
+}
+
+/** Shown on every page while an admin acts as someone else. */
+export function ImpersonationBanner(props: { session: ActiveSession }) {
+  const { user, effectiveUser } = props.session;
+  return (
+    <div class="banner" role="status">
+      <div class="bar">
+        <strong>
+          Impersonating: {effectiveUser.display_name} ({effectiveUser.username})
+        </strong>
+        <span>
+          Pages show and change this person's data. You are signed in as {user.display_name}.
+        </span>
+      </div>
+    </div>
+  );
+}
