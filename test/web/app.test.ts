@@ -22,8 +22,8 @@ describe('web skeleton', () => {
   });
 
   it('sends a CSP with a fresh nonce per request, used on every script tag, and hardening headers', async () => {
-    const a = await t.request('/');
-    const b = await t.request('/');
+    const a = await t.request('/login');
+    const b = await t.request('/login');
     const nonceOf = (r: Response) =>
       /'nonce-([^']+)'/.exec(r.headers.get('content-security-policy') ?? '')?.[1];
     expect(nonceOf(a)).toBeTruthy();
@@ -52,7 +52,7 @@ describe('web skeleton', () => {
   });
 
   it('serves htmx and the stylesheet from fingerprinted URLs with a one-year immutable cache', async () => {
-    const html = await (await t.request('/')).text();
+    const html = await (await t.request('/login')).text();
     const urls = [...html.matchAll(/(?:src|href)="(\/static\/[0-9a-f]{12}\/[^"]+)"/g)].map(
       (m) => m[1]!,
     );
@@ -67,7 +67,7 @@ describe('web skeleton', () => {
   });
 
   it('compresses pages when asked', async () => {
-    const res = await t.request('/', { headers: { 'accept-encoding': 'gzip' } });
+    const res = await t.request('/login', { headers: { 'accept-encoding': 'gzip' } });
     expect(res.headers.get('content-encoding')).toBe('gzip');
   });
 
