@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /**
  * createApp(container) → Hono app. Thin edges: routes parse input, check permission, call one domain
  * function, render. Errors with codes become their status; anything else is logged and shown as a 500.

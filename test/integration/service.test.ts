@@ -42,6 +42,10 @@ describe('npm start with no configuration', () => {
     expect(body.status).toBe('ok');
     expect(body.checks.database).toMatchObject({ status: 'ok', dialect: 'sqlite' });
     expect(body.checks.queue).toMatchObject({ status: 'ok', kind: 'in-process' });
+    // Pages render when started from any working directory (JSX settings must not depend on the cwd).
+    const login = await fetch(`http://127.0.0.1:${port}/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('Sign In');
     proc.child.kill('SIGTERM');
     expect((await proc.exit).code).toBe(0);
   });

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /**
  * Sign-in and sign-out: GET/POST /login, the ACS POST /login/callback, GET/POST /logout (two steps, as
  * the original: end the local session, then optionally the IdP's), /logout/callback and SP metadata /sp.

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /**
  * The development IdP's HTTP side, mounted under /dev-idp only when the container built one (never in
  * production). It answers only this service's own SP.

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /**
  * Development mailbox: outside production, without SMTP, messages stay in the outbox and are listed here.
  * Never mounted in production.

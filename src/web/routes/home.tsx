@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { Container } from '../../container.js';
 import { describeAccount } from '../../domain/users/overview.js';

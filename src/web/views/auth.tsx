@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { DevIdentity } from '../../adapters/saml/dev-idp.js';
 
 const LockIcon = () => (

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { ActiveSession } from '../../domain/sessions/sessions.js';
 
 const NAV = [

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 const SENTENCES: Record<number, string> = {
   400: 'The request could not be processed because it was malformed or invalid.',
   401: 'You need to sign in to see this page.',

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { User } from '../../db/schema.js';
 
 export interface LandingProps {
