@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
+import type { DnsProvider } from '../ports/dns-provider.js';
 import type { JobQueue } from '../ports/job-queue.js';
 
 /** What job handlers may use: the same ports the web side has, never request state. */
@@ -11,4 +12,6 @@ export interface JobDeps {
   logger: Logger;
   clock: Clock;
   queue: JobQueue;
+  /** Where DNS records are published (Route53 or the built-in server). */
+  dns: DnsProvider;
 }

@@ -5,10 +5,11 @@
 import type { JobRegistry } from '../ports/job-queue.js';
 import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
+import { dnsReconcileJob } from './dns-reconcile.job.js';
 import { sessionsPurgeJob } from './sessions-purge.job.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each job has its own payload type
-export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [sessionsPurgeJob];
+export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [sessionsPurgeJob, dnsReconcileJob];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export function buildRegistry(jobs: JobDefinition<any, any>[] = ALL_JOBS): JobRegistry {

@@ -11,6 +11,7 @@ import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { type PageShell, renderPage } from './render.js';
+import { dnsRecordRoutes } from './routes/dns-records.js';
 import { healthRoutes } from './routes/health.js';
 import { loadAssets } from './static/assets.js';
 import { ErrorBody } from './views/error-page.js';
@@ -70,6 +71,7 @@ export function createApp(container: Container): WebApp {
   app.get('/', (c) =>
     renderPage(c, shell, config.productName, <HomePage productName={config.productName} />),
   );
+  app.route('/', dnsRecordRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(
