@@ -14,7 +14,7 @@ export const ENV_VARS = {
   ROLE: 'web | worker | all (default all): which parts of the service this process runs',
   APP_URL:
     'Public URL of the service (e.g. https://mycustomdomain.example.edu); required in production',
-  PORT: 'HTTP port (default 8080)',
+  PORT: 'HTTP port (default 8080; 0 = any free port, for tests)',
   HOST: 'Address the HTTP server binds (default 0.0.0.0)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
   PRODUCT_NAME: 'Name shown to users (default My.Custom.Domain)',
@@ -120,7 +120,7 @@ const EnvSchema = z.object({
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
   ),
-  PORT: intFrom(8080, 1, 65535),
+  PORT: intFrom(8080, 0, 65535),
   HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
   LOG_LEVEL: optionalString.pipe(
     z

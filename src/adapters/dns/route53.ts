@@ -74,8 +74,14 @@ export class Route53Provider implements DnsProvider {
       for (const rs of res.ResourceRecordSets ?? []) {
         const name = fromRoute53Name(rs.Name ?? '');
         if (under && name !== under && !name.endsWith(suffix!)) {
-          left = true; // names are listed in DNS order: once outside the subtree, we are done
-          break;
+          // Route53 lists by name with labels reversed (com.example.www) compared as strings, so
+          // siblings such as "alice-b" can sort between "alice" and "alice.www": skip those, and
+          // stop once past everything that starts with the subtree's reversed prefix.
+          if (reversed(name) > `${reversed(under)}.\uffff`) {
+            left = true;
+            break;
+          }
+          continue;
         }
         const type = rs.Type ?? '';
         if (!isRecordType(type) || rs.AliasTarget) continue;
@@ -140,3 +146,5 @@ export class Route53Provider implements DnsProvider {
     }
   }
 }
+
+const reversed = (name: string) => name.split('.').reverse().join('.');
