@@ -68,7 +68,7 @@ describe('embedded DNS server vs knotd', () => {
         domain: `alice.${ROOT}`,
         created_at: now,
         updated_at: now,
-      } as never)
+      })
       .executeTakeFirstOrThrow();
     await db
       .insertInto('acme_challenges')
