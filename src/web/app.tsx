@@ -3,10 +3,10 @@
  * function, render. Errors with codes become their status; anything else is logged and shown as a 500.
  */
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import type { Container } from '../container.js';
 import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { compression } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { sessionMiddleware } from './middleware/session.js';
@@ -58,7 +58,7 @@ export function createApp(container: Container): WebApp {
   });
   app.route('/', healthRoutes(container));
 
-  app.use('*', compress({ threshold: 1024 }));
+  app.use('*', compression(1024));
   app.use(
     '*',
     sessionMiddleware({

@@ -87,6 +87,7 @@ export class FakeRoute53 {
   private lastRefill = Date.now();
   private responder: ZoneResponder;
   private dirtyZone = true;
+  private sortedCache: FakeSet[] | null = null;
   private readonly parser = new XMLParser({
     isArray: (name) => ['Change', 'ResourceRecord'].includes(name),
     parseTagValue: false,
@@ -139,6 +140,7 @@ export class FakeRoute53 {
       : `${set.name.toLowerCase()}.`;
     this.sets.set(`${name}|${set.type}`, { ...set, name });
     this.dirtyZone = true;
+    this.sortedCache = null;
   }
 
   get(name: string, type: string): FakeSet | undefined {
@@ -410,6 +412,7 @@ export class FakeRoute53 {
     this.sets.clear();
     for (const [k, v] of next) this.sets.set(k, v);
     this.dirtyZone = true;
+    this.sortedCache = null;
     const id = `C${randomBytes(8).toString('hex').toUpperCase()}`;
     this.changes.set(id, { submittedAt: Date.now() });
     return `<ChangeResourceRecordSetsResponse xmlns="${NS}">${this.changeInfo(id)}</ChangeResourceRecordSetsResponse>`;
@@ -448,14 +451,21 @@ export class FakeRoute53 {
     const max = Math.min(Number(q.get('maxitems') ?? '300') || 300, 300);
     const startName = q.get('name');
     const startType = q.get('type') ?? '';
-    const sorted = [...this.sets.values()].sort((a, b) =>
-      sortKey(a.name, a.type) < sortKey(b.name, b.type) ? -1 : 1,
-    );
+    const sorted = (this.sortedCache ??= [...this.sets.values()]
+      .map((s) => ({ s, k: sortKey(s.name, s.type) }))
+      .sort((a, b) => (a.k < b.k ? -1 : 1))
+      .map((x) => x.s));
     let from = 0;
     if (startName) {
       const k = sortKey(startName.toLowerCase().replace(/\.?$/, '.'), startType);
-      from = sorted.findIndex((s) => sortKey(s.name, s.type) >= k);
-      if (from < 0) from = sorted.length;
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sortKey(sorted[mid]!.name, sorted[mid]!.type) < k) lo = mid + 1;
+        else hi = mid;
+      }
+      from = lo;
     }
     const page = sorted.slice(from, from + max);
     const next = sorted[from + max];

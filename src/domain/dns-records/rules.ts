@@ -17,11 +17,20 @@ import {
 
 export type FieldErrors = Partial<Record<RecordField, string>>;
 
-const profanity = new Filter();
+// bad-words' own isProfane compiles one RegExp per listed word on every call (~3 ms); the same
+// whole-word test as one precompiled alternation costs microseconds.
+const PROFANE = new RegExp(
+  `\\b(?:${new Filter().list
+    .filter((w) => w.trim() !== '')
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .sort((a, b) => b.length - a.length)
+    .join('|')})\\b`,
+  'i',
+);
 
 /** Whole-word profanity check: "my-damn-site" is caught, "damnit" and "my_damn" are not (as the original). */
 export function isProfane(label: string): boolean {
-  return profanity.isProfane(label);
+  return PROFANE.test(label);
 }
 
 const NAME_HELP = 'Names can contain lowercase letters (a-z), numbers (0-9), and - or _.';
