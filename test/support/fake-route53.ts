@@ -396,8 +396,12 @@ export class FakeRoute53 {
       } else errors.push(`Unknown action ${c.action}`);
     }
     // CNAME exclusivity over the resulting zone, for names touched by this batch.
-    for (const name of new Set(parsed.map((c) => c.name))) {
-      const types = [...next.values()].filter((s) => s.name === name).map((s) => s.type);
+    const touched = new Set(parsed.map((c) => c.name));
+    const typesAt = new Map<string, string[]>();
+    for (const s of next.values())
+      if (touched.has(s.name)) typesAt.set(s.name, [...(typesAt.get(s.name) ?? []), s.type]);
+    for (const name of touched) {
+      const types = typesAt.get(name) ?? [];
       if (types.includes('CNAME') && types.length > 1)
         errors.push(
           `RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${this.origin}.`,

@@ -33,6 +33,8 @@ export interface EmbeddedServerOptions {
   source: ZoneSource;
   logger: Logger;
   pollMs?: number;
+  /** Minimum time between two zone reloads (default 100 ms). */
+  minReloadMs?: number;
 }
 
 export class EmbeddedDnsServer {
@@ -44,6 +46,7 @@ export class EmbeddedDnsServer {
   private loading: Promise<void> | null = null;
   private again = false;
   private boundPort = 0;
+  private lastLoad = 0;
 
   constructor(private readonly options: EmbeddedServerOptions) {
     this.responder = new ZoneResponder(
@@ -122,6 +125,10 @@ export class EmbeddedDnsServer {
     }
     this.loading = (async () => {
       do {
+        // Under a burst of changes, reload at most every minReloadMs (each reload reads the zone).
+        const wait = this.lastLoad + (this.options.minReloadMs ?? 100) - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        this.lastLoad = Date.now();
         this.again = false;
         try {
           const { serial, records } = await this.options.source.load();

@@ -147,7 +147,7 @@ async function runRounds(
   };
   let current: ReconcileMode = mode;
   const submitted: string[] = [];
-  const syncDeadline = clock.now() + (deps.syncWaitMs ?? 30_000);
+  let syncDeadline: number | null = null;
   let poll = 250;
   let checkedOld = false;
   for (let guard = 0; guard < 10_000; guard++) {
@@ -173,6 +173,7 @@ async function runRounds(
       }
     }
     if (submitted.length === 0) return;
+    syncDeadline ??= clock.now() + (deps.syncWaitMs ?? 30_000);
     // Route53 applies changes in order: the newest INSYNC means all earlier ones are too.
     report.syncChecks++;
     const last = submitted[submitted.length - 1]!;
