@@ -52,9 +52,13 @@ export interface DnsProvider {
   encodedLength(type: RecordType, value: string): number;
   /**
    * Record sets of the supported types under `under` (a name and everything below it), or the whole
-   * zone when omitted. Throws DnsProviderError.
+   * zone when omitted. Each underlying request goes through `retry` (so backoff repeats one page,
+   * not the whole listing). Throws DnsProviderError.
    */
-  listRecordSets(under?: string): Promise<RecordSet[]>;
+  listRecordSets(
+    under?: string,
+    retry?: <T>(request: () => Promise<T>) => Promise<T>,
+  ): Promise<RecordSet[]>;
   /** Apply one batch atomically; returns the provider's change id. Throws DnsProviderError. */
   applyChanges(changes: RecordSetChange[]): Promise<string>;
   /** Whether a change has reached every authoritative server. Throws DnsProviderError. */

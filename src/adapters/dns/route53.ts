@@ -54,20 +54,25 @@ export class Route53Provider implements DnsProvider {
     return encodeValue(type, value).length;
   }
 
-  async listRecordSets(under?: string): Promise<RecordSet[]> {
+  async listRecordSets(
+    under?: string,
+    retry: <T>(request: () => Promise<T>) => Promise<T> = (r) => r(),
+  ): Promise<RecordSet[]> {
     const suffix = under ? `.${under.toLowerCase()}` : null;
     const out: RecordSet[] = [];
     let startName: string | undefined = under ? toRoute53Name(under) : undefined;
     let startType: RRType | undefined;
     for (;;) {
-      const res = await this.call(() =>
-        this.client.send(
-          new ListResourceRecordSetsCommand({
-            HostedZoneId: this.zoneId,
-            ...(startName ? { StartRecordName: startName } : {}),
-            ...(startType ? { StartRecordType: startType } : {}),
-            MaxItems: 300,
-          }),
+      const res = await retry(() =>
+        this.call(() =>
+          this.client.send(
+            new ListResourceRecordSetsCommand({
+              HostedZoneId: this.zoneId,
+              ...(startName ? { StartRecordName: startName } : {}),
+              ...(startType ? { StartRecordType: startType } : {}),
+              MaxItems: 300,
+            }),
+          ),
         ),
       );
       let left = false;

@@ -217,15 +217,15 @@ async function runPass(
   if (scoped) {
     for (const label of scoped) {
       report.listCalls++;
-      const sets = await withBackoff(deps, report, () =>
-        provider.listRecordSets(`${label}.${root}`),
+      const sets = await provider.listRecordSets(`${label}.${root}`, (r) =>
+        withBackoff(deps, report, r),
       );
       actual.push(...sets.filter((s) => ownerLabel(s.name, root) === label));
     }
   } else {
     const owned = await findOwnedLabels(db);
     report.listCalls++;
-    const sets = await withBackoff(deps, report, () => provider.listRecordSets());
+    const sets = await provider.listRecordSets(undefined, (r) => withBackoff(deps, report, r));
     actual = sets.filter((s) => {
       const l = ownerLabel(s.name, root);
       return l !== null && owned.has(l);
