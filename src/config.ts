@@ -14,7 +14,7 @@ export const ENV_VARS = {
   ROLE: 'web | worker | all (default all): which parts of the service this process runs',
   APP_URL:
     'Public URL of the service (e.g. https://mycustomdomain.example.edu); required in production',
-  PORT: 'HTTP port (default 8080)',
+  PORT: 'HTTP port (default 8080; 0 = any free port, for tests)',
   HOST: 'Address the HTTP server binds (default 0.0.0.0)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
   PRODUCT_NAME: 'Name shown to users (default My.Custom.Domain)',
@@ -26,7 +26,12 @@ export const ENV_VARS = {
   AWS_REGION: 'AWS region for the Route53 client (default us-east-1)',
   AWS_ROUTE53_ENDPOINT: 'Override of the Route53 API endpoint (tests and simulators only)',
   DNS_SERVER_HOST: 'Address the built-in DNS server binds (default 127.0.0.1)',
-  DNS_SERVER_PORT: 'Port of the built-in DNS server, UDP and TCP (default 5353)',
+  DNS_SERVER_PORT:
+    'Port of the built-in DNS server, UDP and TCP (default 5353; 0 = any free port, for tests)',
+  DNS_NAMESERVERS:
+    'Comma-separated name servers the built-in DNS server puts in the apex NS and SOA (default ns1.{ROOT_DOMAIN})',
+  DNS_RECONCILE_INTERVAL_S:
+    'Seconds between full DNS reconciliation passes that repair drift (default 600); changes are pushed at once regardless',
   USER_DNS_RECORD_LIMIT: 'Maximum DNS records per user; unset means unlimited',
   DNS_RECORD_LIFETIME_DAYS:
     'Days a record lives after create, edit or renew (default 182, about 6 months)',
@@ -150,7 +155,7 @@ const EnvSchema = z.object({
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
   ),
-  PORT: intFrom(8080, 1, 65535),
+  PORT: intFrom(8080, 0, 65535),
   HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
   LOG_LEVEL: optionalString.pipe(
     z
@@ -177,7 +182,21 @@ const EnvSchema = z.object({
   AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
   AWS_ROUTE53_ENDPOINT: optionalString.pipe(z.url().optional()),
   DNS_SERVER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
-  DNS_SERVER_PORT: intFrom(5353, 1, 65535),
+  DNS_SERVER_PORT: intFrom(5353, 0, 65535),
+  DNS_NAMESERVERS: optionalString.pipe(
+    z
+      .string()
+      .toLowerCase()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim().replace(/\.$/, ''))
+          .filter(Boolean),
+      )
+      .pipe(z.array(domainName).min(1).max(13, 'at most 13 name servers'))
+      .optional(),
+  ),
+  DNS_RECONCILE_INTERVAL_S: intFrom(600, 10, 86_400),
   USER_DNS_RECORD_LIMIT: optionalInt(0),
   DNS_RECORD_LIFETIME_DAYS: intFrom(182, 1, 3650),
   NOTIFICATIONS_EMAIL_USER: optionalString.pipe(z.email('must be an email address').optional()),
@@ -288,7 +307,9 @@ export interface Config {
       accessKeyId: string | null;
       secretAccessKey: string | null;
     };
-    embeddedServer: { host: string; port: number };
+    embeddedServer: { host: string; port: number; nameservers: string[] };
+    /** Period of the full reconciliation pass. */
+    reconcileIntervalMs: number;
   };
   acme: {
     /** null = development CA (embedded mode). */
@@ -544,7 +565,12 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
         accessKeyId,
         secretAccessKey,
       },
-      embeddedServer: { host: e.DNS_SERVER_HOST, port: e.DNS_SERVER_PORT },
+      embeddedServer: {
+        host: e.DNS_SERVER_HOST,
+        port: e.DNS_SERVER_PORT,
+        nameservers: e.DNS_NAMESERVERS ?? [`ns1.${rootDomain!}`],
+      },
+      reconcileIntervalMs: e.DNS_RECONCILE_INTERVAL_S * 1000,
     },
     acme: {
       directoryUrl,

@@ -11,15 +11,20 @@ import {
 } from './adapters/saml/dev-idp.js';
 import { parseIdpMetadata } from './adapters/saml/idp-metadata.js';
 import { SamlServiceProvider } from './adapters/saml/service-provider.js';
+import { EmbeddedDnsProvider, EmbeddedDnsServer } from './adapters/dns/embedded-server.js';
+import { Route53Provider } from './adapters/dns/route53.js';
 import { InProcessQueue } from './adapters/queue/in-process.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
 import { prepareDatabase } from './db/migrate.js';
+import { findDnsSerial } from './db/repos/dns-sync.js';
+import { loadZoneRecords } from './domain/reconciler/desired-state.js';
 import type { JobDeps } from './jobs/deps.js';
 import { buildRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import type { IdentityProvider } from './ports/identity-provider.js';
+import type { DnsProvider } from './ports/dns-provider.js';
 import type { JobQueue, JobRegistry } from './ports/job-queue.js';
 import type { Mailer } from './ports/mailer.js';
 
@@ -45,6 +50,10 @@ export interface Container {
   identityProvider: IdentityProvider;
   /** Present only when the development IdP serves sign-in; never in production. */
   devIdp: DevIdp | null;
+  /** Where DNS records are published. */
+  dns: DnsProvider;
+  /** The built-in DNS server (embedded provider only); started by the web role. */
+  dnsServer: EmbeddedDnsServer | null;
   /** Close connections (after the roles have stopped). */
   close(): Promise<void>;
 }
@@ -60,6 +69,8 @@ export interface ContainerOptions {
   createDatabase?: boolean;
   /** Override the mailer (tests); null = outbox only. */
   mailer?: Mailer | null;
+  /** Replace the DNS provider chosen from config (tests). */
+  dnsProvider?: DnsProvider;
 }
 
 export async function createContainer(
@@ -89,8 +100,27 @@ export async function createContainer(
       : config.mail.smtp
         ? createSmtpMailer(config.mail.smtp)
         : null;
-  const jobDeps: JobDeps = { config, db: dbh.db, logger, clock, queue, mailer };
   const { identityProvider, devIdp } = await buildIdentityProvider(config, dbh, clock);
+  let dnsServer: EmbeddedDnsServer | null = null;
+  let dns: DnsProvider;
+  if (options.dnsProvider) dns = options.dnsProvider;
+  else if (config.dns.provider === 'route53') dns = new Route53Provider(config.dns.route53);
+  else {
+    const db = dbh.db;
+    dnsServer = new EmbeddedDnsServer({
+      origin: config.rootDomain,
+      nameservers: config.dns.embeddedServer.nameservers,
+      host: config.dns.embeddedServer.host,
+      port: config.dns.embeddedServer.port,
+      logger,
+      source: {
+        serial: () => findDnsSerial(db),
+        load: () => loadZoneRecords(db, config.rootDomain, () => findDnsSerial(db)),
+      },
+    });
+    dns = new EmbeddedDnsProvider(dnsServer);
+  }
+  const jobDeps: JobDeps = { config, db: dbh.db, logger, clock, queue, mailer, dns };
   return {
     config,
     logger,
@@ -102,6 +132,8 @@ export async function createContainer(
     jobDeps,
     identityProvider,
     devIdp,
+    dns,
+    dnsServer,
     async close() {
       await mailer?.close();
       await dbh.close();

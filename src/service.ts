@@ -19,6 +19,8 @@ export interface RunningService {
   container: Container;
   /** Bound address of the HTTP server (web role), e.g. for tests that use PORT=0. */
   url: string | null;
+  /** Port of the built-in DNS server when this process runs it (embedded provider, web role). */
+  dnsPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,10 @@ export async function startService(
       url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
     }
   }
+  let dnsPort: number | null = null;
+  if (container.dnsServer && (config.role === 'web' || config.role === 'all')) {
+    dnsPort = await container.dnsServer.start();
+  }
   if (config.role === 'worker' || config.role === 'all') {
     await startJobs({
       config,
@@ -61,6 +67,7 @@ export async function startService(
     {
       role: config.role,
       url,
+      dnsPort,
       appUrl: config.appUrl,
       database: config.database.dialect,
       queue: container.queue.kind,
@@ -77,10 +84,11 @@ export async function startService(
       logger.info({ timeoutMs: timeout }, 'shutting down');
       const closing = server ? closeServer(server, timeout) : Promise.resolve();
       await Promise.all([closing, container.queue.close(timeout)]);
+      await container.dnsServer?.stop();
       await container.close();
       logger.info('shutdown complete');
     })());
-  return { container, url, stop };
+  return { container, url, dnsPort, stop };
 }
 
 /** Stop accepting connections; wait for in-flight requests up to timeoutMs, then cut the rest. */

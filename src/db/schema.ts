@@ -37,6 +37,10 @@ export interface DnsRecordsTable {
   reminders_sent: Generated<string>;
   status: Generated<'pending' | 'live' | 'error'>;
   status_message: string | null;
+  /** Provider change that carries the record's current state (Route53 change id) while pending. */
+  change_id: string | null;
+  /** When status last changed. */
+  status_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -68,6 +72,11 @@ export interface AcmeChallengesTable {
   name: string;
   value: string;
   created_at: number;
+  /** Sync state of the TXT value at the DNS provider, as for dns_records. */
+  status: Generated<'pending' | 'live' | 'error'>;
+  status_message: string | null;
+  change_id: string | null;
+  status_at: number | null;
 }
 
 export interface SystemStateTable {
@@ -76,6 +85,22 @@ export interface SystemStateTable {
   reconciliation_needed: number;
   last_wipe_at: number | null;
   updated_at: number;
+  /** Bumped by every DNS change; the embedded server's SOA serial and the reconciler's watermark. */
+  dns_serial: Generated<number>;
+}
+
+export interface DnsLabelsTable {
+  label: string;
+  /** Serial of the latest unreconciled change under this label; null when clean. */
+  dirty_serial: number | null;
+  /** Set once anything was published under the label: from then on the reconciler owns its names. */
+  published_at: number | null;
+}
+
+export interface DnsReconcileLeasesTable {
+  zone: string;
+  holder: string;
+  expires_at: number;
 }
 
 export interface SessionsTable {
@@ -157,6 +182,8 @@ export interface Database {
   blocked_labels: BlockedLabelsTable;
   saml_requests: SamlRequestsTable;
   saml_used_ids: SamlUsedIdsTable;
+  dns_labels: DnsLabelsTable;
+  dns_reconcile_leases: DnsReconcileLeasesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
+import type { DnsProvider } from '../ports/dns-provider.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Mailer } from '../ports/mailer.js';
 
@@ -14,4 +15,6 @@ export interface JobDeps {
   queue: JobQueue;
   /** null in development without SMTP_HOST: mail stays in the outbox (development mailbox). */
   mailer: Mailer | null;
+  /** Where DNS records are published (Route53 or the built-in server). */
+  dns: DnsProvider;
 }

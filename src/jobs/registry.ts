@@ -6,6 +6,7 @@ import type { JobRegistry } from '../ports/job-queue.js';
 import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
+import { dnsReconcileJob } from './dns-reconcile.job.js';
 import { remindersScanJob } from './reminders-scan.job.js';
 import { samlPurgeJob } from './saml-purge.job.js';
 import { sessionsPurgeJob } from './sessions-purge.job.js';
@@ -17,6 +18,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   emailDeliverJob,
   emailSweepJob,
   remindersScanJob,
+  dnsReconcileJob,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above

@@ -4,10 +4,10 @@
  * function, render. Errors with codes become their status; anything else is logged and shown as a 500.
  */
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import type { Container } from '../container.js';
 import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { compression } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { sessionMiddleware } from './middleware/session.js';
@@ -15,6 +15,7 @@ import { type PageShell, renderPage } from './render.js';
 import { devMailboxRoutes } from './routes/dev-mailbox.js';
 import { authRoutes } from './routes/auth.js';
 import { devIdpRoutes } from './routes/dev-idp.js';
+import { dnsRecordRoutes } from './routes/dns-records.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { loadAssets } from './static/assets.js';
@@ -77,7 +78,7 @@ export function createApp(container: Container): WebApp {
   });
   app.route('/', healthRoutes(container));
 
-  app.use('*', compress({ threshold: 1024 }));
+  app.use('*', compression(1024));
   app.use(
     '*',
     sessionMiddleware({
@@ -91,6 +92,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', authRoutes(container, shell));
   if (container.devIdp && !config.isProduction) app.route('/', devIdpRoutes(container, shell));
   app.route('/', homeRoutes(container, shell));
+  app.route('/', dnsRecordRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

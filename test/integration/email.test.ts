@@ -1,3 +1,4 @@
+import { EmbeddedDnsProvider, EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpMailer } from '../../src/adapters/mail/smtp.js';
 import { BullmqQueue, deleteRedisKeys } from '../../src/adapters/queue/bullmq.js';
@@ -156,6 +157,16 @@ describe('two workers sharing MariaDB and Redis', () => {
         clock: systemClock,
         queue,
         mailer,
+        dns: new EmbeddedDnsProvider(
+          new EmbeddedDnsServer({
+            origin: 'starchart.test',
+            nameservers: ['ns1.starchart.test'],
+            host: '127.0.0.1',
+            port: 0,
+            logger: silentLogger,
+            source: { serial: async () => 0, load: async () => ({ serial: 0, records: [] }) },
+          }),
+        ),
       };
       return { queue, mailer, deps };
     });

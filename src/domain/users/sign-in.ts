@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { insertAuditEntry } from '../../db/repos/audit-log.js';
+import { insertAuditLog } from '../../db/repos/audit-log.js';
 import { findUserByDnsLabel, insertUser, updateUser } from '../../db/repos/users.js';
 import type { User } from '../../db/schema.js';
 import type { Clock } from '../../ports/clock.js';
@@ -69,7 +69,7 @@ export async function signInWithSamlResponse(
       sessionIndex: identity.sessionIndex,
     },
   );
-  await insertAuditEntry(deps.db, {
+  await insertAuditLog(deps.db, {
     at: now,
     actor_user_id: user.id,
     actor_username: user.username,

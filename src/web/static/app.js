@@ -14,11 +14,13 @@ document.addEventListener('click', (event) => {
 });
 document.addEventListener('submit', (event) => {
   const form = event.target;
-  if (
-    form instanceof HTMLFormElement &&
-    form.dataset.confirm &&
-    !window.confirm(form.dataset.confirm)
-  ) {
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+  if (!window.confirm(form.dataset.confirm)) {
     event.preventDefault();
+    return;
   }
+  // Confirmed here, so the server need not ask again on a confirmation page.
+  form.querySelectorAll('[data-confirmed-value]').forEach((input) => {
+    input.value = input.getAttribute('data-confirmed-value') || '';
+  });
 });

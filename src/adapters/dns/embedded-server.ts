@@ -1,0 +1,226 @@
+/**
+ * The built-in authoritative DNS server for ROOT_DOMAIN (UDP and TCP on one port) and the matching
+ * "embedded" DNS provider. Answers come from an in-memory copy of the zone loaded from the shared
+ * database; the copy is replaced when this process changes DNS data (notifyChanged) and when the zone
+ * serial in the database moves (polled every pollMs), so every replica converges within a fraction of
+ * a second.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { RecordType } from '../../domain/dns-records/types.js';
+import type { Logger } from '../../logger.js';
+import type {
+  BatchLimits,
+  DnsProvider,
+  RecordSet,
+  RecordSetChange,
+} from '../../ports/dns-provider.js';
+import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
+
+export interface ZoneSource {
+  /** The zone serial in the database (cheap; polled). */
+  serial(): Promise<number>;
+  /** Every record of the zone with the serial read before them. */
+  load(): Promise<{ serial: number; records: ZoneRecord[] }>;
+}
+
+export interface EmbeddedServerOptions {
+  origin: string;
+  nameservers: string[];
+  host: string;
+  /** 0 = any free port (UDP and TCP share it). */
+  port: number;
+  source: ZoneSource;
+  logger: Logger;
+  pollMs?: number;
+  /** Minimum time between two zone reloads (default 100 ms). */
+  minReloadMs?: number;
+}
+
+export class EmbeddedDnsServer {
+  private readonly responder: ZoneResponder;
+  private udp: dgram.Socket | null = null;
+  private tcp: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  private timer: NodeJS.Timeout | null = null;
+  private loading: Promise<void> | null = null;
+  private again = false;
+  private boundPort = 0;
+  private lastLoad = 0;
+
+  constructor(private readonly options: EmbeddedServerOptions) {
+    this.responder = new ZoneResponder(
+      new Zone({
+        origin: options.origin,
+        serial: 0,
+        nameservers: options.nameservers,
+        records: [],
+      }),
+    );
+  }
+
+  /** Load the zone, bind UDP and TCP, start following the database. Returns the bound port. */
+  async start(): Promise<number> {
+    await this.refresh();
+    const { host } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          udp.once('error', reject);
+          udp.bind(this.options.port, host, () => {
+            udp.off('error', reject);
+            resolve();
+          });
+        });
+        const port = udp.address().port;
+        const tcp = net.createServer((s) => this.onTcp(s));
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject);
+          tcp.listen(port, host, () => {
+            tcp.off('error', reject);
+            resolve();
+          });
+        });
+        this.udp = udp;
+        this.tcp = tcp;
+        this.boundPort = port;
+        break;
+      } catch (e) {
+        udp.close();
+        if (this.options.port !== 0 || attempt >= 10) throw e;
+      }
+    }
+    this.udp.on('message', (msg, rinfo) => {
+      const out = this.responder.respond(msg, 'udp');
+      if (out) this.udp?.send(out, rinfo.port, rinfo.address);
+    });
+    this.udp.on('error', (err) => this.options.logger.warn({ err }, 'DNS UDP socket error'));
+    const poll = this.options.pollMs ?? 250;
+    this.timer = setInterval(() => {
+      this.options.source.serial().then(
+        (s) => {
+          if (s >>> 0 !== this.responder.current.serial) void this.refresh();
+        },
+        (err: unknown) => this.options.logger.warn({ err }, 'DNS zone serial check failed'),
+      );
+    }, poll);
+    this.timer.unref();
+    this.options.logger.info(
+      { host, port: this.boundPort, zone: this.options.origin },
+      'built-in DNS server listening (UDP and TCP)',
+    );
+    return this.boundPort;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Reload the zone from the database now; concurrent calls coalesce. Never throws. */
+  refresh(): Promise<void> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        // Under a burst of changes, reload at most every minReloadMs (each reload reads the zone).
+        const wait = this.lastLoad + (this.options.minReloadMs ?? 100) - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        this.lastLoad = Date.now();
+        this.again = false;
+        try {
+          const { serial, records } = await this.options.source.load();
+          this.responder.setZone(
+            new Zone({
+              origin: this.options.origin,
+              serial,
+              nameservers: this.options.nameservers,
+              records,
+            }),
+          );
+        } catch (err) {
+          this.options.logger.error(
+            { err },
+            'could not load the DNS zone; keeping the previous copy',
+          );
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  /** Stop answering and release the port. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const udp = this.udp;
+    this.udp = null;
+    if (udp) await new Promise<void>((r) => udp.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    const tcp = this.tcp;
+    this.tcp = null;
+    if (tcp) await new Promise<void>((r) => tcp.close(() => r()));
+    await this.loading;
+  }
+
+  private onTcp(socket: net.Socket) {
+    this.sockets.add(socket);
+    socket.setTimeout(10_000, () => socket.destroy());
+    let buf = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < 2 + len) break;
+        const msg = buf.subarray(2, 2 + len);
+        buf = buf.subarray(2 + len);
+        const out = this.responder.respond(msg, 'tcp');
+        if (out) {
+          const framed = Buffer.alloc(2 + out.length);
+          framed.writeUInt16BE(out.length, 0);
+          out.copy(framed, 2);
+          socket.write(framed);
+        }
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+}
+
+/**
+ * DNS provider for the built-in server: the database is what it serves, so there is nothing to push;
+ * a committed change is live once the server reloads (notifyChanged does that at once here and the
+ * serial poll does it on other replicas).
+ */
+export class EmbeddedDnsProvider implements DnsProvider {
+  readonly kind = 'embedded' as const;
+  readonly servesFromDatabase = true;
+  readonly limits: BatchLimits = {
+    maxRecords: Number.MAX_SAFE_INTEGER,
+    maxValueChars: Number.MAX_SAFE_INTEGER,
+    maxChanges: Number.MAX_SAFE_INTEGER,
+  };
+
+  constructor(private readonly server: EmbeddedDnsServer | null) {}
+
+  encodedLength(_type: RecordType, value: string): number {
+    return value.length;
+  }
+  async listRecordSets(): Promise<RecordSet[]> {
+    return [];
+  }
+  async applyChanges(_changes: RecordSetChange[]): Promise<string> {
+    return 'embedded';
+  }
+  async isChangeInSync(): Promise<boolean> {
+    return true;
+  }
+  notifyChanged(): void {
+    void this.server?.refresh();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Route53 adapter of the DNS provider port (@aws-sdk/client-route-53, pinned). Credentials come from
+ * the Docker secrets via Config, never from the SDK's default chain (which could probe the network).
+ */
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  type RRType,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import type { Config } from '../../config.js';
+import { type RecordType, isRecordType } from '../../domain/dns-records/types.js';
+import {
+  type BatchLimits,
+  type DnsProvider,
+  DnsProviderError,
+  type RecordSet,
+  type RecordSetChange,
+} from '../../ports/dns-provider.js';
+import { decodeValue, encodeValue, fromRoute53Name, toRoute53Name } from './route53-values.js';
+
+/** Documented per-request limits of ChangeResourceRecordSets. */
+export const ROUTE53_LIMITS: BatchLimits = {
+  maxRecords: 1000,
+  maxValueChars: 32_000,
+  maxChanges: 1000,
+};
+
+export class Route53Provider implements DnsProvider {
+  readonly kind = 'route53' as const;
+  readonly servesFromDatabase = false;
+  readonly limits: BatchLimits;
+  private readonly client: Route53Client;
+  private readonly zoneId: string;
+
+  constructor(cfg: Config['dns']['route53'], limits: BatchLimits = ROUTE53_LIMITS) {
+    if (!cfg.hostedZoneId) throw new Error('AWS_ROUTE53_HOSTED_ZONE_ID is required for Route53');
+    this.zoneId = cfg.hostedZoneId;
+    this.limits = limits;
+    this.client = new Route53Client({
+      region: cfg.region,
+      ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+      credentials: {
+        accessKeyId: cfg.accessKeyId ?? 'test',
+        secretAccessKey: cfg.secretAccessKey ?? 'test',
+      },
+      // Retries are the reconciler's business (exponential backoff, batch isolation).
+      maxAttempts: 1,
+    });
+  }
+
+  encodedLength(type: RecordType, value: string): number {
+    return encodeValue(type, value).length;
+  }
+
+  async listRecordSets(
+    under?: string,
+    retry: <T>(request: () => Promise<T>) => Promise<T> = (r) => r(),
+  ): Promise<RecordSet[]> {
+    const suffix = under ? `.${under.toLowerCase()}` : null;
+    const out: RecordSet[] = [];
+    let startName: string | undefined = under ? toRoute53Name(under) : undefined;
+    let startType: RRType | undefined;
+    for (;;) {
+      const res = await retry(() =>
+        this.call(() =>
+          this.client.send(
+            new ListResourceRecordSetsCommand({
+              HostedZoneId: this.zoneId,
+              ...(startName ? { StartRecordName: startName } : {}),
+              ...(startType ? { StartRecordType: startType } : {}),
+              MaxItems: 300,
+            }),
+          ),
+        ),
+      );
+      let left = false;
+      for (const rs of res.ResourceRecordSets ?? []) {
+        const name = fromRoute53Name(rs.Name ?? '');
+        if (under && name !== under && !name.endsWith(suffix!)) {
+          // Route53 lists by name with labels reversed (com.example.www) compared as strings, so
+          // siblings such as "alice-b" can sort between "alice" and "alice.www": skip those, and
+          // stop once past everything that starts with the subtree's reversed prefix.
+          if (reversed(name) > `${reversed(under)}.\uffff`) {
+            left = true;
+            break;
+          }
+          continue;
+        }
+        const type = rs.Type ?? '';
+        if (!isRecordType(type) || rs.AliasTarget) continue;
+        out.push({
+          name,
+          type,
+          ttl: rs.TTL ?? 300,
+          values: (rs.ResourceRecords ?? []).map((r) => decodeValue(type, r.Value ?? '')),
+        });
+      }
+      if (left || !res.IsTruncated) return out;
+      startName = res.NextRecordName;
+      startType = res.NextRecordType;
+    }
+  }
+
+  async applyChanges(changes: RecordSetChange[]): Promise<string> {
+    const res = await this.call(() =>
+      this.client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: this.zoneId,
+          ChangeBatch: {
+            Comment: 'starchart reconciler',
+            Changes: changes.map((c) => ({
+              Action: c.action,
+              ResourceRecordSet: {
+                Name: toRoute53Name(c.set.name),
+                Type: c.set.type,
+                TTL: c.set.ttl,
+                ResourceRecords: c.set.values.map((v) => ({ Value: encodeValue(c.set.type, v) })),
+              },
+            })),
+          },
+        }),
+      ),
+    );
+    const id = res.ChangeInfo?.Id ?? '';
+    return id.replace(/^\/change\//, '');
+  }
+
+  async isChangeInSync(changeId: string): Promise<boolean> {
+    const res = await this.call(() => this.client.send(new GetChangeCommand({ Id: changeId })));
+    return res.ChangeInfo?.Status === 'INSYNC';
+  }
+
+  notifyChanged(): void {}
+
+  /** Map SDK errors onto the port's kinds. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const code = err.name ?? 'Error';
+      const message = err.message ?? String(e);
+      if (code === 'Throttling' || code === 'ThrottlingException' || /rate exceeded/i.test(message))
+        throw new DnsProviderError('throttled', message, code);
+      if (code === 'PriorRequestNotComplete') throw new DnsProviderError('busy', message, code);
+      if (code === 'InvalidChangeBatch' || code === 'InvalidInput')
+        throw new DnsProviderError('rejected', message, code);
+      throw new DnsProviderError('unavailable', message, code);
+    }
+  }
+}
+
+const reversed = (name: string) => name.split('.').reverse().join('.');

@@ -1,0 +1,115 @@
+/** Queries for dns_records (rules live in domain/dns-records). */
+import { type Transaction, sql } from 'kysely';
+import type { Db } from '../client.js';
+import type { Database, DnsRecordRow, DnsRecordsTable } from '../schema.js';
+import type { Insertable, Updateable } from 'kysely';
+
+export type DbOrTrx = Db | Transaction<Database>;
+
+export async function findDnsRecordForUser(
+  db: DbOrTrx,
+  userId: number,
+  id: number,
+): Promise<DnsRecordRow | undefined> {
+  return db
+    .selectFrom('dns_records')
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function findDnsRecordsPage(
+  db: DbOrTrx,
+  userId: number,
+  offset: number,
+  limit: number,
+): Promise<DnsRecordRow[]> {
+  return db
+    .selectFrom('dns_records')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('subdomain')
+    .orderBy('type')
+    .orderBy('value')
+    .orderBy('id')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+}
+
+export async function countDnsRecords(db: DbOrTrx, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('dns_records')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function findDnsRecordsAtName(
+  db: DbOrTrx,
+  userId: number,
+  subdomain: string,
+): Promise<Pick<DnsRecordRow, 'id' | 'subdomain' | 'type' | 'value' | 'priority'>[]> {
+  return db
+    .selectFrom('dns_records')
+    .select(['id', 'subdomain', 'type', 'value', 'priority'])
+    .where('user_id', '=', userId)
+    .where('subdomain', '=', subdomain)
+    .execute();
+}
+
+export async function insertDnsRecord(
+  db: DbOrTrx,
+  values: Insertable<DnsRecordsTable>,
+): Promise<number> {
+  const res = await db.insertInto('dns_records').values(values).executeTakeFirstOrThrow();
+  return Number(res.insertId);
+}
+
+export async function updateDnsRecord(
+  db: DbOrTrx,
+  userId: number,
+  id: number,
+  values: Updateable<DnsRecordsTable>,
+): Promise<number> {
+  const res = await db
+    .updateTable('dns_records')
+    .set(values)
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+export async function deleteDnsRecord(db: DbOrTrx, userId: number, id: number): Promise<number> {
+  const res = await db
+    .deleteFrom('dns_records')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+/**
+ * Take the per-user write lock for the rest of the transaction: a no-op UPDATE of the user's row.
+ * MySQL holds the row lock until commit; SQLite takes the database write lock (BEGIN IMMEDIATE
+ * semantics), so concurrent creates for one user run one after another on both dialects.
+ */
+export async function lockUserRow(trx: Transaction<Database>, userId: number): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ updated_at: sql<number>`updated_at` })
+    .where('id', '=', userId)
+    .execute();
+}
+
+export async function findBlockedLabel(db: DbOrTrx, label: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('blocked_labels')
+    .select('label')
+    .where('label', '=', label)
+    .executeTakeFirst();
+  return row !== undefined;
+}

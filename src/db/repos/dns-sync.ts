@@ -1,0 +1,343 @@
+/**
+ * Queries behind DNS synchronisation: the zone serial, dirty/owned labels, the per-zone lease, the
+ * desired state (records + ACME challenge values) and per-record sync status.
+ */
+import { type Kysely, sql } from 'kysely';
+import { isMysql } from '../dialect.js';
+import type { Db } from '../client.js';
+import type { DbOrTrx } from './dns-records.js';
+
+/** Bump the zone serial and flag reconciliation; returns the new serial (call inside the change's transaction). */
+export async function updateDnsSerial(db: DbOrTrx, now: number): Promise<number> {
+  await db
+    .updateTable('system_state')
+    .set((eb) => ({
+      dns_serial: eb('dns_serial', '+', 1),
+      reconciliation_needed: 1,
+      updated_at: now,
+    }))
+    .where('id', '=', 1)
+    .execute();
+  return findDnsSerial(db);
+}
+
+export async function findDnsSerial(db: DbOrTrx): Promise<number> {
+  const row = await db
+    .selectFrom('system_state')
+    .select('dns_serial')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  return Number(row?.dns_serial ?? 0);
+}
+
+/** Clear the reconciliation flag only if no change arrived since `serial` was read. */
+export async function updateReconciledAt(db: Db, serial: number, now: number): Promise<void> {
+  await db
+    .updateTable('system_state')
+    .set({ reconciliation_needed: 0, updated_at: now })
+    .where('id', '=', 1)
+    .where('dns_serial', '=', serial)
+    .execute();
+}
+
+export async function upsertDirtyLabels(
+  db: DbOrTrx,
+  labels: readonly string[],
+  serial: number,
+): Promise<void> {
+  for (const label of new Set(labels)) {
+    const q = db
+      .insertInto('dns_labels')
+      .values({ label, dirty_serial: serial, published_at: null });
+    if (isMysql(db as unknown as Kysely<unknown>)) {
+      await q.onDuplicateKeyUpdate({ dirty_serial: serial }).execute();
+    } else {
+      await q
+        .onConflict((oc) => oc.column('label').doUpdateSet({ dirty_serial: serial }))
+        .execute();
+    }
+  }
+}
+
+export async function findDirtyLabels(db: Db, maxSerial: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('dns_labels')
+    .select('label')
+    .where('dirty_serial', 'is not', null)
+    .where('dirty_serial', '<=', maxSerial)
+    .execute();
+  return rows.map((r) => r.label);
+}
+
+export async function countDirtyLabels(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('dns_labels')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('dirty_serial', 'is not', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Mark labels clean unless they changed again after `serial`. `labels` null = every label. */
+export async function updateLabelsClean(
+  db: Db,
+  labels: readonly string[] | null,
+  serial: number,
+): Promise<void> {
+  let q = db
+    .updateTable('dns_labels')
+    .set({ dirty_serial: null })
+    .where('dirty_serial', '<=', serial);
+  if (labels) {
+    if (labels.length === 0) return;
+    for (let i = 0; i < labels.length; i += 500) {
+      await q.where('label', 'in', labels.slice(i, i + 500)).execute();
+    }
+    return;
+  }
+  q = q.where('dirty_serial', 'is not', null);
+  await q.execute();
+}
+
+export async function updateLabelsPublished(
+  db: Db,
+  labels: readonly string[],
+  now: number,
+): Promise<void> {
+  const unique = [...new Set(labels)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const existing = new Set(
+      (await db.selectFrom('dns_labels').select('label').where('label', 'in', chunk).execute()).map(
+        (r) => r.label,
+      ),
+    );
+    const missing = chunk.filter((l) => !existing.has(l));
+    if (missing.length > 0)
+      await db
+        .insertInto('dns_labels')
+        .values(missing.map((label) => ({ label, dirty_serial: null, published_at: now })))
+        .execute();
+    await db
+      .updateTable('dns_labels')
+      .set({ published_at: now })
+      .where('label', 'in', chunk)
+      .where('published_at', 'is', null)
+      .execute();
+  }
+}
+
+/** Labels the reconciler owns: every user's label plus every label it ever published under. */
+export async function findOwnedLabels(db: Db): Promise<Set<string>> {
+  const users = await db.selectFrom('users').select('dns_label').execute();
+  const published = await db
+    .selectFrom('dns_labels')
+    .select('label')
+    .where((eb) => eb.or([eb('published_at', 'is not', null), eb('dirty_serial', 'is not', null)]))
+    .execute();
+  return new Set([...users.map((u) => u.dns_label), ...published.map((p) => p.label)]);
+}
+
+// ---------- lease ----------
+
+/** Take or renew the zone lease; true when `holder` holds it until `now + ttlMs`. */
+export async function acquireLease(
+  db: Db,
+  zone: string,
+  holder: string,
+  now: number,
+  ttlMs: number,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('dns_reconcile_leases')
+    .set({ holder, expires_at: now + ttlMs })
+    .where('zone', '=', zone)
+    .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<', now)]))
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) > 0) return true;
+  try {
+    await db
+      .insertInto('dns_reconcile_leases')
+      .values({ zone, holder, expires_at: now + ttlMs })
+      .execute();
+    return true;
+  } catch {
+    // Someone else holds it (the row exists and is not expired).
+    return false;
+  }
+}
+
+export async function releaseLease(db: Db, zone: string, holder: string): Promise<void> {
+  await db
+    .deleteFrom('dns_reconcile_leases')
+    .where('zone', '=', zone)
+    .where('holder', '=', holder)
+    .execute();
+}
+
+// ---------- desired state ----------
+
+export interface DesiredRecordRow {
+  id: number;
+  label: string;
+  subdomain: string;
+  type: string;
+  value: string;
+  priority: number | null;
+  status: string;
+  status_at: number | null;
+  updated_at: number;
+  change_id: string | null;
+}
+
+export async function findDesiredRecords(
+  db: Db,
+  labels: readonly string[] | null,
+): Promise<DesiredRecordRow[]> {
+  let q = db
+    .selectFrom('dns_records as r')
+    .innerJoin('users as u', 'u.id', 'r.user_id')
+    .select([
+      'r.id',
+      'u.dns_label as label',
+      'r.subdomain',
+      'r.type',
+      'r.value',
+      'r.priority',
+      'r.status',
+      'r.status_at',
+      'r.updated_at',
+      'r.change_id',
+    ]);
+  if (labels) {
+    if (labels.length === 0) return [];
+    q = q.where('u.dns_label', 'in', labels);
+  }
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    priority: r.priority === null ? null : Number(r.priority),
+    status_at: r.status_at === null ? null : Number(r.status_at),
+    updated_at: Number(r.updated_at),
+  }));
+}
+
+export interface ChallengeRow {
+  id: number;
+  name: string;
+  value: string;
+  status: string;
+  status_at: number | null;
+  created_at: number;
+  change_id: string | null;
+}
+
+export async function findChallengeRows(
+  db: Db,
+  names: readonly string[] | null,
+): Promise<ChallengeRow[]> {
+  let q = db
+    .selectFrom('acme_challenges')
+    .select(['id', 'name', 'value', 'status', 'status_at', 'created_at', 'change_id']);
+  if (names) {
+    if (names.length === 0) return [];
+    q = q.where('name', 'in', names);
+  }
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    status_at: r.status_at === null ? null : Number(r.status_at),
+    created_at: Number(r.created_at),
+  }));
+}
+
+// ---------- status ----------
+
+export type SyncTarget = { records: number[]; challenges: number[] };
+
+export async function updateSyncStatus(
+  db: Db,
+  target: SyncTarget,
+  values: {
+    status: 'pending' | 'live' | 'error';
+    status_message: string | null;
+    change_id: string | null;
+    status_at: number;
+  },
+): Promise<void> {
+  for (let i = 0; i < target.records.length; i += 500) {
+    await db
+      .updateTable('dns_records')
+      .set(values)
+      .where('id', 'in', target.records.slice(i, i + 500))
+      .execute();
+  }
+  for (let i = 0; i < target.challenges.length; i += 500) {
+    await db
+      .updateTable('acme_challenges')
+      .set(values)
+      .where('id', 'in', target.challenges.slice(i, i + 500))
+      .execute();
+  }
+}
+
+/** Change ids still awaiting INSYNC, oldest first. */
+export async function findPendingChangeIds(db: Db): Promise<string[]> {
+  const a = await db
+    .selectFrom('dns_records')
+    .select('change_id')
+    .distinct()
+    .where('status', '=', 'pending')
+    .where('change_id', 'is not', null)
+    .execute();
+  const b = await db
+    .selectFrom('acme_challenges')
+    .select('change_id')
+    .distinct()
+    .where('status', '=', 'pending')
+    .where('change_id', 'is not', null)
+    .execute();
+  return [...new Set([...a, ...b].map((r) => r.change_id!))];
+}
+
+/** Mark everything carried by these changes live. */
+export async function updateChangesLive(db: Db, changeIds: readonly string[], now: number) {
+  if (changeIds.length === 0) return;
+  for (const table of ['dns_records', 'acme_challenges'] as const) {
+    await db
+      .updateTable(table)
+      .set({ status: 'live', status_message: null, change_id: null, status_at: now })
+      .where('status', '=', 'pending')
+      .where('change_id', 'in', [...changeIds])
+      .execute();
+  }
+}
+
+/** Embedded provider: everything pending is live once committed. `labels` null = all. */
+export async function updatePendingLive(db: Db, labels: readonly string[] | null, now: number) {
+  let q = db
+    .updateTable('dns_records')
+    .set({ status: 'live', status_message: null, change_id: null, status_at: now })
+    .where('status', '!=', 'live');
+  if (labels) {
+    if (labels.length === 0) return;
+    q = q.where(
+      'user_id',
+      'in',
+      db
+        .selectFrom('users')
+        .select('id')
+        .where('dns_label', 'in', [...labels]),
+    );
+  }
+  await q.execute();
+  await db
+    .updateTable('acme_challenges')
+    .set({ status: 'live', status_message: null, change_id: null, status_at: now })
+    .where('status', '!=', 'live')
+    .execute();
+}
+
+export { sql };

@@ -1,0 +1,302 @@
+/**
+ * DNS record use-cases for the signed-in (effective) user: list, view, create, edit, renew, delete.
+ * Every read and write is scoped to the owner: another user's id is NOT_FOUND. Mutations write an
+ * audit row, mark the user's label dirty in the same transaction and ask for a prompt DNS push.
+ */
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { insertAuditLog } from '../../db/repos/audit-log.js';
+import {
+  countDnsRecords,
+  deleteDnsRecord as deleteRow,
+  findBlockedLabel,
+  findDnsRecordForUser,
+  findDnsRecordsAtName,
+  findDnsRecordsPage,
+  insertDnsRecord,
+  lockUserRow,
+  updateDnsRecord as updateRow,
+} from '../../db/repos/dns-records.js';
+import type { DnsRecordRow, User } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
+import { type FieldErrors, checkRecordForm, consistencyProblem, toRecordForm } from './rules.js';
+import type { RecordForm, RecordInput, RecordType } from './types.js';
+
+export interface DnsRecordDeps {
+  db: Db;
+  config: Pick<Config, 'rootDomain' | 'dns'>;
+  clock: Clock;
+  queue: JobQueue;
+  logger?: Logger;
+}
+
+/** Who acts: the signed-in person and the user whose records are touched (differs when impersonating). */
+export interface Actor {
+  user: User;
+  effectiveUser: User;
+  requestId: string | null;
+}
+
+export const PAGE_SIZE = 50;
+const DAY_MS = 86_400_000;
+
+export const baseDomainOf = (user: Pick<User, 'dns_label'>, rootDomain: string) =>
+  `${user.dns_label}.${rootDomain}`;
+
+/** Parse an id from a URL; anything that is not a positive integer is treated as not found. */
+export function parseRecordId(raw: string | undefined): number {
+  if (!raw || !/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2_147_483_647)
+    throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
+  return Number(raw);
+}
+
+export interface RecordPage {
+  records: DnsRecordRow[];
+  total: number;
+  page: number;
+  pages: number;
+  pageSize: number;
+  limit: number | null;
+}
+
+/** One page of the owner's records sorted by name, type, value; page numbers are clamped. */
+export async function listDnsRecords(
+  deps: Pick<DnsRecordDeps, 'db' | 'config'>,
+  owner: User,
+  page = 1,
+  pageSize = PAGE_SIZE,
+): Promise<RecordPage> {
+  const total = await countDnsRecords(deps.db, owner.id);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const p = Math.min(Math.max(1, Math.floor(page) || 1), pages);
+  const records =
+    total === 0 ? [] : await findDnsRecordsPage(deps.db, owner.id, (p - 1) * pageSize, pageSize);
+  return { records, total, page: p, pages, pageSize, limit: deps.config.dns.recordLimit };
+}
+
+/** The owner's record with this id; NOT_FOUND for anyone else's or a missing one. */
+export async function getDnsRecord(
+  deps: Pick<DnsRecordDeps, 'db'>,
+  owner: User,
+  id: number,
+): Promise<DnsRecordRow> {
+  const row = await findDnsRecordForUser(deps.db, owner.id, id);
+  if (!row) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
+  return row;
+}
+
+/** Per-record rules plus the database's blocked labels; throws INVALID_INPUT with field errors. */
+async function checkInput(db: Db, body: Record<string, unknown>): Promise<RecordInput> {
+  const form = toRecordForm(body);
+  const blocked = new Set<string>();
+  if (form.subdomain && (await findBlockedLabel(db, form.subdomain))) blocked.add(form.subdomain);
+  const res = checkRecordForm(form, blocked);
+  if (!res.ok) throw invalid(res.errors);
+  return res.input;
+}
+
+const invalid = (fields: FieldErrors) =>
+  new AppError('INVALID_INPUT', 'Please correct the highlighted fields.', fields);
+
+/**
+ * Field errors for a draft without saving it (inline validation). Consistency rules are checked
+ * against the owner's records, ignoring `editingId`. Empty object = valid.
+ */
+export async function validateDnsRecordDraft(
+  deps: Pick<DnsRecordDeps, 'db'>,
+  owner: User,
+  body: Record<string, unknown>,
+  editingId: number | null,
+): Promise<FieldErrors> {
+  try {
+    const input = await checkInput(deps.db, body);
+    const others = (await findDnsRecordsAtName(deps.db, owner.id, input.subdomain)).filter(
+      (r) => r.id !== editingId,
+    );
+    return consistencyProblem(input, others) ?? {};
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'INVALID_INPUT') return e.fields;
+    throw e;
+  }
+}
+
+const snapshot = (
+  r: Pick<DnsRecordRow, 'subdomain' | 'type' | 'value' | 'priority' | 'expires_at'>,
+) =>
+  JSON.stringify({
+    subdomain: r.subdomain,
+    type: r.type,
+    value: r.value,
+    priority: r.priority,
+    expires_at: r.expires_at,
+  });
+
+function initialStatus(deps: Pick<DnsRecordDeps, 'config'>): 'live' | 'pending' {
+  // The built-in server answers from the database: a committed record is live at once.
+  return deps.config.dns.provider === 'embedded' ? 'live' : 'pending';
+}
+
+/**
+ * Create a record for the actor's effective user. Enforces the rules, the per-user limit atomically
+ * (concurrent creates never exceed it) and DNS consistency. Throws INVALID_INPUT or LIMIT_EXCEEDED.
+ */
+export async function createDnsRecord(
+  deps: DnsRecordDeps,
+  actor: Actor,
+  body: Record<string, unknown>,
+): Promise<DnsRecordRow> {
+  const owner = actor.effectiveUser;
+  const input = await checkInput(deps.db, body);
+  const now = deps.clock.now();
+  const limit = deps.config.dns.recordLimit;
+  const row = await deps.db.transaction().execute(async (trx) => {
+    await lockUserRow(trx, owner.id);
+    if (limit !== null && (await countDnsRecords(trx, owner.id)) >= limit) {
+      throw new AppError(
+        'LIMIT_EXCEEDED',
+        `You have reached your limit of ${limit} DNS records. Delete a record you no longer need, then try again.`,
+      );
+    }
+    const clash = consistencyProblem(
+      input,
+      await findDnsRecordsAtName(trx, owner.id, input.subdomain),
+    );
+    if (clash) throw invalid(clash);
+    const values = {
+      user_id: owner.id,
+      ...input,
+      expires_at: now + deps.config.dns.recordLifetimeDays * DAY_MS,
+      reminders_sent: '[]',
+      status: initialStatus(deps),
+      status_message: null,
+      change_id: null,
+      status_at: now,
+      created_at: now,
+      updated_at: now,
+    } as const;
+    const id = await insertDnsRecord(trx, values);
+    await markDnsChanged(trx, [owner.dns_label], now);
+    await audit(trx, actor, 'dns-record.create', id, null, snapshot(values), now);
+    return { id, ...values };
+  });
+  await requestReconcile(deps);
+  return row;
+}
+
+/**
+ * Replace the fields of the owner's record `id` (the id in the URL), reset its expiry and reminders.
+ * Throws NOT_FOUND, INVALID_INPUT.
+ */
+export async function updateDnsRecord(
+  deps: DnsRecordDeps,
+  actor: Actor,
+  id: number,
+  body: Record<string, unknown>,
+): Promise<DnsRecordRow> {
+  const owner = actor.effectiveUser;
+  await getDnsRecord(deps, owner, id);
+  const input = await checkInput(deps.db, body);
+  const now = deps.clock.now();
+  const row = await deps.db.transaction().execute(async (trx) => {
+    await lockUserRow(trx, owner.id);
+    const before = await findDnsRecordForUser(trx, owner.id, id);
+    if (!before) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
+    const others = (await findDnsRecordsAtName(trx, owner.id, input.subdomain)).filter(
+      (r) => r.id !== id,
+    );
+    const clash = consistencyProblem(input, others);
+    if (clash) throw invalid(clash);
+    const values = {
+      ...input,
+      expires_at: now + deps.config.dns.recordLifetimeDays * DAY_MS,
+      reminders_sent: '[]',
+      status: initialStatus(deps),
+      status_message: null,
+      change_id: null,
+      status_at: now,
+      updated_at: now,
+    } as const;
+    await updateRow(trx, owner.id, id, values);
+    await markDnsChanged(trx, [owner.dns_label], now);
+    await audit(trx, actor, 'dns-record.update', id, snapshot(before), snapshot(values), now);
+    return { ...before, ...values };
+  });
+  await requestReconcile(deps);
+  return row;
+}
+
+/** Push the owner's record expiry to now + lifetime and re-arm reminders. Throws NOT_FOUND. */
+export async function renewDnsRecord(
+  deps: DnsRecordDeps,
+  actor: Actor,
+  id: number,
+): Promise<DnsRecordRow> {
+  const owner = actor.effectiveUser;
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const before = await findDnsRecordForUser(trx, owner.id, id);
+    if (!before) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
+    const expires_at = now + deps.config.dns.recordLifetimeDays * DAY_MS;
+    await updateRow(trx, owner.id, id, { expires_at, reminders_sent: '[]', updated_at: now });
+    await audit(
+      trx,
+      actor,
+      'dns-record.renew',
+      id,
+      JSON.stringify({ expires_at: before.expires_at }),
+      JSON.stringify({ expires_at }),
+      now,
+    );
+    return { ...before, expires_at, reminders_sent: '[]', updated_at: now };
+  });
+}
+
+/** Delete the owner's record; the DNS name disappears at the provider shortly after. Throws NOT_FOUND. */
+export async function deleteDnsRecord(
+  deps: DnsRecordDeps,
+  actor: Actor,
+  id: number,
+): Promise<DnsRecordRow> {
+  const owner = actor.effectiveUser;
+  const now = deps.clock.now();
+  const before = await deps.db.transaction().execute(async (trx) => {
+    const row = await findDnsRecordForUser(trx, owner.id, id);
+    if (!row) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
+    await deleteRow(trx, owner.id, id);
+    await markDnsChanged(trx, [owner.dns_label], now);
+    await audit(trx, actor, 'dns-record.delete', id, snapshot(row), null, now);
+    return row;
+  });
+  await requestReconcile(deps);
+  return before;
+}
+
+async function audit(
+  db: Parameters<typeof insertAuditLog>[0],
+  actor: Actor,
+  action: string,
+  id: number,
+  before: string | null,
+  after: string | null,
+  now: number,
+) {
+  await insertAuditLog(db, {
+    at: now,
+    actor_user_id: actor.user.id,
+    actor_username: actor.user.username,
+    effective_user_id: actor.effectiveUser.id,
+    effective_username: actor.effectiveUser.username,
+    action,
+    target_type: 'dns_record',
+    target_id: String(id),
+    request_id: actor.requestId,
+    before_json: before,
+    after_json: after,
+  });
+}
+
+export type { RecordForm, RecordType, FieldErrors };

@@ -1,0 +1,154 @@
+/**
+ * The desired state of the zone, computed from the database: every user record at
+ * `{subdomain}.{label}.{root}` and every ACME challenge value at `_acme-challenge.{label}.{root}`,
+ * grouped into record sets in canonical value form.
+ */
+import type { Db } from '../../db/client.js';
+import {
+  type ChallengeRow,
+  type DesiredRecordRow,
+  findChallengeRows,
+  findDesiredRecords,
+} from '../../db/repos/dns-sync.js';
+import { canonicalValue } from '../dns-records/rules.js';
+import {
+  ACME_CHALLENGE_LABEL,
+  RECORD_TTL,
+  type RecordType,
+  isRecordType,
+} from '../dns-records/types.js';
+
+export interface DesiredSet {
+  name: string;
+  type: RecordType;
+  ttl: number;
+  values: string[];
+  label: string;
+  recordIds: number[];
+  challengeIds: number[];
+  /** True when every row of the set failed at the provider and none changed since: do not retry blindly. */
+  knownBad: boolean;
+  errorMessage: string | null;
+  /** Rows not shown as live and with no provider change in flight (made live when the set is in sync). */
+  staleRecordIds: number[];
+  staleChallengeIds: number[];
+}
+
+export const setKey = (name: string, type: string) => `${name}|${type}`;
+
+/** The user label a name belongs to when it is `{one label}.{label}.{root}`; null otherwise. */
+export function ownerLabel(name: string, root: string): string | null {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  if (!n.endsWith(`.${root}`)) return null;
+  const rest = n.slice(0, -(root.length + 1)).split('.');
+  if (rest.length !== 2 || !rest[0] || !rest[1]) return null;
+  return rest[1];
+}
+
+/**
+ * Desired record sets for these labels (null = the whole zone). Duplicate values collapse (the rules
+ * prevent them; old data might not). Sets are keyed by setKey(name, type).
+ */
+export async function loadDesiredState(
+  db: Db,
+  root: string,
+  labels: readonly string[] | null,
+): Promise<Map<string, DesiredSet>> {
+  const [records, challenges] = await Promise.all([
+    findDesiredRecords(db, labels),
+    findChallengeRows(
+      db,
+      labels ? labels.map((l) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`) : null,
+    ),
+  ]);
+  return buildDesiredState(root, records, challenges);
+}
+
+export function buildDesiredState(
+  root: string,
+  records: readonly DesiredRecordRow[],
+  challenges: readonly ChallengeRow[],
+): Map<string, DesiredSet> {
+  const sets = new Map<string, DesiredSet & { bad: boolean[] }>();
+  const add = (
+    name: string,
+    type: RecordType,
+    label: string,
+    value: string,
+    ref: { record?: number; challenge?: number },
+    bad: boolean,
+    message: string | null,
+    stale: boolean,
+  ) => {
+    const key = setKey(name, type);
+    let s = sets.get(key);
+    if (!s) {
+      s = {
+        name,
+        type,
+        ttl: RECORD_TTL,
+        values: [],
+        label,
+        recordIds: [],
+        challengeIds: [],
+        knownBad: false,
+        errorMessage: null,
+        staleRecordIds: [],
+        staleChallengeIds: [],
+        bad: [],
+      };
+      sets.set(key, s);
+    }
+    if (!s.values.includes(value)) s.values.push(value);
+    if (ref.record !== undefined) s.recordIds.push(ref.record);
+    if (ref.challenge !== undefined) s.challengeIds.push(ref.challenge);
+    if (stale && ref.record !== undefined) s.staleRecordIds.push(ref.record);
+    if (stale && ref.challenge !== undefined) s.staleChallengeIds.push(ref.challenge);
+    s.bad.push(bad);
+    if (bad && message) s.errorMessage = message;
+  };
+  for (const r of records) {
+    if (!isRecordType(r.type)) continue;
+    const name = `${r.subdomain}.${r.label}.${root}`.toLowerCase();
+    const bad = r.status === 'error' && r.status_at !== null && r.updated_at <= r.status_at;
+    const stale = r.status !== 'live' && (r.change_id === null || r.status === 'error');
+    add(
+      name,
+      r.type,
+      r.label,
+      canonicalValue(r.type, r.value, r.priority),
+      { record: r.id },
+      bad,
+      null,
+      stale,
+    );
+  }
+  for (const c of challenges) {
+    const name = c.name.toLowerCase().replace(/\.$/, '');
+    const label = ownerLabel(name, root);
+    if (!label || !name.startsWith(`${ACME_CHALLENGE_LABEL}.`)) continue;
+    const bad = c.status === 'error' && c.status_at !== null && c.created_at <= c.status_at;
+    const stale = c.status !== 'live' && (c.change_id === null || c.status === 'error');
+    add(name, 'TXT', label, c.value, { challenge: c.id }, bad, null, stale);
+  }
+  const out = new Map<string, DesiredSet>();
+  for (const [k, s] of sets) {
+    const { bad, ...rest } = s;
+    out.set(k, { ...rest, knownBad: bad.length > 0 && bad.every(Boolean) });
+  }
+  return out;
+}
+
+/** Every record of the zone as flat (name, type, value) rows, with the serial read first. */
+export async function loadZoneRecords(
+  db: Db,
+  root: string,
+  readSerial: () => Promise<number>,
+): Promise<{ serial: number; records: { name: string; type: RecordType; value: string }[] }> {
+  const serial = await readSerial();
+  const sets = await loadDesiredState(db, root, null);
+  const records: { name: string; type: RecordType; value: string }[] = [];
+  for (const s of sets.values())
+    for (const value of s.values) records.push({ name: s.name, type: s.type, value });
+  return { serial, records };
+}

@@ -1,0 +1,254 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/**
+ * /dns-records pages (paths kept from the original). Thin edges: parse input, take the effective
+ * user from the session, call one domain function, render. Forms work as plain POST → redirect;
+ * htmx requests get fragments (rows, status cells, the form) instead of whole pages.
+ */
+import { type Context, Hono } from 'hono';
+import type { Container } from '../../container.js';
+import {
+  type Actor,
+  type DnsRecordDeps,
+  baseDomainOf,
+  createDnsRecord,
+  deleteDnsRecord,
+  getDnsRecord,
+  listDnsRecords,
+  parseRecordId,
+  renewDnsRecord,
+  updateDnsRecord,
+  validateDnsRecordDraft,
+} from '../../domain/dns-records/dns-records.js';
+import { type FieldErrors, emptyForm, toRecordForm } from '../../domain/dns-records/rules.js';
+import type { RecordForm } from '../../domain/dns-records/types.js';
+import type { DnsRecordRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import type { AppEnv } from '../env.js';
+import { requireUser } from '../middleware/session.js';
+import { type PageShell, renderPage } from '../render.js';
+import { FieldError, RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
+import { InstructionsPage } from '../views/dns-records/instructions.js';
+import {
+  ConfirmDeletePage,
+  DnsRecordsPage,
+  RecordRow,
+  StatusCell,
+} from '../views/dns-records/list.js';
+
+const NOTICES: Record<string, string> = {
+  created: 'DNS record created. It will be live in a moment.',
+  updated: 'DNS record updated.',
+  renewed: 'DNS record renewed for another six months.',
+  deleted: 'DNS record deleted. The name stops resolving in a moment.',
+};
+
+type Ctx = Context<AppEnv>;
+
+const isHtmx = (c: Ctx) => c.req.header('hx-request') === 'true';
+
+export function dnsRecordRoutes(container: Container, shell: PageShell) {
+  const { config } = container;
+  const deps: DnsRecordDeps = {
+    db: container.dbh.db,
+    config,
+    clock: container.clock,
+    queue: container.queue,
+    logger: container.logger,
+  };
+  const app = new Hono<AppEnv>();
+  app.use('/dns-records', requireUser);
+  app.use('/dns-records/*', requireUser);
+
+  const actor = (c: Ctx): Actor => {
+    const s = c.get('session')!;
+    return { user: s.user, effectiveUser: s.effectiveUser, requestId: c.get('requestId') };
+  };
+  const owner = (c: Ctx) => c.get('session')!.effectiveUser;
+  const base = (c: Ctx) => baseDomainOf(owner(c), config.rootDomain);
+  const body = async (c: Ctx) => (await c.req.parseBody()) as Record<string, unknown>;
+  const done = (c: Ctx, what: keyof typeof NOTICES) => {
+    const to = `/dns-records?done=${what}`;
+    if (isHtmx(c)) {
+      c.header('HX-Redirect', to);
+      return c.body(null, 204);
+    }
+    return c.redirect(to, 303);
+  };
+
+  const renderForm = (
+    c: Ctx,
+    mode: 'create' | 'edit',
+    action: string,
+    values: RecordForm,
+    errors: FieldErrors,
+    formError: string | null,
+    status: number,
+  ) => {
+    const props = {
+      mode,
+      action,
+      values,
+      errors,
+      formError,
+      baseDomain: base(c),
+      csrf: c.get('csrfToken'),
+    };
+    // htmx only swaps 2xx responses: the fragment goes back as 200, plain posts get the real status.
+    if (isHtmx(c)) return c.html(<RecordFormView {...props} />, 200);
+    return renderPage(
+      c,
+      shell,
+      mode === 'create' ? 'Create DNS Record' : 'Edit DNS Record',
+      <RecordFormPage {...props} />,
+      status,
+    );
+  };
+
+  const formFailure = (
+    c: Ctx,
+    e: unknown,
+    mode: 'create' | 'edit',
+    action: string,
+    values: RecordForm,
+  ) => {
+    if (e instanceof AppError && e.code === 'INVALID_INPUT')
+      return renderForm(c, mode, action, values, e.fields, e.message, 400);
+    if (e instanceof AppError && e.code === 'LIMIT_EXCEEDED')
+      return renderForm(c, mode, action, values, {}, e.message, 409);
+    throw e;
+  };
+
+  app.get('/dns-records', async (c) => {
+    const page = Number(c.req.query('page') ?? '1');
+    const list = await listDnsRecords(deps, owner(c), Number.isFinite(page) ? page : 1);
+    const notice = NOTICES[c.req.query('done') ?? ''] ?? null;
+    return renderPage(
+      c,
+      shell,
+      'DNS Records',
+      <DnsRecordsPage
+        records={list.records}
+        baseDomain={base(c)}
+        csrf={c.get('csrfToken')}
+        total={list.total}
+        limit={list.limit}
+        page={list.page}
+        pages={list.pages}
+        notice={notice}
+      />,
+    );
+  });
+
+  app.get('/dns-records/instructions', (c) =>
+    renderPage(
+      c,
+      shell,
+      'DNS Record instructions',
+      <InstructionsPage baseDomain={base(c)} productName={config.productName} />,
+    ),
+  );
+
+  app.get('/dns-records/new', (c) =>
+    renderForm(c, 'create', '/dns-records/new', emptyForm(), {}, null, 200),
+  );
+
+  app.post('/dns-records/new', async (c) => {
+    const b = await body(c);
+    try {
+      await createDnsRecord(deps, actor(c), b);
+      return done(c, 'created');
+    } catch (e) {
+      return formFailure(c, e, 'create', '/dns-records/new', toRecordForm(b));
+    }
+  });
+
+  // Inline validation (htmx): field errors swapped out of band; only filled-in fields are judged.
+  app.post('/dns-records/validate', async (c) => {
+    const b = await body(c);
+    const form = toRecordForm(b);
+    const rawId = typeof b.id === 'string' && b.id !== '' ? b.id : null;
+    let editing: number | null = null;
+    if (rawId !== null) editing = (await getDnsRecord(deps, owner(c), parseRecordId(rawId))).id;
+    const errors = await validateDnsRecordDraft(deps, owner(c), b, editing);
+    const shown = Object.keys(form).filter(
+      (f) => form[f as keyof RecordForm].trim() !== '' || (f === 'type' && form.value !== ''),
+    ) as (keyof RecordForm)[];
+    return c.html(
+      <>
+        {(Object.keys(emptyForm()) as (keyof RecordForm)[]).map((f) => (
+          <FieldError field={f} message={shown.includes(f) ? errors[f] : undefined} oob />
+        ))}
+      </>,
+    );
+  });
+
+  app.get('/dns-records/:id/status', async (c) => {
+    const r = await getDnsRecord(deps, owner(c), parseRecordId(c.req.param('id')));
+    c.header('Cache-Control', 'no-store');
+    return c.html(<StatusCell record={r} />);
+  });
+
+  app.get('/dns-records/:id', async (c) => {
+    const r = await getDnsRecord(deps, owner(c), parseRecordId(c.req.param('id')));
+    return renderForm(c, 'edit', `/dns-records/${r.id}`, recordToForm(r), {}, null, 200);
+  });
+
+  app.post('/dns-records/:id', async (c) => {
+    const id = parseRecordId(c.req.param('id'));
+    const b = await body(c);
+    try {
+      await updateDnsRecord(deps, actor(c), id, b);
+      return done(c, 'updated');
+    } catch (e) {
+      return formFailure(c, e, 'edit', `/dns-records/${id}`, toRecordForm(b));
+    }
+  });
+
+  app.post('/dns-records/:id/renew', async (c) => {
+    const r = await renewDnsRecord(deps, actor(c), parseRecordId(c.req.param('id')));
+    if (isHtmx(c))
+      return c.html(<RecordRow record={r} baseDomain={base(c)} csrf={c.get('csrfToken')} />);
+    return c.redirect('/dns-records?done=renewed', 303);
+  });
+
+  app.get('/dns-records/:id/delete', async (c) => {
+    const r = await getDnsRecord(deps, owner(c), parseRecordId(c.req.param('id')));
+    return renderPage(
+      c,
+      shell,
+      'Delete DNS Record',
+      <ConfirmDeletePage record={r} baseDomain={base(c)} csrf={c.get('csrfToken')} />,
+    );
+  });
+
+  app.post('/dns-records/:id/delete', async (c) => {
+    const id = parseRecordId(c.req.param('id'));
+    const b = await body(c);
+    if (b.confirm !== 'yes') {
+      // Without JavaScript there was no confirmation dialog: ask on a page first.
+      const r = await getDnsRecord(deps, owner(c), id);
+      return renderPage(
+        c,
+        shell,
+        'Delete DNS Record',
+        <ConfirmDeletePage record={r} baseDomain={base(c)} csrf={c.get('csrfToken')} />,
+      );
+    }
+    await deleteDnsRecord(deps, actor(c), id);
+    return c.redirect('/dns-records?done=deleted', 303);
+  });
+
+  return app;
+}
+
+function recordToForm(r: DnsRecordRow): RecordForm {
+  return {
+    subdomain: r.subdomain,
+    type: r.type,
+    value: r.value,
+    priority: r.type === 'MX' && r.priority !== null ? String(r.priority) : '',
+    ports: r.ports ?? '',
+    course: r.course ?? '',
+    description: r.description ?? '',
+  };
+}

@@ -1,0 +1,217 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import type { DnsRecordRow } from '../../../db/schema.js';
+
+export interface ListProps {
+  records: DnsRecordRow[];
+  baseDomain: string;
+  csrf: string;
+  total: number;
+  limit: number | null;
+  page: number;
+  pages: number;
+  notice: string | null;
+}
+
+const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
+  r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value;
+const clip = (s: string, n = 48) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** Status cell; while pending it polls itself (htmx) until the provider reports the record live. */
+export function StatusCell(props: { record: DnsRecordRow }) {
+  const r = props.record;
+  if (r.status === 'pending')
+    return (
+      <td
+        data-label="Status"
+        id={`status-${r.id}`}
+        hx-get={`/dns-records/${r.id}/status`}
+        hx-trigger="every 2s"
+        hx-swap="outerHTML"
+      >
+        <span class="badge warn" title="Sent to DNS, waiting for it to be published everywhere">
+          pending
+        </span>
+      </td>
+    );
+  if (r.status === 'error')
+    return (
+      <td data-label="Status" id={`status-${r.id}`}>
+        <span class="badge err">error</span>
+        <p class="field-error">{r.status_message ?? 'The DNS provider rejected this record.'}</p>
+      </td>
+    );
+  return (
+    <td data-label="Status" id={`status-${r.id}`}>
+      <span class="badge ok" title="Published: anyone on the internet can look it up">
+        live
+      </span>
+    </td>
+  );
+}
+
+/** One table row (also swapped in alone by htmx after a renew). */
+export function RecordRow(props: { record: DnsRecordRow; baseDomain: string; csrf: string }) {
+  const r = props.record;
+  const fqdn = `${r.subdomain}.${props.baseDomain}`;
+  const value = shown(r);
+  const extra = [
+    r.description,
+    r.ports ? `Ports = ${r.ports}` : null,
+    r.course ? `Course = ${r.course}` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return (
+    <tr id={`record-${r.id}`}>
+      <td data-label="DNS Record">
+        <span class="mono" title={extra || undefined}>
+          <strong>{r.subdomain}</strong>
+          <span class="muted">.{props.baseDomain}</span>
+        </span>{' '}
+        <button type="button" class="secondary small" data-copy={fqdn} aria-label={`Copy ${fqdn}`}>
+          Copy
+        </button>
+      </td>
+      <td data-label="Type">{r.type}</td>
+      <td data-label="Value">
+        <span class="mono" title={value}>
+          {clip(value)}
+        </span>
+      </td>
+      <StatusCell record={r} />
+      <td data-label="Expires">
+        <span>{fmtDate(r.expires_at)}</span>{' '}
+        <form
+          class="inline"
+          method="post"
+          action={`/dns-records/${r.id}/renew`}
+          hx-post={`/dns-records/${r.id}/renew`}
+          hx-target={`#record-${r.id}`}
+          hx-swap="outerHTML"
+        >
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <button type="submit" class="secondary small" aria-label={`Renew ${fqdn}`}>
+            Renew
+          </button>
+        </form>
+      </td>
+      <td data-label="Actions" class="row-actions">
+        <a class="btn secondary small" href={`/dns-records/${r.id}`} aria-label={`Edit ${fqdn}`}>
+          Edit
+        </a>
+        <form
+          class="inline"
+          method="post"
+          action={`/dns-records/${r.id}/delete`}
+          data-confirm={`Delete ${fqdn}? You can't undo this action afterwards.`}
+        >
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
+          <button type="submit" class="danger small" aria-label={`Delete ${fqdn}`}>
+            Delete
+          </button>
+        </form>
+      </td>
+    </tr>
+  );
+}
+
+export function DnsRecordsPage(props: ListProps) {
+  const limit = props.limit === null ? 'unlimited' : String(props.limit);
+  return (
+    <>
+      <h1>DNS Records</h1>
+      <p class="lead">
+        Records point names under <span class="mono">{props.baseDomain}</span> at your projects. A
+        record lives for about six months after you create, edit or renew it; use the Renew button
+        next to its expiry date to keep it. New and changed records show <em>pending</em> until they
+        are published. <a href="/dns-records/instructions">New to DNS? Read the instructions.</a>
+      </p>
+      {props.notice && (
+        <p class="alert ok" role="status">
+          {props.notice}
+        </p>
+      )}
+      <p class="toolbar">
+        <span>
+          Total DNS records:{' '}
+          <strong id="record-count">
+            {props.total} / {limit}
+          </strong>
+        </span>
+        <a class="btn" href="/dns-records/new">
+          {props.total === 0 ? 'Create your first DNS Record!' : 'Create new DNS Record'}
+        </a>
+      </p>
+      {props.total > 0 && (
+        <>
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">DNS Record</th>
+                <th scope="col">Type</th>
+                <th scope="col">Value</th>
+                <th scope="col">Status</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.records.map((r) => (
+                <RecordRow record={r} baseDomain={props.baseDomain} csrf={props.csrf} />
+              ))}
+            </tbody>
+          </table>
+          {props.pages > 1 && (
+            <nav class="pager" aria-label="Pages">
+              {props.page > 1 && (
+                <a class="btn secondary" href={`/dns-records?page=${props.page - 1}`} rel="prev">
+                  Previous
+                </a>
+              )}
+              <span>
+                Page {props.page} of {props.pages}
+              </span>
+              {props.page < props.pages && (
+                <a class="btn secondary" href={`/dns-records?page=${props.page + 1}`} rel="next">
+                  Next
+                </a>
+              )}
+            </nav>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+/** Confirmation page for deleting without JavaScript. */
+export function ConfirmDeletePage(props: {
+  record: DnsRecordRow;
+  baseDomain: string;
+  csrf: string;
+}) {
+  const r = props.record;
+  return (
+    <section class="card narrow">
+      <h1>Delete DNS Record</h1>
+      <p>
+        Delete <strong class="mono">{`${r.subdomain}.${props.baseDomain}`}</strong> ({r.type}{' '}
+        <span class="mono">{clip(shown(r))}</span>)? You can't undo this action afterwards.
+      </p>
+      <form method="post" action={`/dns-records/${r.id}/delete`} class="inline">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit" class="danger">
+          Delete
+        </button>{' '}
+        <a class="btn secondary" href="/dns-records">
+          Cancel
+        </a>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,339 @@
+/**
+ * /dns-records pages on both dialects: forms with field errors, ownership (404 for another user's id
+ * on view, edit, renew, delete, status), the atomic per-user limit under 20 concurrent creates,
+ * renew resetting expiry and reminders, delete confirmation without JS, htmx fragments, audit rows.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { User } from '../../src/db/schema.js';
+import { type TestApp, createTestApp } from '../support/app.js';
+import { DIALECTS } from '../support/db.js';
+import { insertRecord } from '../support/dns.js';
+import { insertUser } from '../support/factories.js';
+
+const LIMIT = 5;
+
+describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
+  let t: TestApp;
+  let owner: User;
+  let other: User;
+  beforeAll(async () => {
+    t = await createTestApp({
+      dialect,
+      env: { USER_DNS_RECORD_LIMIT: String(LIMIT), DNS_RECORD_LIFETIME_DAYS: '30' },
+    });
+    owner = await insertUser(t.container.dbh.db);
+    other = await insertUser(t.container.dbh.db);
+  });
+  afterAll(async () => t?.cleanup());
+  const db = () => t.container.dbh.db;
+
+  test('anonymous visitors are sent to sign in', async () => {
+    const res = await t.request('/dns-records');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/login?redirectTo=%2Fdns-records');
+  });
+
+  test('create, list, edit, renew, delete — with audit rows', async () => {
+    const a = await t.agent(owner);
+    const created = await a.post('/dns-records/new', {
+      subdomain: 'www',
+      type: 'A',
+      value: '192.0.2.10',
+      ports: '8080, 443',
+      course: 'OSD700',
+      description: 'my site',
+    });
+    expect(created.status).toBe(303);
+    expect(created.headers.get('location')).toBe('/dns-records?done=created');
+    const row = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('user_id', '=', owner.id)
+      .executeTakeFirstOrThrow();
+    const day = 86_400_000;
+    expect(Math.round((row.expires_at - row.created_at) / day)).toBe(30);
+    const list = await (await a.get('/dns-records?done=created')).text();
+    expect(list).toContain(`www.${owner.dns_label}.starchart.test`);
+    expect(list).toContain(`data-copy="www.${owner.dns_label}.starchart.test"`);
+    expect(list).toContain(`1 / ${LIMIT}`);
+    expect(list).toContain('DNS record created');
+    expect(list).toContain('table class="responsive"');
+    expect(list).toContain('data-label="Type"');
+
+    const edit = await a.get(`/dns-records/${row.id}`);
+    expect(edit.status).toBe(200);
+    expect(await edit.text()).toContain('value="192.0.2.10"');
+    await db()
+      .updateTable('dns_records')
+      .set({ reminders_sent: '[30]', expires_at: 1 })
+      .where('id', '=', row.id)
+      .execute();
+    const upd = await a.post(`/dns-records/${row.id}`, {
+      subdomain: 'www',
+      type: 'TXT',
+      value: 'edit test',
+    });
+    expect(upd.status).toBe(303);
+    let after = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect([after.type, after.value, after.reminders_sent]).toEqual(['TXT', 'edit test', '[]']);
+    expect(after.expires_at).toBeGreaterThan(Date.now());
+
+    await db()
+      .updateTable('dns_records')
+      .set({ reminders_sent: '[30,7]', expires_at: 1 })
+      .where('id', '=', row.id)
+      .execute();
+    const renew = await a.post(`/dns-records/${row.id}/renew`);
+    expect(renew.status).toBe(303);
+    after = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(after.reminders_sent).toBe('[]');
+    expect(after.expires_at).toBeGreaterThan(Date.now() + 29 * day);
+    const htmxRenew = await a.post(
+      `/dns-records/${row.id}/renew`,
+      {},
+      { headers: { 'hx-request': 'true' } },
+    );
+    expect(await htmxRenew.text()).toMatch(/^<tr id="record-/);
+
+    // Without JS: first POST shows a confirmation page, nothing deleted.
+    const ask = await a.post(`/dns-records/${row.id}/delete`);
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain('You can&#39;t undo this action afterwards');
+    expect(
+      await db().selectFrom('dns_records').select('id').where('id', '=', row.id).executeTakeFirst(),
+    ).toBeDefined();
+    expect((await a.get(`/dns-records/${row.id}/delete`)).status).toBe(200);
+    const del = await a.post(`/dns-records/${row.id}/delete`, { confirm: 'yes' });
+    expect(del.status).toBe(303);
+    expect(
+      await db().selectFrom('dns_records').select('id').where('id', '=', row.id).executeTakeFirst(),
+    ).toBeUndefined();
+
+    const audit = await db()
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('target_id', '=', String(row.id))
+      .orderBy('id')
+      .execute();
+    expect(audit.map((r) => r.action)).toEqual([
+      'dns-record.create',
+      'dns-record.update',
+      'dns-record.renew',
+      'dns-record.renew',
+      'dns-record.delete',
+    ]);
+    expect(audit[0]!.actor_user_id).toBe(owner.id);
+    expect(audit[0]!.effective_user_id).toBe(owner.id);
+    expect(audit[0]!.request_id).toEqual(expect.any(String));
+    expect(JSON.parse(audit[1]!.before_json!)).toMatchObject({ type: 'A', value: '192.0.2.10' });
+  });
+
+  test('bad input re-renders the form with field errors and 400, never a 500', async () => {
+    const a = await t.agent(owner);
+    const res = await a.post('/dns-records/new', {
+      subdomain: 'osd--700',
+      type: 'CNAME',
+      value: 'https://example.com/',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('id="err-subdomain" role="alert"');
+    expect(html).toContain('without http');
+    expect(html).toContain('value="osd--700"');
+    expect((await a.post('/dns-records/new', {})).status).toBe(400);
+    expect(
+      (
+        await a.post('/dns-records/new', {
+          subdomain: 'x'.repeat(5000),
+          type: 'ZZZ',
+          value: 'y'.repeat(9000),
+        })
+      ).status,
+    ).toBe(400);
+    await db()
+      .insertInto('blocked_labels')
+      .values({ label: 'admin', reason: 'reserved', created_at: Date.now() })
+      .execute();
+    const blocked = await a.post('/dns-records/new', {
+      subdomain: 'admin',
+      type: 'A',
+      value: '192.0.2.1',
+    });
+    expect(blocked.status).toBe(400);
+    expect(await blocked.text()).toContain('not available');
+    const reserved = await a.post('/dns-records/new', {
+      subdomain: '_acme-challenge',
+      type: 'TXT',
+      value: 'x',
+    });
+    expect(await reserved.text()).toContain('reserved');
+  });
+
+  test('CNAME exclusivity and duplicates are field errors', async () => {
+    const a = await t.agent(other);
+    expect(
+      (await a.post('/dns-records/new', { subdomain: 'api', type: 'A', value: '192.0.2.1' }))
+        .status,
+    ).toBe(303);
+    const dup = await a.post('/dns-records/new', {
+      subdomain: 'api',
+      type: 'A',
+      value: '192.0.2.1',
+    });
+    expect(dup.status).toBe(400);
+    expect(await dup.text()).toContain('exact A record');
+    const cname = await a.post('/dns-records/new', {
+      subdomain: 'api',
+      type: 'CNAME',
+      value: 'example.com',
+    });
+    expect(cname.status).toBe(400);
+    expect(await cname.text()).toContain('only record at its name');
+    await db().deleteFrom('dns_records').where('user_id', '=', other.id).execute();
+  });
+
+  test('htmx: inline validation returns out-of-band field errors for filled fields; submit swaps in place', async () => {
+    const a = await t.agent(owner);
+    const v = await a.post(
+      '/dns-records/validate',
+      { subdomain: 'Bad', type: 'A', value: '', ports: '' },
+      { headers: { 'hx-request': 'true' } },
+    );
+    expect(v.status).toBe(200);
+    const html = await v.text();
+    expect(html).toContain('id="err-subdomain" role="alert" hx-swap-oob="true">Use lowercase');
+    expect(html).toContain('id="err-value" hx-swap-oob="true"></p>');
+    const bad = await a.post(
+      '/dns-records/new',
+      { subdomain: 'x', type: 'A', value: '1' },
+      { headers: { 'hx-request': 'true' } },
+    );
+    expect(bad.status).toBe(200);
+    expect(await bad.text()).toMatch(/^<form/);
+    const ok = await a.post(
+      '/dns-records/new',
+      { subdomain: 'hx', type: 'A', value: '192.0.2.1' },
+      { headers: { 'hx-request': 'true' } },
+    );
+    expect(ok.headers.get('hx-redirect')).toBe('/dns-records?done=created');
+    await db().deleteFrom('dns_records').where('user_id', '=', owner.id).execute();
+  });
+
+  test("another user's record id is 404 on view, edit, renew, delete and status; the URL id is the one acted on", async () => {
+    const theirs = await insertRecord(db(), other, 'secret', 'A', '192.0.2.99');
+    const mine = await insertRecord(db(), owner, 'mine', 'A', '192.0.2.98');
+    const a = await t.agent(owner);
+    expect((await a.get(`/dns-records/${theirs}`)).status).toBe(404);
+    expect(
+      (await a.post(`/dns-records/${theirs}`, { subdomain: 'pwn', type: 'A', value: '192.0.2.1' }))
+        .status,
+    ).toBe(404);
+    expect((await a.post(`/dns-records/${theirs}/renew`)).status).toBe(404);
+    expect((await a.post(`/dns-records/${theirs}/delete`, { confirm: 'yes' })).status).toBe(404);
+    expect((await a.get(`/dns-records/${theirs}/delete`)).status).toBe(404);
+    expect((await a.get(`/dns-records/${theirs}/status`)).status).toBe(404);
+    expect(
+      (await a.post('/dns-records/validate', { id: String(theirs), subdomain: 'x1' })).status,
+    ).toBe(404);
+    for (const bad of ['0', '-1', 'abc', '99999999999', '1.5'])
+      expect((await a.get(`/dns-records/${bad}`)).status).toBe(404);
+    // A hidden "id" field cannot redirect the edit to someone else's record.
+    expect(
+      (
+        await a.post(`/dns-records/${mine}`, {
+          id: String(theirs),
+          subdomain: 'mine',
+          type: 'A',
+          value: '192.0.2.1',
+        })
+      ).status,
+    ).toBe(303);
+    const still = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', theirs)
+      .executeTakeFirstOrThrow();
+    expect([still.subdomain, still.value]).toEqual(['secret', '192.0.2.99']);
+    const edited = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', mine)
+      .executeTakeFirstOrThrow();
+    expect(edited.value).toBe('192.0.2.1');
+    await db().deleteFrom('dns_records').execute();
+  });
+
+  test(`20 concurrent creates at a limit of ${LIMIT} end with exactly ${LIMIT}`, async () => {
+    const u = await insertUser(db());
+    const a = await t.agent(u);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        a.post('/dns-records/new', { subdomain: `host${i}`, type: 'A', value: '192.0.2.1' }),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 303)).toHaveLength(LIMIT);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(20 - LIMIT);
+    const n = await db()
+      .selectFrom('dns_records')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', u.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(LIMIT);
+    const limited = results.find((r) => r.status === 409)!;
+    expect(await limited.text()).toContain(`limit of ${LIMIT} DNS records`);
+  });
+
+  test('ACME challenge rows never count toward the limit', async () => {
+    const u = await insertUser(db());
+    const now = Date.now();
+    const cert = await db()
+      .insertInto('certificates')
+      .values({ user_id: u.id, domain: 'x', created_at: now, updated_at: now })
+      .executeTakeFirstOrThrow();
+    for (let i = 0; i < LIMIT + 2; i++)
+      await db()
+        .insertInto('acme_challenges')
+        .values({
+          certificate_id: Number(cert.insertId),
+          name: `_acme-challenge.${u.dns_label}.starchart.test`,
+          value: `v${i}`,
+          created_at: now,
+          status_message: null,
+          change_id: null,
+          status_at: null,
+        })
+        .execute();
+    const a = await t.agent(u);
+    expect(
+      (await a.post('/dns-records/new', { subdomain: 'www', type: 'A', value: '192.0.2.1' }))
+        .status,
+    ).toBe(303);
+  });
+
+  test('pagination for users with many records; instructions use the real base domain', async () => {
+    const u = await insertUser(db());
+    for (let i = 0; i < 120; i++)
+      await insertRecord(db(), u, `n${String(i).padStart(3, '0')}`, 'A', '192.0.2.1');
+    const a = await t.agent(u);
+    const p1 = await (await a.get('/dns-records')).text();
+    expect(p1).toContain('Page 1 of 3');
+    expect(p1).toContain('n000');
+    expect(p1).not.toContain('n050');
+    const p3 = await (await a.get('/dns-records?page=3')).text();
+    expect(p3).toContain('n119');
+    expect((await a.get('/dns-records?page=999')).status).toBe(200);
+    expect((await a.get('/dns-records?page=abc')).status).toBe(200);
+    const help = await (await a.get('/dns-records/instructions')).text();
+    expect(help).toContain(`www.${u.dns_label}.starchart.test`);
+    expect(help).toContain('CNAME');
+  });
+});

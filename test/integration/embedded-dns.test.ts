@@ -1,0 +1,250 @@
+/**
+ * The built-in DNS server, queried with dig, compared with a real authoritative server (knotd) loaded
+ * with the same zone; plus the end-to-end flow: create a record on the web → it resolves; delete → NXDOMAIN.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
+import { loadConfig } from '../../src/config.js';
+import { findDnsSerial } from '../../src/db/repos/dns-sync.js';
+import { loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
+import { createSession } from '../../src/domain/sessions/sessions.js';
+import { type RunningService, startService } from '../../src/service.js';
+import { type TestDb, createTestDb, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
+import { insertUser } from '../support/factories.js';
+import { type KnotServer, dig, startKnot } from '../support/knot.js';
+
+const ROOT = 'starchart.test';
+const NS = [`ns1.${ROOT}`, `ns2.${ROOT}`];
+const LONG_TXT = `v=long;${'abcdefghij'.repeat(60)}"quoted" back\\slash ünïcode`;
+
+describe('embedded DNS server vs knotd', () => {
+  let tdb: TestDb;
+  let server: EmbeddedDnsServer;
+  let knot: KnotServer;
+
+  beforeAll(async () => {
+    tdb = await createTestDb('sqlite');
+    const db = tdb.db;
+    const alice = await insertUser(db, { username: 'alice', dns_label: 'alice' });
+    const now = Date.now();
+    const rec = (subdomain: string, type: string, value: string, priority: number | null = null) =>
+      db
+        .insertInto('dns_records')
+        .values({
+          user_id: alice.id,
+          subdomain,
+          type: type as 'A',
+          value,
+          priority,
+          ports: null,
+          course: null,
+          description: null,
+          expires_at: now + 1e9,
+          status_message: null,
+          change_id: null,
+          status_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    await rec('www', 'A', '192.0.2.10');
+    await rec('www', 'A', '192.0.2.11');
+    await rec('www', 'AAAA', '2001:db8::10');
+    await rec('web', 'CNAME', 'www.alice.starchart.test');
+    await rec('ext', 'CNAME', 'example.com');
+    await rec('dangling', 'CNAME', 'nothing.alice.starchart.test');
+    await rec('mail', 'MX', 'mx1.example.com', 10);
+    await rec('mail', 'MX', 'mx2.example.com', 20);
+    await rec('txt', 'TXT', 'hello world');
+    await rec('long', 'TXT', LONG_TXT);
+    for (let i = 0; i < 12; i++) await rec('big', 'TXT', `${'x'.repeat(90)}-${i}`);
+    const cert = await db
+      .insertInto('certificates')
+      .values({
+        user_id: alice.id,
+        domain: `alice.${ROOT}`,
+        created_at: now,
+        updated_at: now,
+      })
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('acme_challenges')
+      .values({
+        certificate_id: Number(cert.insertId),
+        name: `_acme-challenge.alice.${ROOT}`,
+        value: 'challenge-token-1',
+        created_at: now,
+        status_message: null,
+        change_id: null,
+        status_at: null,
+      })
+      .execute();
+    const source = {
+      serial: () => findDnsSerial(db),
+      load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
+    };
+    server = new EmbeddedDnsServer({
+      origin: ROOT,
+      nameservers: NS,
+      host: '127.0.0.1',
+      port: 0,
+      source,
+      logger: silentLogger,
+    });
+    await server.start();
+    const zone = await source.load();
+    knot = await startKnot(ROOT, zone.serial, NS, zone.records);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await knot?.stop();
+    await tdb?.cleanup();
+  });
+
+  const corpus: [string, string, string[]?][] = [
+    ['www.alice.starchart.test', 'A'],
+    ['WWW.Alice.STARCHART.test', 'A'],
+    ['www.alice.starchart.test', 'AAAA'],
+    ['www.alice.starchart.test', 'MX'],
+    ['www.alice.starchart.test', 'TXT'],
+    ['nope.alice.starchart.test', 'A'],
+    ['deep.www.alice.starchart.test', 'A'],
+    ['alice.starchart.test', 'A'],
+    ['nobody.starchart.test', 'A'],
+    ['starchart.test', 'SOA'],
+    ['starchart.test', 'NS'],
+    ['starchart.test', 'A'],
+    ['web.alice.starchart.test', 'A'],
+    ['web.alice.starchart.test', 'CNAME'],
+    ['web.alice.starchart.test', 'AAAA'],
+    ['ext.alice.starchart.test', 'A'],
+    ['dangling.alice.starchart.test', 'A'],
+    ['mail.alice.starchart.test', 'MX'],
+    ['mail.alice.starchart.test', 'A'],
+    ['txt.alice.starchart.test', 'TXT'],
+    ['long.alice.starchart.test', 'TXT'],
+    ['big.alice.starchart.test', 'TXT', ['+tcp']],
+    ['big.alice.starchart.test', 'TXT', ['+noedns', '+ignore']],
+    ['big.alice.starchart.test', 'TXT', ['+bufsize=4096']],
+    ['_acme-challenge.alice.starchart.test', 'TXT'],
+    ['_ACME-challenge.alice.starchart.test', 'TXT'],
+    ['example.com', 'A'],
+    ['starchart.test.example.com', 'A'],
+    ['other.test', 'SOA'],
+    ['www.alice.starchart.test', 'A', ['+tcp']],
+    ['www.alice.starchart.test', 'A', ['+noedns']],
+  ];
+
+  test.each(corpus)('%s %s %j answers like knot', async (name, type, extra) => {
+    const ours = await dig(server.port, name, type, extra ?? []);
+    const theirs = await dig(knot.port, name, type, extra ?? []);
+    expect(ours.status, ours.raw).toBe(theirs.status);
+    expect(ours.flags, ours.raw).toEqual(theirs.flags);
+    expect(ours.answers, `${ours.raw}\n--- knot ---\n${theirs.raw}`).toEqual(theirs.answers);
+  });
+
+  test('the corpus exercises every outcome', async () => {
+    const d = (n: string, t: string, e: string[] = []) => dig(server.port, n, t, e);
+    expect((await d('www.alice.starchart.test', 'A')).answers).toHaveLength(2);
+    expect((await d('nope.alice.starchart.test', 'A')).status).toBe('NXDOMAIN');
+    const nodata = await d('alice.starchart.test', 'A');
+    expect([nodata.status, nodata.answers.length]).toEqual(['NOERROR', 0]);
+    expect(nodata.raw).toMatch(/AUTHORITY SECTION:\nstarchart\.test\.\s+60\s+IN\s+SOA/);
+    expect((await d('example.com', 'A')).status).toBe('REFUSED');
+    expect((await d('example.com', 'A')).flags).not.toContain('aa');
+    expect((await d('big.alice.starchart.test', 'TXT', ['+noedns', '+ignore'])).flags).toContain(
+      'tc',
+    );
+    expect((await d('big.alice.starchart.test', 'TXT', ['+tcp'])).answers).toHaveLength(12);
+    const long = (await d('long.alice.starchart.test', 'TXT')).answers[0]!;
+    expect(long.match(/" "/g)?.length).toBe(2); // three strings of at most 255 bytes
+  });
+});
+
+describe('embedded mode end to end', () => {
+  let service: RunningService;
+  let dataDir: string;
+  let cleanupDb: () => Promise<void>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'starchart-e2e-dns-'));
+    const dbCfg = uniqueDatabaseConfig('sqlite');
+    cleanupDb = dbCfg.cleanup;
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      DATABASE_URL: dbCfg.url,
+      ROOT_DOMAIN: ROOT,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DNS_SERVER_PORT: '0',
+      DNS_PROVIDER: 'embedded',
+    });
+    service = await startService(config, silentLogger);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await cleanupDb?.();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const until = async (fn: () => Promise<boolean>) => {
+    for (let i = 0; i < 100; i++) {
+      if (await fn()) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  };
+
+  test('create www A 192.0.2.10 → dig answers; delete → NXDOMAIN', async () => {
+    const { container } = service;
+    const cfg = container.config;
+    const user = await insertUser(container.dbh.db, { username: 'bob', dns_label: 'bob' });
+    const s = await createSession(
+      container.dbh.db,
+      {
+        secret: cfg.sessionSecret,
+        idleTimeoutMs: cfg.session.idleTimeoutMs,
+        absoluteTimeoutMs: cfg.session.absoluteTimeoutMs,
+      },
+      user.id,
+      Date.now(),
+    );
+    const post = (p: string, form: Record<string, string>) =>
+      fetch(`${service.url}${p}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: `__session=${s.cookie}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ ...form, _csrf: s.csrfToken }).toString(),
+      });
+    const created = await post('/dns-records/new', {
+      subdomain: 'www',
+      type: 'A',
+      value: '192.0.2.10',
+    });
+    expect(created.status).toBe(303);
+    const port = service.dnsPort!;
+    expect(
+      await until(async () => (await dig(port, `www.bob.${ROOT}`, 'A')).answers.length === 1),
+    ).toBe(true);
+    expect((await dig(port, `www.bob.${ROOT}`, 'A')).answers[0]).toMatch(/\sA\s192\.0\.2\.10$/);
+    const row = await container.dbh.db
+      .selectFrom('dns_records')
+      .selectAll()
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('live');
+    const deleted = await post(`/dns-records/${row.id}/delete`, { confirm: 'yes' });
+    expect(deleted.status).toBe(303);
+    expect(
+      await until(async () => (await dig(port, `www.bob.${ROOT}`, 'A')).status === 'NXDOMAIN'),
+    ).toBe(true);
+  });
+});

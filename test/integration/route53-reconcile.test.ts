@@ -1,0 +1,345 @@
+/**
+ * The reconciler against the Route53-compatible fake, through the real AWS SDK: prompt pushes,
+ * INSYNC → live, deletions, ownership (apex and foreign names survive), drift repair, batching
+ * limits, throttling, PriorRequestNotComplete, rejected-batch isolation, the zone lease, and ACME
+ * challenge values.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { Route53Provider } from '../../src/adapters/dns/route53.js';
+import { encodeTxt } from '../../src/adapters/dns/route53-values.js';
+import { acquireLease, releaseLease } from '../../src/db/repos/dns-sync.js';
+import { markDnsChanged, notifyDnsChanged } from '../../src/domain/reconciler/request.js';
+import { startJobs } from '../../src/jobs/worker.js';
+import { type TestApp, createTestApp } from '../support/app.js';
+import { DIALECTS, silentLogger } from '../support/db.js';
+import { insertRecord, reconciler } from '../support/dns.js';
+import { insertUser } from '../support/factories.js';
+import { FakeRoute53 } from '../support/fake-route53.js';
+import { dig } from '../support/knot.js';
+
+const ROOT = 'starchart.test';
+
+describe.each(DIALECTS)('reconciler with fake Route53 (%s)', (dialect) => {
+  let fake: FakeRoute53;
+  let t: TestApp;
+
+  beforeEach(async () => {
+    fake = new FakeRoute53({ origin: ROOT });
+    await fake.start();
+    t = await createTestApp({
+      dialect,
+      env: {
+        DNS_PROVIDER: 'route53',
+        AWS_ROUTE53_HOSTED_ZONE_ID: fake.zoneId,
+        AWS_ROUTE53_ENDPOINT: fake.endpoint,
+      },
+    });
+  });
+  afterEach(async () => {
+    await t.cleanup();
+    await fake.stop();
+  });
+
+  const db = () => t.container.dbh.db;
+  const run = (mode: 'changes' | 'full', more = {}) =>
+    reconciler(db(), t.container.dns, ROOT)(mode, more);
+  const form = (
+    subdomain: string,
+    type: string,
+    value: string,
+    extra: Record<string, string> = {},
+  ) => ({
+    subdomain,
+    type,
+    value,
+    ...extra,
+  });
+
+  test('create → pending → pushed → INSYNC → live, resolvable through the fake; delete removes it', async () => {
+    fake.options.insyncDelayMs = 150;
+    const user = await insertUser(db(), { username: `u${dialect}a`, dns_label: `u${dialect}a` });
+    const agent = await t.agent(user);
+    expect((await agent.post('/dns-records/new', form('www', 'A', '192.0.2.10'))).status).toBe(303);
+    expect(
+      (
+        await agent.post(
+          '/dns-records/new',
+          form('mail', 'MX', 'mx.example.com', { priority: '5' }),
+        )
+      ).status,
+    ).toBe(303);
+    expect(
+      (await agent.post('/dns-records/new', form('txt', 'TXT', 'say "hi" \\ ok'))).status,
+    ).toBe(303);
+    let rows = await db().selectFrom('dns_records').selectAll().execute();
+    expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+    const page = await (await agent.get('/dns-records')).text();
+    expect(page).toContain(`hx-get="/dns-records/${rows[0]!.id}/status"`);
+
+    const report = await run('changes');
+    expect(report.changeRequests).toBe(1);
+    rows = await db().selectFrom('dns_records').selectAll().execute();
+    expect(rows.map((r) => r.status)).toEqual(['live', 'live', 'live']);
+    const fqdn = `www.${user.dns_label}.${ROOT}`;
+    expect(fake.get(fqdn, 'A')?.values).toEqual(['192.0.2.10']);
+    expect(fake.get(`mail.${user.dns_label}.${ROOT}`, 'MX')?.values).toEqual(['5 mx.example.com']);
+    expect(fake.get(`txt.${user.dns_label}.${ROOT}`, 'TXT')?.values).toEqual([
+      encodeTxt('say "hi" \\ ok'),
+    ]);
+    expect((await dig(fake.dnsPort, fqdn, 'A')).answers[0]).toMatch(/192\.0\.2\.10$/);
+    const cell = await (await agent.get(`/dns-records/${rows[0]!.id}/status`)).text();
+    expect(cell).toContain('live');
+    expect(cell).not.toContain('hx-trigger');
+
+    expect(
+      (await agent.post(`/dns-records/${rows[0]!.id}/delete`, { confirm: 'yes' })).status,
+    ).toBe(303);
+    await run('changes');
+    expect(fake.get(fqdn, 'A')).toBeUndefined();
+    expect((await dig(fake.dnsPort, fqdn, 'A')).status).toBe('NXDOMAIN');
+  });
+
+  test('apex and names outside user namespaces survive; drift inside them is repaired; unchanged pass makes 0 change calls', async () => {
+    const alice = await insertUser(db(), { username: `al${dialect}`, dns_label: `al${dialect}` });
+    const base = `${alice.dns_label}.${ROOT}`;
+    await insertRecord(db(), alice, 'www', 'A', '192.0.2.1');
+    await markDnsChanged(db(), [alice.dns_label], Date.now());
+    const outside = [
+      { name: `${ROOT}.`, type: 'TXT', ttl: 300, values: ['"v=spf1 -all"'] },
+      { name: `www.${ROOT}.`, type: 'A', ttl: 300, values: ['198.51.100.1'] },
+      { name: `a.b.c.${ROOT}.`, type: 'A', ttl: 300, values: ['198.51.100.2'] },
+      { name: `x.nobody.${ROOT}.`, type: 'A', ttl: 300, values: ['198.51.100.3'] },
+      { name: `${base}.`, type: 'A', ttl: 300, values: ['198.51.100.4'] },
+      { name: `caa.${base}.`, type: 'CAA', ttl: 300, values: ['0 issue "letsencrypt.org"'] },
+    ];
+    for (const s of outside) fake.put(s);
+    // Drift inside alice's namespace: a stray name and a tampered value.
+    fake.put({ name: `stray.${base}.`, type: 'A', ttl: 300, values: ['203.0.113.9'] });
+    await run('full');
+    fake.put({ name: `www.${base}.`, type: 'A', ttl: 300, values: ['203.0.113.66'] });
+    await run('full');
+    expect(fake.get(`www.${base}`, 'A')?.values).toEqual(['192.0.2.1']);
+    expect(fake.get(`stray.${base}`, 'A')).toBeUndefined();
+    for (const s of outside) expect(fake.get(s.name, s.type)?.values).toEqual(s.values);
+    expect(fake.get(ROOT, 'SOA')).toBeDefined();
+    expect(fake.get(ROOT, 'NS')).toBeDefined();
+
+    fake.resetStats();
+    const again = await run('full');
+    expect(fake.stats.change).toBe(0);
+    expect(again.changeRequests).toBe(0);
+  });
+
+  test('a deleted user’s published names are removed', async () => {
+    const gone = await insertUser(db(), {
+      username: `gone${dialect}`,
+      dns_label: `gone${dialect}`,
+    });
+    await insertRecord(db(), gone, 'www', 'A', '192.0.2.5');
+    await markDnsChanged(db(), [gone.dns_label], Date.now());
+    await run('changes');
+    expect(fake.get(`www.${gone.dns_label}.${ROOT}`, 'A')).toBeDefined();
+    await db().deleteFrom('users').where('id', '=', gone.id).execute();
+    await run('full');
+    expect(fake.get(`www.${gone.dns_label}.${ROOT}`, 'A')).toBeUndefined();
+  });
+
+  test('ACME challenge values are part of the desired state', async () => {
+    const u = await insertUser(db(), { username: `acme${dialect}`, dns_label: `acme${dialect}` });
+    const now = Date.now();
+    const cert = await db()
+      .insertInto('certificates')
+      .values({
+        user_id: u.id,
+        domain: `${u.dns_label}.${ROOT}`,
+        created_at: now,
+        updated_at: now,
+      })
+      .executeTakeFirstOrThrow();
+    for (const value of ['token-a', 'token-b'])
+      await db()
+        .insertInto('acme_challenges')
+        .values({
+          certificate_id: Number(cert.insertId),
+          name: `_acme-challenge.${u.dns_label}.${ROOT}`,
+          value,
+          created_at: now,
+          status_message: null,
+          change_id: null,
+          status_at: null,
+        })
+        .execute();
+    await notifyDnsChanged({ db: db(), queue: t.container.queue }, [u.dns_label], now);
+    await run('changes');
+    expect(fake.get(`_acme-challenge.${u.dns_label}.${ROOT}`, 'TXT')?.values.sort()).toEqual(
+      [encodeTxt('token-a'), encodeTxt('token-b')].sort(),
+    );
+    const rows = await db().selectFrom('acme_challenges').select('status').execute();
+    expect(rows.map((r) => r.status)).toEqual(['live', 'live']);
+  });
+});
+
+describe('reconciler limits and failures (fake Route53, sqlite)', () => {
+  let fake: FakeRoute53;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    fake = new FakeRoute53({ origin: ROOT });
+    await fake.start();
+    t = await createTestApp({
+      env: {
+        DNS_PROVIDER: 'route53',
+        AWS_ROUTE53_HOSTED_ZONE_ID: fake.zoneId,
+        AWS_ROUTE53_ENDPOINT: fake.endpoint,
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.cleanup();
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.options = { origin: ROOT };
+    fake.resetStats();
+  });
+  const db = () => t.container.dbh.db;
+  const run = (mode: 'changes' | 'full', more = {}) =>
+    reconciler(db(), t.container.dns, ROOT)(mode, more);
+
+  test('batches stay within 1000 ResourceRecord elements and 32000 characters, with the fewest calls', async () => {
+    const users = [];
+    for (let i = 0; i < 3; i++)
+      users.push(await insertUser(db(), { username: `bulk${i}`, dns_label: `bulk${i}` }));
+    for (const u of users)
+      for (let i = 0; i < 500; i++)
+        await insertRecord(db(), u, `h${i}`, 'A', `10.0.${i % 250}.${(i % 200) + 1}`);
+    await markDnsChanged(
+      db(),
+      users.map((u) => u.dns_label),
+      Date.now(),
+    );
+    const report = await run('changes');
+    expect(Math.max(...fake.stats.changeElements)).toBeLessThanOrEqual(1000);
+    expect(report.changeRequests).toBe(2); // 1500 CREATE elements → 2 requests
+    expect(report.changeRequests).toBe(report.minimumRequests);
+
+    // UPSERT counts twice: changing 600 values needs 1200 elements → 2 requests.
+    await db()
+      .updateTable('dns_records')
+      .set({ value: '10.9.9.9' })
+      .where('user_id', 'in', [users[0]!.id, users[1]!.id])
+      .where(
+        'subdomain',
+        'in',
+        Array.from({ length: 300 }, (_, i) => `h${i}`),
+      )
+      .execute();
+    await markDnsChanged(
+      db(),
+      users.map((u) => u.dns_label),
+      Date.now(),
+    );
+    fake.resetStats();
+    const upserts = await run('changes');
+    expect(upserts.changeRequests).toBe(2);
+    expect(Math.max(...fake.stats.changeElements)).toBeLessThanOrEqual(1000);
+
+    // Characters: 40 TXT values of 1000 characters (≈1010 encoded) → more than 32000 → 2 requests.
+    const txtUser = await insertUser(db(), { username: 'bulktxt', dns_label: 'bulktxt' });
+    for (let i = 0; i < 40; i++)
+      await insertRecord(db(), txtUser, `t${i}`, 'TXT', `${i}`.padEnd(1000, 'z'));
+    await markDnsChanged(db(), [txtUser.dns_label], Date.now());
+    fake.resetStats();
+    const txt = await run('changes');
+    expect(txt.changeRequests).toBe(2);
+    expect(fake.stats.rejected).toBe(0);
+    expect(fake.get(`t7.bulktxt.${ROOT}`, 'TXT')?.values[0]).toBe(encodeTxt('7'.padEnd(1000, 'z')));
+  });
+
+  test('throttling and PriorRequestNotComplete back off and still converge', async () => {
+    const u = await insertUser(db(), { username: 'slow', dns_label: 'slow' });
+    for (let i = 0; i < 30; i++) await insertRecord(db(), u, `s${i}`, 'A', `192.0.2.${i + 1}`);
+    await markDnsChanged(db(), [u.dns_label], Date.now());
+    fake.options = { origin: ROOT, throttleRps: 4, busyWhilePending: true, insyncDelayMs: 100 };
+    const small = new Route53Provider(t.config.dns.route53, {
+      maxRecords: 5,
+      maxValueChars: 32_000,
+      maxChanges: 1000,
+    });
+    const report = await reconciler(db(), small, ROOT)('changes');
+    expect(fake.stats.throttled + fake.stats.busy).toBeGreaterThan(0);
+    expect(report.throttled).toBeGreaterThan(0);
+    expect(report.acceptedBatches).toBe(6);
+    for (let i = 0; i < 30; i++)
+      expect(fake.get(`s${i}.slow.${ROOT}`, 'A')?.values).toEqual([`192.0.2.${i + 1}`]);
+  });
+
+  test('a rejected batch is split: the bad change is isolated and shown, the rest apply, and it is not retried blindly', async () => {
+    const u = await insertUser(db(), { username: 'mixed', dns_label: 'mixed' });
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i++)
+      ids.push(await insertRecord(db(), u, `m${i}`, 'TXT', i === 6 ? 'evil' : `fine ${i}`));
+    await markDnsChanged(db(), [u.dns_label], Date.now());
+    fake.options = {
+      origin: ROOT,
+      rejectChange: (c) => (c.values.some((v) => v.includes('evil')) ? 'Value refused' : null),
+    };
+    const report = await run('changes');
+    expect(report.rejectedChanges).toBe(1);
+    for (let i = 0; i < 10; i++)
+      expect(fake.get(`m${i}.mixed.${ROOT}`, 'TXT') !== undefined).toBe(i !== 6);
+    const bad = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', ids[6]!)
+      .executeTakeFirstOrThrow();
+    expect(bad.status).toBe('error');
+    expect(bad.status_message).toContain('Value refused');
+    const agent = await t.agent(u);
+    expect(await (await agent.get('/dns-records')).text()).toContain('Value refused');
+    fake.resetStats();
+    await run('full');
+    expect(fake.stats.change).toBe(0);
+  });
+
+  test('only one runner per zone: a held lease makes another run skip', async () => {
+    const u = await insertUser(db(), { username: 'leased', dns_label: 'leased' });
+    await insertRecord(db(), u, 'www', 'A', '192.0.2.77');
+    await markDnsChanged(db(), [u.dns_label], Date.now());
+    expect(await acquireLease(db(), ROOT, 'other-replica', Date.now(), 60_000)).toBe(true);
+    const skipped = await run('changes');
+    expect(skipped.skipped).toBe('lease');
+    expect(fake.stats.change).toBe(0);
+    const both = await Promise.all([
+      run('changes', { holderId: 'a' }),
+      run('changes', { holderId: 'b' }),
+    ]);
+    expect(both.map((r) => r.skipped)).toEqual(['lease', 'lease']);
+    await releaseLease(db(), ROOT, 'other-replica');
+    const done = await run('changes');
+    expect(done.skipped).toBeNull();
+    expect(fake.get(`www.leased.${ROOT}`, 'A')).toBeDefined();
+  });
+
+  test('the job pushes a change promptly after the web mutation (no fixed tick)', async () => {
+    await startJobs({
+      config: t.config,
+      queue: t.container.queue,
+      registry: t.container.registry,
+      deps: t.container.jobDeps,
+      logger: silentLogger,
+    });
+    const u = await insertUser(db(), { username: 'prompt', dns_label: 'prompt' });
+    const agent = await t.agent(u);
+    await agent.post('/dns-records/new', { subdomain: 'api', type: 'AAAA', value: '2001:DB8::1' });
+    let found = false;
+    for (let i = 0; i < 200 && !found; i++) {
+      found = fake.get(`api.prompt.${ROOT}`, 'AAAA') !== undefined;
+      if (!found) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(found).toBe(true);
+    expect(fake.get(`api.prompt.${ROOT}`, 'AAAA')?.values).toEqual([
+      '2001:0db8:0000:0000:0000:0000:0000:0001',
+    ]);
+  });
+});

@@ -1,0 +1,65 @@
+/** Helpers for DNS tests: direct record rows and a reconciler bound to a test app. */
+import type { Db } from '../../src/db/client.js';
+import type { User } from '../../src/db/schema.js';
+import {
+  type ReconcileMode,
+  reconcileDns,
+  type ReconcilerDeps,
+} from '../../src/domain/reconciler/reconcile.js';
+import type { RecordType } from '../../src/domain/dns-records/types.js';
+import type { DnsProvider } from '../../src/ports/dns-provider.js';
+import { silentLogger } from './db.js';
+
+export async function insertRecord(
+  db: Db,
+  user: User,
+  subdomain: string,
+  type: RecordType,
+  value: string,
+  priority: number | null = null,
+): Promise<number> {
+  const now = Date.now();
+  const res = await db
+    .insertInto('dns_records')
+    .values({
+      user_id: user.id,
+      subdomain,
+      type,
+      value,
+      priority,
+      ports: null,
+      course: null,
+      description: null,
+      expires_at: now + 1e10,
+      status_message: null,
+      change_id: null,
+      status_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .executeTakeFirstOrThrow();
+  return Number(res.insertId);
+}
+
+export function reconciler(
+  db: Db,
+  provider: DnsProvider,
+  rootDomain: string,
+  extra: Partial<ReconcilerDeps> = {},
+) {
+  return (mode: ReconcileMode, more: Partial<ReconcilerDeps> = {}) =>
+    reconcileDns(
+      {
+        db,
+        provider,
+        clock: { now: () => Date.now() },
+        logger: silentLogger,
+        rootDomain,
+        backoffBaseMs: 20,
+        syncWaitMs: 5000,
+        ...extra,
+        ...more,
+      },
+      mode,
+    );
+}
