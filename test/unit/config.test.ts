@@ -67,7 +67,11 @@ describe('embedded defaults (no configuration)', () => {
     expect(c.database.url).toContain(path.join('data', 'starchart.sqlite'));
     expect(c.redis).toBeNull();
     expect(c.dns.provider).toBe('embedded');
-    expect(c.dns.embeddedServer).toEqual({ host: '127.0.0.1', port: 5353 });
+    expect(c.dns.embeddedServer).toMatchObject({
+      host: '127.0.0.1',
+      port: 5353,
+      nameservers: ['ns1.starchart.test'],
+    });
     expect(c.dns.recordLimit).toBeNull();
     expect(c.acme.directoryUrl).toBeNull();
     expect(c.saml.idpMetadataPath).toBeNull();
@@ -150,7 +154,7 @@ describe('every variable', () => {
       region: 'ca-central-1',
       endpoint: 'http://127.0.0.1:5053',
     });
-    expect(c.dns.embeddedServer).toEqual({ host: '0.0.0.0', port: 53 });
+    expect(c.dns.embeddedServer).toMatchObject({ host: '0.0.0.0', port: 53 });
     expect(c.dns.recordLimit).toBe(10);
     expect(c.dns.recordLifetimeDays).toBe(30);
     expect(c.mail.from).toBe('noreply@example.edu');
