@@ -13,6 +13,7 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { type PageShell, renderPage } from './render.js';
 import { devMailboxRoutes } from './routes/dev-mailbox.js';
+import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { devIdpRoutes } from './routes/dev-idp.js';
 import { dnsRecordRoutes } from './routes/dns-records.js';
@@ -39,7 +40,9 @@ export function createApp(container: Container): WebApp {
       if (!session) return {};
       return {
         header: <SiteHeader session={session} csrfToken={c.get('csrfToken')} path={c.req.path} />,
-        banner: session.impersonating ? <ImpersonationBanner session={session} /> : undefined,
+        banner: session.impersonating ? (
+          <ImpersonationBanner session={session} csrfToken={c.get('csrfToken')} />
+        ) : undefined,
       };
     },
   };
@@ -93,6 +96,7 @@ export function createApp(container: Container): WebApp {
   if (container.devIdp && !config.isProduction) app.route('/', devIdpRoutes(container, shell));
   app.route('/', homeRoutes(container, shell));
   app.route('/', dnsRecordRoutes(container, shell));
+  app.route('/', adminRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

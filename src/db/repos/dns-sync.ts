@@ -190,6 +190,7 @@ export interface DesiredRecordRow {
   change_id: string | null;
 }
 
+/** Records that should be published: those of users who are not suspended (suspension withdraws them). */
 export async function findDesiredRecords(
   db: Db,
   labels: readonly string[] | null,
@@ -197,6 +198,7 @@ export async function findDesiredRecords(
   let q = db
     .selectFrom('dns_records as r')
     .innerJoin('users as u', 'u.id', 'r.user_id')
+    .where('u.suspended_at', 'is', null)
     .select([
       'r.id',
       'u.dns_label as label',
@@ -233,16 +235,28 @@ export interface ChallengeRow {
   change_id: string | null;
 }
 
+/** ACME challenge values to publish, except those of suspended users' certificates. */
 export async function findChallengeRows(
   db: Db,
   names: readonly string[] | null,
 ): Promise<ChallengeRow[]> {
   let q = db
-    .selectFrom('acme_challenges')
-    .select(['id', 'name', 'value', 'status', 'status_at', 'created_at', 'change_id']);
+    .selectFrom('acme_challenges as a')
+    .innerJoin('certificates as c', 'c.id', 'a.certificate_id')
+    .innerJoin('users as u', 'u.id', 'c.user_id')
+    .where('u.suspended_at', 'is', null)
+    .select([
+      'a.id',
+      'a.name',
+      'a.value',
+      'a.status',
+      'a.status_at',
+      'a.created_at',
+      'a.change_id',
+    ]);
   if (names) {
     if (names.length === 0) return [];
-    q = q.where('name', 'in', names);
+    q = q.where('a.name', 'in', names);
   }
   const rows = await q.execute();
   return rows.map((r) => ({
@@ -317,21 +331,15 @@ export async function updateChangesLive(db: Db, changeIds: readonly string[], no
 
 /** Embedded provider: everything pending is live once committed. `labels` null = all. */
 export async function updatePendingLive(db: Db, labels: readonly string[] | null, now: number) {
-  let q = db
+  if (labels && labels.length === 0) return;
+  // Suspended users' records are withdrawn, not live.
+  let owners = db.selectFrom('users').select('id').where('suspended_at', 'is', null);
+  if (labels) owners = owners.where('dns_label', 'in', [...labels]);
+  const q = db
     .updateTable('dns_records')
     .set({ status: 'live', status_message: null, change_id: null, status_at: now })
-    .where('status', '!=', 'live');
-  if (labels) {
-    if (labels.length === 0) return;
-    q = q.where(
-      'user_id',
-      'in',
-      db
-        .selectFrom('users')
-        .select('id')
-        .where('dns_label', 'in', [...labels]),
-    );
-  }
+    .where('status', '!=', 'live')
+    .where('user_id', 'in', owners);
   await q.execute();
   await db
     .updateTable('acme_challenges')

@@ -4,6 +4,7 @@ import type { ActiveSession } from '../../domain/sessions/sessions.js';
 const NAV = [
   { href: '/dns-records', label: 'DNS Records' },
   { href: '/certificate', label: 'Certificate' },
+  { href: '/history', label: 'History' },
 ] as const;
 
 /** Header navigation and user menu for signed-in pages. */
@@ -38,7 +39,7 @@ export function SiteHeader(props: { session: ActiveSession; csrfToken: string; p
 }
 
 /** Shown on every page while an admin acts as someone else. */
-export function ImpersonationBanner(props: { session: ActiveSession }) {
+export function ImpersonationBanner(props: { session: ActiveSession; csrfToken: string }) {
   const { user, effectiveUser } = props.session;
   return (
     <div class="banner" role="status">
@@ -49,6 +50,12 @@ export function ImpersonationBanner(props: { session: ActiveSession }) {
         <span>
           Pages show and change this person's data. You are signed in as {user.display_name}.
         </span>
+        <form method="post" action="/admin/impersonation/stop" class="inline">
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <button type="submit" class="small">
+            Stop impersonating
+          </button>
+        </form>
       </div>
     </div>
   );

@@ -16,6 +16,10 @@ export interface FormProps {
   formError: string | null;
   baseDomain: string;
   csrf: string;
+  /** Where the Cancel link goes (default /dns-records). */
+  cancelHref?: string;
+  /** Inline validation endpoint; null turns it off (admin edits of another user's record). */
+  validateUrl?: string | null;
 }
 
 /** The field error slot; always present so inline validation can fill or clear it out of band. */
@@ -57,16 +61,20 @@ export function RecordFormView(props: FormProps) {
       novalidate
     >
       <input type="hidden" name="_csrf" value={props.csrf} />
-      <div
-        hidden
-        hx-post="/dns-records/validate"
-        hx-trigger="input changed delay:500ms from:closest form, change from:closest form"
-        hx-include="closest form"
-        hx-vals={
-          props.mode === 'edit' ? JSON.stringify({ id: props.action.split('/').pop() }) : undefined
-        }
-        hx-swap="none"
-      ></div>
+      {props.validateUrl !== null && (
+        <div
+          hidden
+          hx-post={props.validateUrl ?? '/dns-records/validate'}
+          hx-trigger="input changed delay:500ms from:closest form, change from:closest form"
+          hx-include="closest form"
+          hx-vals={
+            props.mode === 'edit'
+              ? JSON.stringify({ id: props.action.split('/').pop() })
+              : undefined
+          }
+          hx-swap="none"
+        ></div>
+      )}
       {props.formError && (
         <p class="alert error" role="alert">
           {props.formError}
@@ -157,7 +165,7 @@ export function RecordFormView(props: FormProps) {
       </div>
       <p>
         <button type="submit">{props.mode === 'create' ? 'Create' : 'Update'}</button>{' '}
-        <a class="btn secondary" href="/dns-records">
+        <a class="btn secondary" href={props.cancelHref ?? '/dns-records'}>
           Cancel
         </a>
       </p>

@@ -1,0 +1,350 @@
+/**
+ * Admin use-cases on users: search, the per-user overview, suspend/unsuspend, delete, and
+ * impersonation (stored in the server-side session row only). Destructive actions never target the
+ * acting admin; DNS changes are marked in the same transaction and pushed after commit.
+ */
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import {
+  deleteCertificatesOfUser,
+  deleteSessionsOfUserTrx,
+  deleteUserRow,
+  findAllDnsRecordsOfUser,
+  findAuditPage,
+  findCertificatesOfUser,
+  findUserById,
+  findUsersPage,
+  updateDnsRecordsStatusOfUser,
+  updateSessionImpersonation,
+  updateUserSuspendedAt,
+  type UserSearchRow,
+} from '../../db/repos/admin.js';
+import type { AuditRow, CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
+import { type AdminActor, assertAdmin, auditAdminAction } from './admin-actor.js';
+
+export interface AdminDeps {
+  db: Db;
+  config: Pick<Config, 'rootDomain' | 'dns'>;
+  clock: Clock;
+  queue: JobQueue;
+  logger?: Logger;
+}
+
+export const SEARCH_MIN = 3;
+export const SEARCH_MAX = 100;
+export const SEARCH_PAGE_SIZE = 20;
+export const WITHDRAWN_MESSAGE = 'Withdrawn from DNS while the account is suspended.';
+
+const notFound = () => new AppError('NOT_FOUND', 'Sorry, we could not find that user.');
+
+/** Parse a user id from a URL; anything that is not a positive integer is NOT_FOUND. */
+export function parseUserId(raw: string | undefined): number {
+  if (!raw || !/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2_147_483_647)
+    throw notFound();
+  return Number(raw);
+}
+
+export interface UserSearchResult {
+  query: string;
+  /** Why no search ran ('short' = fewer than SEARCH_MIN characters). */
+  skipped: 'short' | null;
+  users: UserSearchRow[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+/**
+ * Users whose username, display name or email contains the text (case-insensitive), a page at a time.
+ * Shorter than SEARCH_MIN characters → no search (skipped = 'short'). Throws INVALID_INPUT when too long.
+ */
+export async function searchUsers(
+  deps: Pick<AdminDeps, 'db'>,
+  actor: AdminActor,
+  rawQuery: string,
+  page = 1,
+): Promise<UserSearchResult> {
+  assertAdmin(actor);
+  const query = rawQuery.trim();
+  if (query.length > SEARCH_MAX)
+    throw new AppError('INVALID_INPUT', `Search with at most ${SEARCH_MAX} characters.`, {
+      q: `Use at most ${SEARCH_MAX} characters.`,
+    });
+  if (query.length < SEARCH_MIN)
+    return { query, skipped: 'short', users: [], total: 0, page: 1, pages: 1 };
+  const wanted = Math.max(1, Math.floor(page) || 1);
+  let res = await findUsersPage(deps.db, query, (wanted - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
+  const pages = Math.max(1, Math.ceil(res.total / SEARCH_PAGE_SIZE));
+  const p = Math.min(wanted, pages);
+  if (p !== wanted) res = await findUsersPage(deps.db, query, (p - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
+  return { query, skipped: null, users: res.rows, total: res.total, page: p, pages };
+}
+
+export interface UserDetail {
+  user: User;
+  baseDomain: string;
+  records: DnsRecordRow[];
+  certificates: CertificateRow[];
+  history: AuditRow[];
+  historyTotal: number;
+}
+
+/** Everything the admin page for one user shows. Throws NOT_FOUND. */
+export async function getUserDetail(
+  deps: Pick<AdminDeps, 'db' | 'config'>,
+  actor: AdminActor,
+  userId: number,
+): Promise<UserDetail> {
+  assertAdmin(actor);
+  const user = await findUserById(deps.db, userId);
+  if (!user) throw notFound();
+  const [records, certificates, history] = await Promise.all([
+    findAllDnsRecordsOfUser(deps.db, user.id),
+    findCertificatesOfUser(deps.db, user.id),
+    findAuditPage(deps.db, { userId: user.id }, 0, 20),
+  ]);
+  return {
+    user,
+    baseDomain: `${user.dns_label}.${deps.config.rootDomain}`,
+    records,
+    certificates,
+    history: history.rows,
+    historyTotal: history.total,
+  };
+}
+
+/** The user an admin may act on destructively: exists and is not the admin. Throws NOT_FOUND, CONFLICT. */
+async function targetOtherThanSelf(
+  db: Db,
+  actor: AdminActor,
+  userId: number,
+  verb: string,
+): Promise<User> {
+  assertAdmin(actor);
+  const target = await findUserById(db, userId);
+  if (!target) throw notFound();
+  if (target.id === actor.user.id)
+    throw new AppError('CONFLICT', `You cannot ${verb} your own account.`);
+  return target;
+}
+
+/**
+ * Suspend a user: they cannot sign in, their sessions end and their records (and certificate
+ * challenges) are withdrawn from DNS. Throws NOT_FOUND, CONFLICT (self, already suspended).
+ */
+export async function suspendUser(
+  deps: AdminDeps,
+  actor: AdminActor,
+  userId: number,
+  reason: string | null,
+): Promise<User> {
+  const target = await targetOtherThanSelf(deps.db, actor, userId, 'suspend');
+  const now = deps.clock.now();
+  const updated = await deps.db.transaction().execute(async (trx) => {
+    const current = await findUserById(trx, target.id);
+    if (!current) throw notFound();
+    if ((await updateUserSuspendedAt(trx, current.id, now, now)) === 0)
+      throw new AppError('CONFLICT', `${current.username} is already suspended.`);
+    await deleteSessionsOfUserTrx(trx, current.id);
+    await updateDnsRecordsStatusOfUser(trx, current.id, {
+      status: 'pending',
+      status_message: WITHDRAWN_MESSAGE,
+      status_at: now,
+    });
+    await markDnsChanged(trx, [current.dns_label], now);
+    await auditAdminAction(trx, actor, {
+      action: 'admin.user.suspend',
+      effective: current,
+      targetType: 'user',
+      targetId: String(current.id),
+      before: { suspended_at: null },
+      after: { suspended_at: now, reason },
+      now,
+    });
+    return { ...current, suspended_at: now, updated_at: now };
+  });
+  await requestReconcile(deps);
+  return updated;
+}
+
+/** Lift a suspension: the user can sign in again and their records return to DNS. Throws NOT_FOUND, CONFLICT. */
+export async function unsuspendUser(
+  deps: AdminDeps,
+  actor: AdminActor,
+  userId: number,
+): Promise<User> {
+  const target = await targetOtherThanSelf(deps.db, actor, userId, 'unsuspend');
+  const now = deps.clock.now();
+  const updated = await deps.db.transaction().execute(async (trx) => {
+    const current = await findUserById(trx, target.id);
+    if (!current) throw notFound();
+    if ((await updateUserSuspendedAt(trx, current.id, null, now)) === 0)
+      throw new AppError('CONFLICT', `${current.username} is not suspended.`);
+    // The built-in server answers from the database: committed records are live at once.
+    await updateDnsRecordsStatusOfUser(trx, current.id, {
+      status: deps.config.dns.provider === 'embedded' ? 'live' : 'pending',
+      status_message: null,
+      status_at: now,
+    });
+    await markDnsChanged(trx, [current.dns_label], now);
+    await auditAdminAction(trx, actor, {
+      action: 'admin.user.unsuspend',
+      effective: current,
+      targetType: 'user',
+      targetId: String(current.id),
+      before: { suspended_at: current.suspended_at },
+      after: { suspended_at: null },
+      now,
+    });
+    return { ...current, suspended_at: null, updated_at: now };
+  });
+  await requestReconcile(deps);
+  return updated;
+}
+
+/**
+ * Delete a user: their DNS names are withdrawn (the label stays owned by the reconciler until it has
+ * removed them), their certificates are deleted, the user row goes (records and sessions cascade) and
+ * the audit trail stays. Throws NOT_FOUND, CONFLICT (self).
+ */
+export async function deleteUser(
+  deps: AdminDeps,
+  actor: AdminActor,
+  userId: number,
+): Promise<User> {
+  const target = await targetOtherThanSelf(deps.db, actor, userId, 'delete');
+  const now = deps.clock.now();
+  const deleted = await deps.db.transaction().execute(async (trx) => {
+    const current = await findUserById(trx, target.id);
+    if (!current) throw notFound();
+    const records = await findAllDnsRecordsOfUser(trx, current.id);
+    const certificates = await findCertificatesOfUser(trx, current.id);
+    await markDnsChanged(trx, [current.dns_label], now);
+    // No certificate authority port exists yet: certificates are deleted, not revoked (see report).
+    await deleteCertificatesOfUser(trx, current.id);
+    await deleteUserRow(trx, current.id);
+    await auditAdminAction(trx, actor, {
+      action: 'admin.user.delete',
+      effective: current,
+      targetType: 'user',
+      targetId: String(current.id),
+      before: {
+        user: {
+          username: current.username,
+          dns_label: current.dns_label,
+          display_name: current.display_name,
+          email: current.email,
+          role: current.role,
+          suspended_at: current.suspended_at,
+        },
+        records: records.map((r) => ({
+          id: r.id,
+          subdomain: r.subdomain,
+          type: r.type,
+          value: r.value,
+          priority: r.priority,
+        })),
+        certificates: certificates.map((c) => ({
+          id: c.id,
+          domain: c.domain,
+          status: c.status,
+          valid_to: c.valid_to,
+        })),
+      },
+      after: null,
+      now,
+    });
+    return current;
+  });
+  await requestReconcile(deps);
+  return deleted;
+}
+
+/** The session being changed: its id and whom it currently impersonates. */
+export interface SessionRef {
+  id: string;
+  impersonatedUserId: number | null;
+}
+
+/**
+ * Make this admin session act as another user (server-side session row only; nothing the browser
+ * holds changes). Throws NOT_FOUND, CONFLICT (self), FORBIDDEN (the target is an admin).
+ */
+export async function startImpersonation(
+  deps: Pick<AdminDeps, 'db' | 'clock'>,
+  actor: AdminActor,
+  session: SessionRef,
+  userId: number,
+): Promise<User> {
+  assertAdmin(actor);
+  const target = await findUserById(deps.db, userId);
+  if (!target) throw notFound();
+  if (target.id === actor.user.id)
+    throw new AppError('CONFLICT', 'You cannot impersonate yourself.');
+  if (target.role === 'admin')
+    throw new AppError('FORBIDDEN', 'Admins cannot impersonate other admins.');
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    if (session.impersonatedUserId === target.id) return;
+    const changed = await updateSessionImpersonation(
+      trx,
+      session.id,
+      session.impersonatedUserId,
+      target.id,
+    );
+    // A concurrent request changed the session first: it did (and audited) the switch.
+    if (changed === 0) return;
+    if (session.impersonatedUserId !== null)
+      await stopInTrx(trx, actor, session.impersonatedUserId, now);
+    await auditAdminAction(trx, actor, {
+        action: 'admin.impersonate.start',
+        effective: target,
+        targetType: 'user',
+        targetId: String(target.id),
+        before: null,
+        after: { impersonating: target.username },
+        now,
+      });
+  });
+  return target;
+}
+
+async function stopInTrx(
+  trx: Parameters<typeof auditAdminAction>[0],
+  actor: AdminActor,
+  impersonatedUserId: number,
+  now: number,
+) {
+  const was = await findUserById(trx, impersonatedUserId);
+  await auditAdminAction(trx, actor, {
+    action: 'admin.impersonate.stop',
+    effective: was ?? null,
+    targetType: 'user',
+    targetId: String(impersonatedUserId),
+    before: { impersonating: was?.username ?? null },
+    after: null,
+    now,
+  });
+}
+
+/** End impersonation for this session; a no-op (nothing audited) when it was not impersonating. */
+export async function stopImpersonation(
+  deps: Pick<AdminDeps, 'db' | 'clock'>,
+  actor: AdminActor,
+  session: SessionRef,
+): Promise<void> {
+  assertAdmin(actor);
+  const previous = session.impersonatedUserId;
+  if (previous === null) return;
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    // Compare-and-set: a double submit stops (and audits) once.
+    if ((await updateSessionImpersonation(trx, session.id, previous, null)) === 0) return;
+    await stopInTrx(trx, actor, previous, now);
+  });
+}

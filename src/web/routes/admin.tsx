@@ -1,0 +1,388 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/**
+ * /admin pages. Thin edges: requireAdmin (404 for everyone but a real admin), parse input, call one
+ * domain function, render. Destructive actions ask on a confirmation page first; every form works as a
+ * plain POST → redirect and htmx only enhances the user search.
+ */
+import { type Context, Hono } from 'hono';
+import type { Container } from '../../container.js';
+import type { AdminActor } from '../../domain/admin/admin-actor.js';
+import { browseAuditLog, listOwnHistory } from '../../domain/admin/audit-log.js';
+import { blockLabel, listBlockedLabels, unblockLabel } from '../../domain/admin/blocked-labels.js';
+import { getAdminMetrics } from '../../domain/admin/metrics.js';
+import {
+  type AdminDeps,
+  deleteUser,
+  getUserDetail,
+  parseUserId,
+  searchUsers,
+  startImpersonation,
+  stopImpersonation,
+  suspendUser,
+  unsuspendUser,
+} from '../../domain/admin/users.js';
+import {
+  type Actor,
+  deleteDnsRecord,
+  getDnsRecord,
+  parseRecordId,
+  updateDnsRecord,
+} from '../../domain/dns-records/dns-records.js';
+import { toRecordForm } from '../../domain/dns-records/rules.js';
+import type { RecordForm } from '../../domain/dns-records/types.js';
+import type { DnsRecordRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import type { AppEnv } from '../env.js';
+import { requireAdmin } from '../middleware/require-admin.js';
+import { requireUser } from '../middleware/session.js';
+import { type PageShell, renderPage } from '../render.js';
+import { AdminAuditPage, HistoryPage } from '../views/admin/audit.js';
+import { AdminDashboard, UserResults } from '../views/admin/dashboard.js';
+import { BlockedLabelsPage } from '../views/admin/labels.js';
+import {
+  AdminUserPage,
+  ConfirmRecordDeletePage,
+  ConfirmUserActionPage,
+} from '../views/admin/user.js';
+import { RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
+
+type Ctx = Context<AppEnv>;
+
+const USER_NOTICES: Record<string, string> = {
+  suspended: 'User suspended. Their records are being withdrawn from DNS.',
+  unsuspended: 'User unsuspended. Their records are being restored to DNS.',
+  'record-updated': 'DNS record updated.',
+  'record-deleted': 'DNS record deleted.',
+  stopped: 'You stopped impersonating this user.',
+};
+const DASHBOARD_NOTICES: Record<string, string> = {
+  deleted: 'User deleted. Their DNS names are being removed.',
+};
+const LABEL_NOTICES: Record<string, string> = {
+  blocked: 'Label blocked.',
+  unblocked: 'Label unblocked.',
+};
+
+const isHtmx = (c: Ctx) => c.req.header('hx-request') === 'true';
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+export function adminRoutes(container: Container, shell: PageShell) {
+  const deps: AdminDeps = {
+    db: container.dbh.db,
+    config: container.config,
+    clock: container.clock,
+    queue: container.queue,
+    logger: container.logger,
+  };
+  const app = new Hono<AppEnv>();
+  app.use('/admin', requireAdmin);
+  app.use('/admin/*', requireAdmin);
+
+  const admin = (c: Ctx): AdminActor => ({
+    user: c.get('session')!.user,
+    requestId: c.get('requestId'),
+  });
+  const sessionRef = (c: Ctx) => {
+    const s = c.get('session')!;
+    return { id: s.id, impersonatedUserId: s.impersonating ? s.effectiveUser.id : null };
+  };
+  const csrf = (c: Ctx) => c.get('csrfToken');
+  const body = async (c: Ctx) => (await c.req.parseBody()) as Record<string, unknown>;
+  const self = (c: Ctx, userId: number) => c.get('session')!.user.id === userId;
+
+  app.get('/admin', async (c) => {
+    const q = c.req.query('q') ?? '';
+    const page = Number(c.req.query('page') ?? '1');
+    let queryError: string | null = null;
+    let result;
+    try {
+      result = await searchUsers(deps, admin(c), q, page);
+    } catch (e) {
+      if (!(e instanceof AppError && e.code === 'INVALID_INPUT')) throw e;
+      queryError = e.fields.q ?? e.message;
+      result = { query: q.slice(0, 100), skipped: 'short' as const, users: [], total: 0, page: 1, pages: 1 };
+    }
+    if (isHtmx(c) && c.req.header('hx-target') === 'user-results')
+      return c.html(<UserResults result={result} />);
+    const metrics = await getAdminMetrics(deps, admin(c));
+    return renderPage(
+      c,
+      shell,
+      'Admin',
+      <AdminDashboard
+        metrics={metrics}
+        result={result}
+        queryError={queryError}
+        notice={DASHBOARD_NOTICES[c.req.query('done') ?? ''] ?? null}
+      />,
+      queryError ? 400 : 200,
+    );
+  });
+
+  app.get('/admin/users/:id', async (c) => {
+    const detail = await getUserDetail(deps, admin(c), parseUserId(c.req.param('id')));
+    return renderPage(
+      c,
+      shell,
+      `Admin · ${detail.user.username}`,
+      <AdminUserPage
+        detail={detail}
+        csrf={csrf(c)}
+        self={self(c, detail.user.id)}
+        notice={USER_NOTICES[c.req.query('done') ?? ''] ?? null}
+      />,
+    );
+  });
+
+  // ----- impersonation -----
+  app.post('/admin/users/:id/impersonate', async (c) => {
+    await startImpersonation(deps, admin(c), sessionRef(c), parseUserId(c.req.param('id')));
+    return c.redirect('/', 303);
+  });
+
+  app.post('/admin/impersonation/stop', async (c) => {
+    const ref = sessionRef(c);
+    await stopImpersonation(deps, admin(c), ref);
+    return c.redirect(
+      ref.impersonatedUserId === null ? '/admin' : `/admin/users/${ref.impersonatedUserId}?done=stopped`,
+      303,
+    );
+  });
+
+  // ----- suspend / unsuspend / delete -----
+  const confirmPage = async (c: Ctx, kind: 'suspend' | 'delete', error: string | null = null) => {
+    const detail = await getUserDetail(deps, admin(c), parseUserId(c.req.param('id')));
+    if (self(c, detail.user.id))
+      throw new AppError('CONFLICT', `You cannot ${kind} your own account.`);
+    return renderPage(
+      c,
+      shell,
+      kind === 'delete' ? 'Delete user' : 'Suspend user',
+      <ConfirmUserActionPage
+        user={detail.user}
+        csrf={csrf(c)}
+        kind={kind}
+        recordCount={detail.records.length}
+        error={error}
+      />,
+      error ? 400 : 200,
+    );
+  };
+
+  app.get('/admin/users/:id/suspend', (c) => confirmPage(c, 'suspend'));
+  app.post('/admin/users/:id/suspend', async (c) => {
+    const id = parseUserId(c.req.param('id'));
+    const b = await body(c);
+    if (b.confirm !== 'yes') return confirmPage(c, 'suspend');
+    const reason = str(b.reason).trim().slice(0, 255) || null;
+    await suspendUser(deps, admin(c), id, reason);
+    return c.redirect(`/admin/users/${id}?done=suspended`, 303);
+  });
+
+  app.post('/admin/users/:id/unsuspend', async (c) => {
+    const id = parseUserId(c.req.param('id'));
+    await unsuspendUser(deps, admin(c), id);
+    return c.redirect(`/admin/users/${id}?done=unsuspended`, 303);
+  });
+
+  app.get('/admin/users/:id/delete', (c) => confirmPage(c, 'delete'));
+  app.post('/admin/users/:id/delete', async (c) => {
+    const id = parseUserId(c.req.param('id'));
+    const b = await body(c);
+    if (b.confirm !== 'yes') return confirmPage(c, 'delete');
+    const detail = await getUserDetail(deps, admin(c), id);
+    if (str(b.username).trim() !== detail.user.username)
+      return confirmPage(c, 'delete', 'The username you typed does not match. Nothing was deleted.');
+    await deleteUser(deps, admin(c), id);
+    return c.redirect('/admin?done=deleted', 303);
+  });
+
+  // ----- one record of a user -----
+  const recordActor = async (c: Ctx): Promise<{ actor: Actor; record: DnsRecordRow }> => {
+    const detail = await getUserDetail(deps, admin(c), parseUserId(c.req.param('id')));
+    const actor: Actor = {
+      user: c.get('session')!.user,
+      effectiveUser: detail.user,
+      requestId: c.get('requestId'),
+    };
+    const record = await getDnsRecord(deps, detail.user, parseRecordId(c.req.param('rid')));
+    return { actor, record };
+  };
+  const base = (a: Actor) => `${a.effectiveUser.dns_label}.${container.config.rootDomain}`;
+  const renderRecordForm = (
+    c: Ctx,
+    a: Actor,
+    r: DnsRecordRow,
+    values: RecordForm,
+    errors: Record<string, string>,
+    formError: string | null,
+    status: number,
+  ) => {
+    const props = {
+      mode: 'edit' as const,
+      action: `/admin/users/${a.effectiveUser.id}/records/${r.id}`,
+      values,
+      errors,
+      formError,
+      baseDomain: base(a),
+      csrf: csrf(c),
+      cancelHref: `/admin/users/${a.effectiveUser.id}`,
+      validateUrl: null,
+    };
+    if (isHtmx(c)) return c.html(<RecordFormView {...props} />, 200);
+    return renderPage(
+      c,
+      shell,
+      `Edit DNS Record of ${a.effectiveUser.username}`,
+      <RecordFormPage {...props} />,
+      status,
+    );
+  };
+
+  app.get('/admin/users/:id/records/:rid', async (c) => {
+    const { actor, record } = await recordActor(c);
+    return renderRecordForm(c, actor, record, recordToForm(record), {}, null, 200);
+  });
+
+  app.post('/admin/users/:id/records/:rid', async (c) => {
+    const { actor, record } = await recordActor(c);
+    const b = await body(c);
+    try {
+      await updateDnsRecord(deps, actor, record.id, b);
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'INVALID_INPUT')
+        return renderRecordForm(c, actor, record, toRecordForm(b), e.fields, e.message, 400);
+      throw e;
+    }
+    const to = `/admin/users/${actor.effectiveUser.id}?done=record-updated`;
+    if (isHtmx(c)) {
+      c.header('HX-Redirect', to);
+      return c.body(null, 204);
+    }
+    return c.redirect(to, 303);
+  });
+
+  const recordDeletePage = async (c: Ctx) => {
+    const { actor, record } = await recordActor(c);
+    return renderPage(
+      c,
+      shell,
+      'Delete DNS Record',
+      <ConfirmRecordDeletePage
+        user={actor.effectiveUser}
+        record={record}
+        baseDomain={base(actor)}
+        csrf={csrf(c)}
+      />,
+    );
+  };
+  app.get('/admin/users/:id/records/:rid/delete', recordDeletePage);
+  app.post('/admin/users/:id/records/:rid/delete', async (c) => {
+    const b = await body(c);
+    if (b.confirm !== 'yes') return recordDeletePage(c);
+    const { actor, record } = await recordActor(c);
+    await deleteDnsRecord(deps, actor, record.id);
+    return c.redirect(`/admin/users/${actor.effectiveUser.id}?done=record-deleted`, 303);
+  });
+
+  // ----- blocked labels -----
+  const labelsPage = async (
+    c: Ctx,
+    values = { label: '', reason: '' },
+    errors: Record<string, string> = {},
+    formError: string | null = null,
+    status = 200,
+  ) =>
+    renderPage(
+      c,
+      shell,
+      'Blocked labels',
+      <BlockedLabelsPage
+        labels={await listBlockedLabels(deps, admin(c))}
+        csrf={csrf(c)}
+        values={values}
+        errors={errors}
+        formError={formError}
+        notice={LABEL_NOTICES[c.req.query('done') ?? ''] ?? null}
+      />,
+      status,
+    );
+  app.get('/admin/blocked-labels', (c) => labelsPage(c));
+  app.post('/admin/blocked-labels', async (c) => {
+    const b = await body(c);
+    try {
+      await blockLabel(deps, admin(c), b.label, b.reason);
+    } catch (e) {
+      if (e instanceof AppError && (e.code === 'INVALID_INPUT' || e.code === 'CONFLICT'))
+        return labelsPage(
+          c,
+          { label: str(b.label), reason: str(b.reason) },
+          e.fields,
+          e.message,
+          e.status,
+        );
+      throw e;
+    }
+    return c.redirect('/admin/blocked-labels?done=blocked', 303);
+  });
+  app.post('/admin/blocked-labels/:label/unblock', async (c) => {
+    await unblockLabel(deps, admin(c), c.req.param('label'));
+    return c.redirect('/admin/blocked-labels?done=unblocked', 303);
+  });
+
+  // ----- audit log -----
+  app.get('/admin/audit', async (c) => {
+    const values = {
+      user: c.req.query('user') ?? '',
+      action: c.req.query('action') ?? '',
+      from: c.req.query('from') ?? '',
+      to: c.req.query('to') ?? '',
+    };
+    try {
+      const res = await browseAuditLog(deps, admin(c), { ...values, page: c.req.query('page') });
+      return renderPage(
+        c,
+        shell,
+        'Audit log',
+        <AdminAuditPage {...res} values={values} errors={{}} />,
+      );
+    } catch (e) {
+      if (!(e instanceof AppError && e.code === 'INVALID_INPUT')) throw e;
+      return renderPage(
+        c,
+        shell,
+        'Audit log',
+        <AdminAuditPage
+          rows={[]}
+          total={0}
+          page={1}
+          pages={1}
+          actions={[]}
+          values={values}
+          errors={e.fields}
+        />,
+        400,
+      );
+    }
+  });
+
+  // ----- a user's own history (not admin-only) -----
+  app.get('/history', requireUser, async (c) => {
+    const res = await listOwnHistory(deps, c.get('session')!.effectiveUser, c.req.query('page'));
+    return renderPage(c, shell, 'Account history', <HistoryPage {...res} />);
+  });
+
+  return app;
+}
+
+function recordToForm(r: DnsRecordRow): RecordForm {
+  return {
+    subdomain: r.subdomain,
+    type: r.type,
+    value: r.value,
+    priority: r.type === 'MX' && r.priority !== null ? String(r.priority) : '',
+    ports: r.ports ?? '',
+    course: r.course ?? '',
+    description: r.description ?? '',
+  };
+}

@@ -1,0 +1,198 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import type { AuditRow } from '../../../db/schema.js';
+
+const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+
+/** "admin X as user Y" when someone acted for another person, else just the person. */
+export function WhoCell(props: { row: AuditRow }) {
+  const r = props.row;
+  const actor = r.actor_username ?? '(system)';
+  if (r.effective_username && r.effective_user_id !== r.actor_user_id)
+    return (
+      <td data-label="Who">
+        <strong>{actor}</strong> <span class="muted">for</span> {r.effective_username}
+      </td>
+    );
+  return <td data-label="Who">{actor}</td>;
+}
+
+const pretty = (json: string | null) => {
+  if (json === null) return null;
+  try {
+    return JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    return json;
+  }
+};
+
+/** Audit rows as a table: time, who (actor for effective user), action, target, request id, before/after. */
+export function AuditTable(props: { rows: AuditRow[]; empty?: string }) {
+  if (props.rows.length === 0) return <p class="hint">{props.empty ?? 'Nothing recorded yet.'}</p>;
+  return (
+    <table class="responsive audit">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Who</th>
+          <th scope="col">Action</th>
+          <th scope="col">Target</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => {
+          const before = pretty(r.before_json);
+          const after = pretty(r.after_json);
+          return (
+            <tr class="audit-row" data-action={r.action}>
+              <td data-label="When">
+                <span class="mono">{fmtTime(r.at)}</span>
+              </td>
+              <WhoCell row={r} />
+              <td data-label="Action">
+                <span class="mono">{r.action}</span>
+              </td>
+              <td data-label="Target">
+                {r.target_type ? `${r.target_type} ${r.target_id ?? ''}` : ''}
+              </td>
+              <td data-label="Details">
+                {before || after ? (
+                  <details>
+                    <summary>Before / after</summary>
+                    {before && (
+                      <>
+                        <p class="hint">Before</p>
+                        <pre class="pre-wrap">{before}</pre>
+                      </>
+                    )}
+                    {after && (
+                      <>
+                        <p class="hint">After</p>
+                        <pre class="pre-wrap">{after}</pre>
+                      </>
+                    )}
+                  </details>
+                ) : null}
+                {r.request_id && <p class="hint mono">Request {r.request_id}</p>}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** Previous/next links keeping the other query parameters. */
+export function Pager(props: {
+  base: string;
+  params: Record<string, string | null | undefined>;
+  page: number;
+  pages: number;
+}) {
+  if (props.pages <= 1) return null;
+  const href = (page: number) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(props.params)) if (v) q.set(k, v);
+    q.set('page', String(page));
+    return `${props.base}?${q.toString()}`;
+  };
+  return (
+    <nav class="pager" aria-label="Pages">
+      {props.page > 1 ? (
+        <a class="btn secondary" href={href(props.page - 1)} rel="prev">
+          Previous
+        </a>
+      ) : (
+        <span />
+      )}
+      <span>
+        Page {props.page} of {props.pages}
+      </span>
+      {props.page < props.pages ? (
+        <a class="btn secondary" href={href(props.page + 1)} rel="next">
+          Next
+        </a>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}
+
+export interface AuditPageProps {
+  rows: AuditRow[];
+  total: number;
+  page: number;
+  pages: number;
+  actions: string[];
+  values: { user: string; action: string; from: string; to: string };
+  errors: Record<string, string>;
+}
+
+/** /admin/audit: filter form (plain GET) and the matching rows. */
+export function AdminAuditPage(props: AuditPageProps) {
+  const v = props.values;
+  const e = props.errors;
+  return (
+    <>
+      <p>
+        <a href="/admin">← Admin</a>
+      </p>
+      <h1>Audit log</h1>
+      <form class="filters" method="get" action="/admin/audit" role="search">
+        <div>
+          <label for="f-user">User</label>
+          <input id="f-user" name="user" value={v.user} placeholder="username" />
+          <p class="field-error">{e.user ?? ''}</p>
+        </div>
+        <div>
+          <label for="f-action">Action</label>
+          <input id="f-action" name="action" value={v.action} list="audit-actions" />
+          <datalist id="audit-actions">
+            {props.actions.map((a) => (
+              <option value={a} />
+            ))}
+          </datalist>
+          <p class="field-error">{e.action ?? ''}</p>
+        </div>
+        <div>
+          <label for="f-from">From</label>
+          <input id="f-from" name="from" type="date" value={v.from} />
+          <p class="field-error">{e.from ?? ''}</p>
+        </div>
+        <div>
+          <label for="f-to">To</label>
+          <input id="f-to" name="to" type="date" value={v.to} />
+          <p class="field-error">{e.to ?? ''}</p>
+        </div>
+        <div>
+          <button type="submit">Filter</button>{' '}
+          <a class="btn secondary" href="/admin/audit">
+            Clear
+          </a>
+        </div>
+      </form>
+      <p class="hint" id="audit-total">
+        {props.total} matching entries
+      </p>
+      <AuditTable rows={props.rows} empty="No entries match these filters." />
+      <Pager base="/admin/audit" params={v} page={props.page} pages={props.pages} />
+    </>
+  );
+}
+
+/** /history: what happened in the user's own account. */
+export function HistoryPage(props: { rows: AuditRow[]; total: number; page: number; pages: number }) {
+  return (
+    <>
+      <h1>Account history</h1>
+      <p class="lead">
+        Every sign-in and every change to your DNS records and certificate, including changes an
+        administrator made for you.
+      </p>
+      <AuditTable rows={props.rows} />
+      <Pager base="/history" params={{}} page={props.page} pages={props.pages} />
+    </>
+  );
+}

@@ -1,0 +1,170 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import type { UserSearchResult } from '../../../domain/admin/users.js';
+import { SEARCH_MIN } from '../../../domain/admin/users.js';
+import type { AdminMetrics } from '../../../domain/admin/metrics.js';
+import { Pager } from './audit.js';
+
+const fmt = (n: number) => n.toLocaleString('en-CA');
+
+function Metric(props: { id: string; title: string; value: number; children?: unknown }) {
+  return (
+    <section class="card metric" aria-labelledby={`m-${props.id}`}>
+      <h2 id={`m-${props.id}`}>{props.title}</h2>
+      <p class="metric-value" data-metric={props.id}>
+        {fmt(props.value)}
+      </p>
+      {props.children}
+    </section>
+  );
+}
+
+export function MetricCards(props: { m: AdminMetrics }) {
+  const { m } = props;
+  return (
+    <div class="cards">
+      <Metric id="users" title="Users" value={m.users}>
+        <p class="hint">{fmt(m.suspendedUsers)} suspended</p>
+      </Metric>
+      <Metric id="records" title="DNS Records" value={m.records}>
+        <ul class="hint">
+          {m.recordsByType.map((r) => (
+            <li>
+              {r.key}: {fmt(r.n)}
+            </li>
+          ))}
+        </ul>
+      </Metric>
+      <Metric id="records-error" title="Records in error" value={m.recordsInError}>
+        <p class="hint">Rejected by the DNS provider</p>
+      </Metric>
+      <Metric id="certificates" title="Certificates" value={m.certificates}>
+        <ul class="hint">
+          {m.certificatesByStatus.map((r) => (
+            <li>
+              {r.key}: {fmt(r.n)}
+            </li>
+          ))}
+        </ul>
+      </Metric>
+      <section class="card metric" aria-labelledby="m-jobs">
+        <h2 id="m-jobs">Jobs</h2>
+        {m.jobs ? (
+          <>
+            <p class="metric-value" data-metric="jobs-failed">
+              {fmt(m.jobs.failed)} failed
+            </p>
+            <p class="hint" data-metric="jobs-waiting">
+              {fmt(m.jobs.waiting)} waiting · {fmt(m.jobs.delayed)} delayed ·{' '}
+              {fmt(m.jobs.active)} running
+            </p>
+          </>
+        ) : (
+          <p class="alert error">The job queue did not answer.</p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+/** The search results region (also returned alone to htmx). */
+export function UserResults(props: { result: UserSearchResult }) {
+  const r = props.result;
+  return (
+    <div id="user-results" aria-live="polite">
+      {r.skipped === 'short' ? (
+        <p class="hint">Please enter at least {SEARCH_MIN} characters to search.</p>
+      ) : r.total === 0 ? (
+        <p class="hint">No users found.</p>
+      ) : (
+        <>
+          <p class="hint">
+            {r.total} user{r.total === 1 ? '' : 's'} found
+          </p>
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">DNS Records</th>
+                <th scope="col">Certificate</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.users.map((u) => (
+                <tr>
+                  <td data-label="Username">
+                    <a href={`/admin/users/${u.id}`}>{u.username}</a>{' '}
+                    {u.suspended_at !== null && <span class="badge err">suspended</span>}
+                  </td>
+                  <td data-label="Name">{u.display_name}</td>
+                  <td data-label="Email">{u.email}</td>
+                  <td data-label="Role">{u.role}</td>
+                  <td data-label="DNS Records">{u.record_count}</td>
+                  <td data-label="Certificate">{u.certificate_status ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager base="/admin" params={{ q: r.query }} page={r.page} pages={r.pages} />
+        </>
+      )}
+    </div>
+  );
+}
+
+export function AdminDashboard(props: {
+  metrics: AdminMetrics;
+  result: UserSearchResult;
+  queryError: string | null;
+  notice: string | null;
+}) {
+  return (
+    <>
+      <h1>Admin</h1>
+      {props.notice && (
+        <p class="alert ok" role="status">
+          {props.notice}
+        </p>
+      )}
+      <MetricCards m={props.metrics} />
+      <p class="toolbar">
+        <a class="btn secondary" href="/admin/audit">
+          Audit log
+        </a>
+        <a class="btn secondary" href="/admin/blocked-labels">
+          Blocked labels
+        </a>
+      </p>
+      <h2 id="users-heading">Users</h2>
+      <form method="get" action="/admin" role="search" class="search" aria-labelledby="users-heading">
+        <label for="q">Search by username, name or email</label>
+        <div class="addon">
+          <input
+            id="q"
+            name="q"
+            type="search"
+            value={props.result.query}
+            placeholder="Search…"
+            autocomplete="off"
+            maxlength={100}
+            hx-get="/admin"
+            hx-trigger="keyup changed delay:300ms, search"
+            hx-target="#user-results"
+            hx-swap="outerHTML"
+            aria-describedby="q-hint q-error"
+          />
+          <button type="submit">Search</button>
+        </div>
+        <p class="hint" id="q-hint">
+          Please enter at least {SEARCH_MIN} characters to search.
+        </p>
+        <p class="field-error" id="q-error">
+          {props.queryError ?? ''}
+        </p>
+      </form>
+      <UserResults result={props.result} />
+    </>
+  );
+}

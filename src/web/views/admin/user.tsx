@@ -1,0 +1,254 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import type { UserDetail } from '../../../domain/admin/users.js';
+import type { DnsRecordRow, User } from '../../../db/schema.js';
+import { AuditTable } from './audit.js';
+
+const fmtDate = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 10));
+const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
+  r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value;
+
+/** DNS status as the admin sees it: withdrawn while the owner is suspended. */
+function DnsStatus(props: { record: DnsRecordRow; suspended: boolean }) {
+  const r = props.record;
+  if (props.suspended) return <span class="badge warn">withdrawn</span>;
+  if (r.status === 'error')
+    return (
+      <>
+        <span class="badge err">error</span>
+        <p class="field-error">{r.status_message ?? 'The DNS provider rejected this record.'}</p>
+      </>
+    );
+  if (r.status === 'pending') return <span class="badge warn">pending</span>;
+  return <span class="badge ok">live</span>;
+}
+
+export function AdminUserPage(props: {
+  detail: UserDetail;
+  csrf: string;
+  self: boolean;
+  notice: string | null;
+}) {
+  const { user: u, records, certificates, history, historyTotal, baseDomain } = props.detail;
+  const suspended = u.suspended_at !== null;
+  return (
+    <>
+      <p>
+        <a href="/admin">← Admin</a>
+      </p>
+      <h1>
+        {u.display_name} <span class="muted mono">({u.username})</span>
+      </h1>
+      {props.notice && (
+        <p class="alert ok" role="status">
+          {props.notice}
+        </p>
+      )}
+      {suspended && (
+        <p class="alert error" id="suspended-alert">
+          Suspended since {fmtDate(u.suspended_at)}: cannot sign in, records withdrawn from DNS.
+        </p>
+      )}
+      <dl class="facts">
+        <dt>Email</dt>
+        <dd>{u.email || '—'}</dd>
+        <dt>Role</dt>
+        <dd>{u.role}</dd>
+        <dt>Domain</dt>
+        <dd class="mono">{baseDomain}</dd>
+        <dt>Last sign-in</dt>
+        <dd>{fmtDate(u.last_login_at)}</dd>
+      </dl>
+      <h2>Actions</h2>
+      {props.self ? (
+        <p class="hint">This is your own account: it cannot be impersonated, suspended or deleted here.</p>
+      ) : (
+        <p class="toolbar">
+          {u.role !== 'admin' ? (
+            <form class="inline" method="post" action={`/admin/users/${u.id}/impersonate`}>
+              <input type="hidden" name="_csrf" value={props.csrf} />
+              <button type="submit">Impersonate</button>
+            </form>
+          ) : (
+            <span class="hint">Admins cannot be impersonated.</span>
+          )}
+          {suspended ? (
+            <form class="inline" method="post" action={`/admin/users/${u.id}/unsuspend`}>
+              <input type="hidden" name="_csrf" value={props.csrf} />
+              <button type="submit" class="secondary">
+                Unsuspend
+              </button>
+            </form>
+          ) : (
+            <a class="btn secondary" href={`/admin/users/${u.id}/suspend`}>
+              Suspend…
+            </a>
+          )}
+          <a class="btn danger" href={`/admin/users/${u.id}/delete`}>
+            Delete user…
+          </a>
+        </p>
+      )}
+      <h2>DNS Records ({records.length})</h2>
+      {records.length === 0 ? (
+        <p class="hint">No DNS records.</p>
+      ) : (
+        <table class="responsive">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Type</th>
+              <th scope="col">Value</th>
+              <th scope="col">DNS status</th>
+              <th scope="col">Expires</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {records.map((r) => (
+              <tr id={`record-${r.id}`}>
+                <td data-label="Name" class="mono">
+                  {r.subdomain}.{baseDomain}
+                </td>
+                <td data-label="Type">{r.type}</td>
+                <td data-label="Value" class="mono">
+                  {shown(r)}
+                </td>
+                <td data-label="DNS status">
+                  <DnsStatus record={r} suspended={suspended} />
+                </td>
+                <td data-label="Expires">{fmtDate(r.expires_at)}</td>
+                <td data-label="Actions" class="row-actions">
+                  <a class="btn secondary small" href={`/admin/users/${u.id}/records/${r.id}`}>
+                    Edit
+                  </a>{' '}
+                  <a class="btn danger small" href={`/admin/users/${u.id}/records/${r.id}/delete`}>
+                    Delete
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Certificate</h2>
+      {certificates.length === 0 ? (
+        <p class="hint">No certificate.</p>
+      ) : (
+        <table class="responsive">
+          <thead>
+            <tr>
+              <th scope="col">Domain</th>
+              <th scope="col">Status</th>
+              <th scope="col">Valid until</th>
+            </tr>
+          </thead>
+          <tbody>
+            {certificates.map((c) => (
+              <tr>
+                <td data-label="Domain" class="mono">
+                  {c.domain}
+                </td>
+                <td data-label="Status">{c.status}</td>
+                <td data-label="Valid until">{fmtDate(c.valid_to)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>History</h2>
+      <AuditTable rows={history} />
+      {historyTotal > history.length && (
+        <p>
+          <a href={`/admin/audit?user=${encodeURIComponent(u.username)}`}>
+            See all {historyTotal} entries
+          </a>
+        </p>
+      )}
+    </>
+  );
+}
+
+/** Confirmation for suspend / delete user (the only way to reach the destructive POST without JS). */
+export function ConfirmUserActionPage(props: {
+  user: User;
+  csrf: string;
+  kind: 'suspend' | 'delete';
+  recordCount: number;
+  error?: string | null;
+}) {
+  const u = props.user;
+  const isDelete = props.kind === 'delete';
+  return (
+    <section class="card narrow">
+      <h1>{isDelete ? 'Delete user' : 'Suspend user'}</h1>
+      {isDelete ? (
+        <p>
+          Delete <strong>{u.username}</strong> ({u.display_name})? Their {props.recordCount} DNS
+          record(s) are removed from DNS, their certificate is deleted and the account is gone. The
+          audit trail is kept. You can't undo this action.
+        </p>
+      ) : (
+        <p>
+          Suspend <strong>{u.username}</strong> ({u.display_name})? They are signed out and cannot
+          sign in, and their {props.recordCount} DNS record(s) stop resolving until you unsuspend
+          them.
+        </p>
+      )}
+      {props.error && <p class="alert error">{props.error}</p>}
+      <form method="post" action={`/admin/users/${u.id}/${props.kind}`} class="stack">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        {isDelete ? (
+          <div>
+            <label for="confirm-username">Type the username to confirm</label>
+            <input id="confirm-username" name="username" autocomplete="off" required />
+          </div>
+        ) : (
+          <div>
+            <label for="reason">Reason (kept in the audit log)</label>
+            <input id="reason" name="reason" maxlength={255} />
+          </div>
+        )}
+        <p>
+          <button type="submit" class="danger">
+            {isDelete ? 'Delete user' : 'Suspend user'}
+          </button>{' '}
+          <a class="btn secondary" href={`/admin/users/${u.id}`}>
+            Cancel
+          </a>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+/** Confirmation for deleting one of a user's records. */
+export function ConfirmRecordDeletePage(props: {
+  user: User;
+  record: DnsRecordRow;
+  baseDomain: string;
+  csrf: string;
+}) {
+  const r = props.record;
+  return (
+    <section class="card narrow">
+      <h1>Delete DNS Record</h1>
+      <p>
+        Delete <strong class="mono">{`${r.subdomain}.${props.baseDomain}`}</strong> ({r.type}{' '}
+        <span class="mono">{shown(r)}</span>) of {props.user.username}? You can't undo this action.
+      </p>
+      <form method="post" action={`/admin/users/${props.user.id}/records/${r.id}/delete`}>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit" class="danger">
+          Delete
+        </button>{' '}
+        <a class="btn secondary" href={`/admin/users/${props.user.id}`}>
+          Cancel
+        </a>
+      </form>
+    </section>
+  );
+}
