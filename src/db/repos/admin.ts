@@ -115,7 +115,10 @@ export async function findUserById(db: DbOrTrx, id: number): Promise<User | unde
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findAllDnsRecordsOfUser(db: DbOrTrx, userId: number): Promise<DnsRecordRow[]> {
+export async function findAllDnsRecordsOfUser(
+  db: DbOrTrx,
+  userId: number,
+): Promise<DnsRecordRow[]> {
   return db
     .selectFrom('dns_records')
     .selectAll()
@@ -303,6 +306,11 @@ export async function findAuditPage(
 }
 
 export async function findAuditActions(db: Db): Promise<string[]> {
-  const rows = await db.selectFrom('audit_log').select('action').distinct().orderBy('action').execute();
+  const rows = await db
+    .selectFrom('audit_log')
+    .select('action')
+    .distinct()
+    .orderBy('action')
+    .execute();
   return rows.map((r) => r.action);
 }

@@ -81,7 +81,8 @@ export async function searchUsers(
   let res = await findUsersPage(deps.db, query, (wanted - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
   const pages = Math.max(1, Math.ceil(res.total / SEARCH_PAGE_SIZE));
   const p = Math.min(wanted, pages);
-  if (p !== wanted) res = await findUsersPage(deps.db, query, (p - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
+  if (p !== wanted)
+    res = await findUsersPage(deps.db, query, (p - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
   return { query, skipped: null, users: res.rows, total: res.total, page: p, pages };
 }
 
@@ -302,14 +303,14 @@ export async function startImpersonation(
     if (session.impersonatedUserId !== null)
       await stopInTrx(trx, actor, session.impersonatedUserId, now);
     await auditAdminAction(trx, actor, {
-        action: 'admin.impersonate.start',
-        effective: target,
-        targetType: 'user',
-        targetId: String(target.id),
-        before: null,
-        after: { impersonating: target.username },
-        now,
-      });
+      action: 'admin.impersonate.start',
+      effective: target,
+      targetType: 'user',
+      targetId: String(target.id),
+      before: null,
+      after: { impersonating: target.username },
+      now,
+    });
   });
   return target;
 }

@@ -100,7 +100,14 @@ export function adminRoutes(container: Container, shell: PageShell) {
     } catch (e) {
       if (!(e instanceof AppError && e.code === 'INVALID_INPUT')) throw e;
       queryError = e.fields.q ?? e.message;
-      result = { query: q.slice(0, 100), skipped: 'short' as const, users: [], total: 0, page: 1, pages: 1 };
+      result = {
+        query: q.slice(0, 100),
+        skipped: 'short' as const,
+        users: [],
+        total: 0,
+        page: 1,
+        pages: 1,
+      };
     }
     if (isHtmx(c) && c.req.header('hx-target') === 'user-results')
       return c.html(<UserResults result={result} />);
@@ -144,7 +151,9 @@ export function adminRoutes(container: Container, shell: PageShell) {
     const ref = sessionRef(c);
     await stopImpersonation(deps, admin(c), ref);
     return c.redirect(
-      ref.impersonatedUserId === null ? '/admin' : `/admin/users/${ref.impersonatedUserId}?done=stopped`,
+      ref.impersonatedUserId === null
+        ? '/admin'
+        : `/admin/users/${ref.impersonatedUserId}?done=stopped`,
       303,
     );
   });
@@ -192,7 +201,11 @@ export function adminRoutes(container: Container, shell: PageShell) {
     if (b.confirm !== 'yes') return confirmPage(c, 'delete');
     const detail = await getUserDetail(deps, admin(c), id);
     if (str(b.username).trim() !== detail.user.username)
-      return confirmPage(c, 'delete', 'The username you typed does not match. Nothing was deleted.');
+      return confirmPage(
+        c,
+        'delete',
+        'The username you typed does not match. Nothing was deleted.',
+      );
     await deleteUser(deps, admin(c), id);
     return c.redirect('/admin?done=deleted', 303);
   });

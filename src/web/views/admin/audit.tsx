@@ -183,7 +183,12 @@ export function AdminAuditPage(props: AuditPageProps) {
 }
 
 /** /history: what happened in the user's own account. */
-export function HistoryPage(props: { rows: AuditRow[]; total: number; page: number; pages: number }) {
+export function HistoryPage(props: {
+  rows: AuditRow[];
+  total: number;
+  page: number;
+  pages: number;
+}) {
   return (
     <>
       <h1>Account history</h1>

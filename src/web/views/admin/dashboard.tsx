@@ -54,8 +54,8 @@ export function MetricCards(props: { m: AdminMetrics }) {
               {fmt(m.jobs.failed)} failed
             </p>
             <p class="hint" data-metric="jobs-waiting">
-              {fmt(m.jobs.waiting)} waiting · {fmt(m.jobs.delayed)} delayed ·{' '}
-              {fmt(m.jobs.active)} running
+              {fmt(m.jobs.waiting)} waiting · {fmt(m.jobs.delayed)} delayed · {fmt(m.jobs.active)}{' '}
+              running
             </p>
           </>
         ) : (
@@ -138,7 +138,13 @@ export function AdminDashboard(props: {
         </a>
       </p>
       <h2 id="users-heading">Users</h2>
-      <form method="get" action="/admin" role="search" class="search" aria-labelledby="users-heading">
+      <form
+        method="get"
+        action="/admin"
+        role="search"
+        class="search"
+        aria-labelledby="users-heading"
+      >
         <label for="q">Search by username, name or email</label>
         <div class="addon">
           <input

@@ -3,7 +3,8 @@ import type { UserDetail } from '../../../domain/admin/users.js';
 import type { DnsRecordRow, User } from '../../../db/schema.js';
 import { AuditTable } from './audit.js';
 
-const fmtDate = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 10));
+const fmtDate = (ms: number | null) =>
+  ms === null ? '—' : new Date(ms).toISOString().slice(0, 10);
 const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
   r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value;
 
@@ -60,7 +61,9 @@ export function AdminUserPage(props: {
       </dl>
       <h2>Actions</h2>
       {props.self ? (
-        <p class="hint">This is your own account: it cannot be impersonated, suspended or deleted here.</p>
+        <p class="hint">
+          This is your own account: it cannot be impersonated, suspended or deleted here.
+        </p>
       ) : (
         <p class="toolbar">
           {u.role !== 'admin' ? (

@@ -1,0 +1,647 @@
+/**
+ * /admin on both dialects: every admin route and action as anonymous, student, faculty (404, nothing
+ * changes) and admin; cookie tampering; impersonation (server-side only, never of an admin, audited as
+ * "admin as user"); suspend/unsuspend/delete (confirmation, never oneself); blocked labels; search;
+ * the audit log (each action exactly once, filters) and each user's own history.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { User } from '../../src/db/schema.js';
+import { WITHDRAWN_MESSAGE } from '../../src/domain/admin/users.js';
+import { type TestApp, createTestApp } from '../support/app.js';
+import { DIALECTS } from '../support/db.js';
+import { insertRecord } from '../support/dns.js';
+import { insertUser } from '../support/factories.js';
+
+describe.each(DIALECTS)('admin (%s)', (dialect) => {
+  let t: TestApp;
+  let admin: User;
+  let student: User;
+  let faculty: User;
+  let otherAdmin: User;
+  let target: User;
+  let targetRecord: number;
+  const db = () => t.container.dbh.db;
+
+  beforeAll(async () => {
+    t = await createTestApp({ dialect });
+    admin = await insertUser(db(), { role: 'admin', display_name: 'Ada Admin' });
+    otherAdmin = await insertUser(db(), { role: 'admin' });
+    student = await insertUser(db(), { role: 'student', display_name: 'Sam Student' });
+    faculty = await insertUser(db(), { role: 'faculty' });
+    target = await insertUser(db(), { role: 'student', display_name: 'Tara Target' });
+    targetRecord = await insertRecord(db(), target, 'www', 'A', '192.0.2.7');
+    await db()
+      .insertInto('blocked_labels')
+      .values({ label: 'already', reason: null, created_at: Date.now() })
+      .execute();
+  });
+  afterAll(async () => t?.cleanup());
+
+  /** Everything an admin action could change, to prove a refused request changed nothing. */
+  const fingerprint = async () =>
+    JSON.stringify({
+      users: await db()
+        .selectFrom('users')
+        .select(['id', 'suspended_at', 'role'])
+        .orderBy('id')
+        .execute(),
+      records: await db()
+        .selectFrom('dns_records')
+        .select(['id', 'subdomain', 'type', 'value', 'status'])
+        .orderBy('id')
+        .execute(),
+      labels: await db().selectFrom('blocked_labels').select('label').orderBy('label').execute(),
+      audit: await db()
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+        .then((r) => Number(r?.n)),
+      impersonating: await db()
+        .selectFrom('sessions')
+        .select('impersonated_user_id')
+        .where('impersonated_user_id', 'is not', null)
+        .execute(),
+      sessions: await db()
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+        .then((r) => Number(r?.n)),
+    });
+
+  const auditRows = (action: string) =>
+    db().selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('id').execute();
+
+  const anonymousAgent = async () => {
+    const a = await t.agent();
+    await a.get('/login');
+    // The anonymous CSRF cookie is `token.signature`: a real browser form would carry the token.
+    const signed = a.cookies.get('__csrf')!;
+    a.csrfToken = signed.slice(0, signed.lastIndexOf('.'));
+    return a;
+  };
+
+  const routes = (): { method: 'GET' | 'POST'; path: string; form?: Record<string, string> }[] => [
+    { method: 'GET', path: '/admin' },
+    { method: 'GET', path: '/admin?q=tara' },
+    { method: 'GET', path: `/admin/users/${target.id}` },
+    { method: 'GET', path: `/admin/users/${target.id}/suspend` },
+    { method: 'GET', path: `/admin/users/${target.id}/delete` },
+    { method: 'GET', path: `/admin/users/${target.id}/records/${targetRecord}` },
+    { method: 'GET', path: `/admin/users/${target.id}/records/${targetRecord}/delete` },
+    { method: 'GET', path: '/admin/blocked-labels' },
+    { method: 'GET', path: '/admin/audit' },
+    { method: 'GET', path: '/admin/audit?user=x&action=admin.' },
+    { method: 'GET', path: '/admin/no-such-page' },
+    { method: 'POST', path: `/admin/users/${target.id}/impersonate` },
+    { method: 'POST', path: '/admin/impersonation/stop' },
+    { method: 'POST', path: `/admin/users/${target.id}/suspend`, form: { confirm: 'yes' } },
+    { method: 'POST', path: `/admin/users/${target.id}/unsuspend` },
+    {
+      method: 'POST',
+      path: `/admin/users/${target.id}/delete`,
+      form: { confirm: 'yes', username: target.username },
+    },
+    {
+      method: 'POST',
+      path: `/admin/users/${target.id}/records/${targetRecord}`,
+      form: { subdomain: 'hacked', type: 'A', value: '203.0.113.1' },
+    },
+    {
+      method: 'POST',
+      path: `/admin/users/${target.id}/records/${targetRecord}/delete`,
+      form: { confirm: 'yes' },
+    },
+    { method: 'POST', path: '/admin/blocked-labels', form: { label: 'newblock' } },
+    { method: 'POST', path: '/admin/blocked-labels/already/unblock' },
+  ];
+
+  test.each(['anonymous', 'student', 'faculty'] as const)(
+    'as %s every admin route and action answers 404 and changes nothing',
+    async (who) => {
+      const agent =
+        who === 'anonymous'
+          ? await anonymousAgent()
+          : await t.agent(who === 'student' ? student : faculty);
+      const before = await fingerprint();
+      const notFoundPage = await (await agent.get('/definitely-not-a-page')).text();
+      for (const r of routes()) {
+        const res =
+          r.method === 'GET' ? await agent.get(r.path) : await agent.post(r.path, r.form ?? {});
+        expect(res.status, `${r.method} ${r.path}`).toBe(404);
+        const text = await res.text();
+        // Indistinguishable from an unknown page: nothing reveals that the route exists.
+        expect(text).toContain('We could not find what you were looking for.');
+        expect(text.length).toBeLessThan(notFoundPage.length + 400);
+        // htmx requests too.
+        if (r.method === 'GET')
+          expect((await agent.get(r.path, { 'hx-request': 'true' })).status).toBe(404);
+      }
+      expect(await fingerprint()).toBe(before);
+    },
+  );
+
+  test('as admin every admin page renders', async () => {
+    const a = await t.agent(admin);
+    for (const r of routes().filter((x) => x.method === 'GET' && !x.path.includes('no-such'))) {
+      const res = await a.get(r.path);
+      expect(res.status, r.path).toBe(200);
+    }
+    expect((await a.get('/admin/no-such-page')).status).toBe(404);
+    const home = await (await a.get('/')).text();
+    expect(home).toContain('href="/admin"');
+  });
+
+  test('a student who tampers with cookies reaches nothing else', async () => {
+    const s = await t.agent(student);
+    const a = await t.agent(admin);
+    const before = await fingerprint();
+    // Made-up cookies a forgeable design would trust (the original used effectiveUsername).
+    for (const [name, value] of [
+      ['effectiveUsername', target.username],
+      ['effectiveUser', String(target.id)],
+      ['impersonate', String(target.id)],
+      ['impersonated_user_id', String(target.id)],
+      ['role', 'admin'],
+      ['isAdmin', 'true'],
+    ] as const)
+      s.cookies.set(name, value);
+    expect((await s.get('/admin')).status).toBe(404);
+    const home = await (await s.get('/')).text();
+    expect(home).toContain('Sam Student');
+    expect(home).not.toContain('Tara Target');
+    expect(home).not.toContain('Impersonating');
+    expect(await (await s.get('/dns-records')).text()).not.toContain('192.0.2.7');
+    expect((await s.get(`/dns-records/${targetRecord}`)).status).toBe(404);
+
+    // Tampered session cookies: a flipped character, the admin's token with the student's
+    // signature, an unsigned token, a self-made signature → not signed in at all.
+    const good = s.cookies.get('__session')!;
+    const adminCookie = a.cookies.get('__session')!;
+    const [adminToken] = adminCookie.split('.');
+    const flip = (v: string, i: number) =>
+      v.slice(0, i) + (v[i] === 'A' ? 'B' : 'A') + v.slice(i + 1);
+    for (const forged of [
+      flip(good, 3),
+      flip(good, good.length - 2),
+      `${adminToken}.${good.split('.')[1]}`,
+      adminToken!,
+      `${adminToken}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+      `${good}x`,
+    ]) {
+      const f = await t.agent();
+      f.cookies.set('__session', forged);
+      expect((await f.get('/admin')).status, forged).toBe(404);
+      expect((await f.get('/')).status).toBe(302);
+      f.csrfToken = s.csrfToken;
+      expect(
+        [403, 404].includes((await f.post(`/admin/users/${target.id}/impersonate`)).status),
+      ).toBe(true);
+    }
+    // Even a session row pointing at someone else does nothing for a non-admin (and is cleared).
+    const sessionId = createHash('sha256')
+      .update(good.slice(0, good.lastIndexOf('.')))
+      .digest('hex');
+    await db()
+      .updateTable('sessions')
+      .set({ impersonated_user_id: target.id })
+      .where('id', '=', sessionId)
+      .execute();
+    const again = await (await s.get('/')).text();
+    expect(again).toContain('Sam Student');
+    expect(again).not.toContain('Tara Target');
+    const row = await db()
+      .selectFrom('sessions')
+      .select('impersonated_user_id')
+      .where('id', '=', sessionId)
+      .executeTakeFirstOrThrow();
+    expect(row.impersonated_user_id).toBeNull();
+    expect(await fingerprint()).toBe(before);
+  });
+
+  test('impersonation: server-side, shown plainly, audited as admin-as-user, stops once', async () => {
+    const a = await t.agent(admin);
+    const cookiesBefore = new Map(a.cookies);
+    const start = await a.post(`/admin/users/${student.id}/impersonate`);
+    expect(start.status).toBe(303);
+    expect(start.headers.get('location')).toBe('/');
+    // Nothing the browser holds changed: the state is in the session row.
+    expect(start.headers.getSetCookie()).toEqual([]);
+    expect(a.cookies).toEqual(cookiesBefore);
+    const home = await (await a.get('/')).text();
+    expect(home).toContain('Impersonating: Sam Student');
+    expect(home).toContain('action="/admin/impersonation/stop"');
+    expect(home).toContain('Stop impersonating');
+
+    // Acting as the student: the record belongs to the student, the audit names both.
+    const created = await a.post('/dns-records/new', {
+      subdomain: 'imp',
+      type: 'A',
+      value: '192.0.2.99',
+    });
+    expect(created.status).toBe(303);
+    const rec = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('subdomain', '=', 'imp')
+      .executeTakeFirstOrThrow();
+    expect(rec.user_id).toBe(student.id);
+    const [createAudit] = (await auditRows('dns-record.create')).filter(
+      (r) => r.target_id === String(rec.id),
+    );
+    expect(createAudit).toMatchObject({
+      actor_user_id: admin.id,
+      effective_user_id: student.id,
+      actor_username: admin.username,
+      effective_username: student.username,
+    });
+    expect(createAudit!.request_id).toEqual(expect.any(String));
+
+    // An impersonating admin still reaches /admin (to browse or stop).
+    expect((await a.get('/admin')).status).toBe(200);
+    // History while impersonating shows it as "admin for student".
+    const hist = await (await a.get('/history')).text();
+    expect(hist).toContain('dns-record.create');
+
+    const stop = await a.post('/admin/impersonation/stop');
+    expect(stop.status).toBe(303);
+    expect(stop.headers.get('location')).toBe(`/admin/users/${student.id}?done=stopped`);
+    expect((await a.post('/admin/impersonation/stop')).status).toBe(303); // double submit
+    const after = await (await a.get('/')).text();
+    expect(after).not.toContain('Impersonating');
+    expect(after).toContain('Ada Admin');
+
+    const starts = (await auditRows('admin.impersonate.start')).filter(
+      (r) => r.actor_user_id === admin.id && r.effective_user_id === student.id,
+    );
+    const stops = (await auditRows('admin.impersonate.stop')).filter(
+      (r) => r.actor_user_id === admin.id && r.effective_user_id === student.id,
+    );
+    expect(starts).toHaveLength(1);
+    expect(stops).toHaveLength(1);
+    expect(JSON.parse(starts[0]!.after_json!)).toEqual({ impersonating: student.username });
+  });
+
+  test('an admin cannot impersonate an admin or themselves, nor suspend or delete themselves', async () => {
+    const a = await t.agent(admin);
+    const before = await fingerprint();
+    const imp = await a.post(`/admin/users/${otherAdmin.id}/impersonate`);
+    expect(imp.status).toBe(403);
+    expect(await imp.text()).toContain('Admins cannot impersonate other admins.');
+    expect((await a.post(`/admin/users/${admin.id}/impersonate`)).status).toBe(409);
+    const sus = await a.post(`/admin/users/${admin.id}/suspend`, { confirm: 'yes' });
+    expect(sus.status).toBe(409);
+    expect(await sus.text()).toContain('You cannot suspend your own account.');
+    const del = await a.post(`/admin/users/${admin.id}/delete`, {
+      confirm: 'yes',
+      username: admin.username,
+    });
+    expect(del.status).toBe(409);
+    expect(await del.text()).toContain('You cannot delete your own account.');
+    expect((await a.get(`/admin/users/${admin.id}/delete`)).status).toBe(409);
+    expect((await a.get(`/admin/users/${admin.id}/suspend`)).status).toBe(409);
+    expect((await a.post(`/admin/users/${admin.id}/unsuspend`)).status).toBe(409);
+    const page = await (await a.get(`/admin/users/${admin.id}`)).text();
+    expect(page).toContain('This is your own account');
+    expect(page).not.toContain(`/admin/users/${admin.id}/impersonate`);
+    // Unknown and malformed ids.
+    expect((await a.post('/admin/users/99999999/impersonate')).status).toBe(404);
+    expect((await a.get('/admin/users/abc')).status).toBe(404);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  test('suspend (with confirmation) ends sessions, withdraws records, refuses sign-in; unsuspend restores', async () => {
+    const victim = await insertUser(db(), { display_name: 'Vic Victim' });
+    const recId = await insertRecord(db(), victim, 'site', 'A', '192.0.2.50');
+    const v = await t.agent(victim);
+    expect((await v.get('/')).status).toBe(200);
+    const a = await t.agent(admin);
+
+    const ask = await a.post(`/admin/users/${victim.id}/suspend`);
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain('Suspend user');
+    expect(
+      (
+        await db()
+          .selectFrom('users')
+          .select('suspended_at')
+          .where('id', '=', victim.id)
+          .executeTakeFirstOrThrow()
+      ).suspended_at,
+    ).toBeNull();
+
+    const res = await a.post(`/admin/users/${victim.id}/suspend`, {
+      confirm: 'yes',
+      reason: 'phishing page',
+    });
+    expect(res.status).toBe(303);
+    const u = await db()
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', victim.id)
+      .executeTakeFirstOrThrow();
+    expect(u.suspended_at).toEqual(expect.any(Number));
+    expect((await v.get('/')).status).toBe(302);
+    expect(
+      await db().selectFrom('sessions').select('id').where('user_id', '=', victim.id).execute(),
+    ).toEqual([]);
+    const rec = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', recId)
+      .executeTakeFirstOrThrow();
+    expect([rec.status, rec.status_message]).toEqual(['pending', WITHDRAWN_MESSAGE]);
+    const label = await db()
+      .selectFrom('dns_labels')
+      .selectAll()
+      .where('label', '=', victim.dns_label)
+      .executeTakeFirstOrThrow();
+    expect(label.dirty_serial).not.toBeNull();
+    const page = await (await a.get(`/admin/users/${victim.id}?done=suspended`)).text();
+    expect(page).toContain('withdrawn');
+    expect(page).toContain('User suspended');
+    // A second suspend is a conflict, not a second audit row.
+    expect((await a.post(`/admin/users/${victim.id}/suspend`, { confirm: 'yes' })).status).toBe(
+      409,
+    );
+    const suspends = (await auditRows('admin.user.suspend')).filter(
+      (r) => r.effective_user_id === victim.id,
+    );
+    expect(suspends).toHaveLength(1);
+    expect(suspends[0]!.actor_user_id).toBe(admin.id);
+    expect(JSON.parse(suspends[0]!.after_json!)).toMatchObject({ reason: 'phishing page' });
+
+    expect((await a.post(`/admin/users/${victim.id}/unsuspend`)).status).toBe(303);
+    expect((await a.post(`/admin/users/${victim.id}/unsuspend`)).status).toBe(409);
+    const back = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', recId)
+      .executeTakeFirstOrThrow();
+    expect([back.status, back.status_message]).toEqual(['live', null]);
+    expect(
+      (
+        await db()
+          .selectFrom('users')
+          .select('suspended_at')
+          .where('id', '=', victim.id)
+          .executeTakeFirstOrThrow()
+      ).suspended_at,
+    ).toBeNull();
+    expect(
+      (await auditRows('admin.user.unsuspend')).filter((r) => r.effective_user_id === victim.id),
+    ).toHaveLength(1);
+  });
+
+  test('delete asks for the username, removes the user and their data, keeps the audit trail', async () => {
+    const gone = await insertUser(db(), { display_name: 'Gone Soon' });
+    await insertRecord(db(), gone, 'www', 'A', '192.0.2.60');
+    const now = Date.now();
+    await db()
+      .insertInto('certificates')
+      .values({
+        user_id: gone.id,
+        domain: `${gone.dns_label}.starchart.test`,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const g = await t.agent(gone);
+    await g.post('/dns-records/new', { subdomain: 'own', type: 'TXT', value: 'hello' });
+    const trailBefore = await db()
+      .selectFrom('audit_log')
+      .select('id')
+      .where('effective_user_id', '=', gone.id)
+      .execute();
+    expect(trailBefore.length).toBeGreaterThan(0);
+    const a = await t.agent(admin);
+
+    expect((await a.get(`/admin/users/${gone.id}/delete`)).status).toBe(200);
+    expect((await a.post(`/admin/users/${gone.id}/delete`)).status).toBe(200);
+    const wrong = await a.post(`/admin/users/${gone.id}/delete`, {
+      confirm: 'yes',
+      username: 'nope',
+    });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('does not match');
+    expect(
+      await db().selectFrom('users').select('id').where('id', '=', gone.id).executeTakeFirst(),
+    ).toBeDefined();
+
+    const res = await a.post(`/admin/users/${gone.id}/delete`, {
+      confirm: 'yes',
+      username: gone.username,
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/admin?done=deleted');
+    expect(
+      await db().selectFrom('users').select('id').where('id', '=', gone.id).executeTakeFirst(),
+    ).toBeUndefined();
+    expect(
+      await db().selectFrom('dns_records').select('id').where('user_id', '=', gone.id).execute(),
+    ).toEqual([]);
+    expect(
+      await db().selectFrom('certificates').select('id').where('user_id', '=', gone.id).execute(),
+    ).toEqual([]);
+    expect(
+      await db().selectFrom('sessions').select('id').where('user_id', '=', gone.id).execute(),
+    ).toEqual([]);
+    const label = await db()
+      .selectFrom('dns_labels')
+      .selectAll()
+      .where('label', '=', gone.dns_label)
+      .executeTakeFirstOrThrow();
+    expect(label.dirty_serial).not.toBeNull();
+    const trailAfter = await db()
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('effective_user_id', '=', gone.id)
+      .orderBy('id')
+      .execute();
+    expect(trailAfter.length).toBe(trailBefore.length + 1);
+    const del = trailAfter.filter((r) => r.action === 'admin.user.delete');
+    expect(del).toHaveLength(1);
+    const snapshot = JSON.parse(del[0]!.before_json!);
+    expect(snapshot.user.username).toBe(gone.username);
+    expect(snapshot.records.map((r: { subdomain: string }) => r.subdomain).sort()).toEqual([
+      'own',
+      'www',
+    ]);
+    expect(snapshot.certificates).toHaveLength(1);
+    expect((await a.get(`/admin/users/${gone.id}`)).status).toBe(404);
+  });
+
+  test('an admin edits and deletes a single record of a user (audited as admin for the owner)', async () => {
+    const owner = await insertUser(db());
+    const id = await insertRecord(db(), owner, 'blog', 'A', '192.0.2.70');
+    const a = await t.agent(admin);
+    const form = await (await a.get(`/admin/users/${owner.id}/records/${id}`)).text();
+    expect(form).toContain('value="192.0.2.70"');
+    expect(form).not.toContain('/dns-records/validate');
+    const bad = await a.post(`/admin/users/${owner.id}/records/${id}`, {
+      subdomain: 'blog',
+      type: 'A',
+      value: 'not-an-ip',
+    });
+    expect(bad.status).toBe(400);
+    const ok = await a.post(`/admin/users/${owner.id}/records/${id}`, {
+      subdomain: 'blog',
+      type: 'A',
+      value: '192.0.2.71',
+    });
+    expect(ok.status).toBe(303);
+    const row = await db()
+      .selectFrom('dns_records')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect([row.user_id, row.value]).toEqual([owner.id, '192.0.2.71']);
+    // A record of someone else under this user's URL is not found.
+    expect((await a.get(`/admin/users/${owner.id}/records/${targetRecord}`)).status).toBe(404);
+    expect((await a.post(`/admin/users/${owner.id}/records/${id}/delete`)).status).toBe(200);
+    expect(
+      (await a.post(`/admin/users/${owner.id}/records/${id}/delete`, { confirm: 'yes' })).status,
+    ).toBe(303);
+    expect(
+      await db().selectFrom('dns_records').select('id').where('id', '=', id).executeTakeFirst(),
+    ).toBeUndefined();
+    const audit = await db()
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('target_type', '=', 'dns_record')
+      .where('target_id', '=', String(id))
+      .orderBy('id')
+      .execute();
+    expect(audit.map((r) => [r.action, r.actor_user_id, r.effective_user_id])).toEqual([
+      ['dns-record.update', admin.id, owner.id],
+      ['dns-record.delete', admin.id, owner.id],
+    ]);
+  });
+
+  test('blocked labels are enforced by the record rules and audited once each', async () => {
+    const a = await t.agent(admin);
+    const s = await t.agent(student);
+    expect((await a.post('/admin/blocked-labels', { label: 'Bad Label' })).status).toBe(400);
+    expect((await a.post('/admin/blocked-labels', { label: 'scam', reason: 'abuse' })).status).toBe(
+      303,
+    );
+    const dup = await a.post('/admin/blocked-labels', { label: 'scam' });
+    expect(dup.status).toBe(409);
+    expect(await dup.text()).toContain('already blocked');
+    expect(await (await a.get('/admin/blocked-labels')).text()).toContain('scam');
+    const refused = await s.post('/dns-records/new', {
+      subdomain: 'scam',
+      type: 'A',
+      value: '192.0.2.1',
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('That name is not available');
+    expect((await a.post('/admin/blocked-labels/scam/unblock')).status).toBe(303);
+    expect((await a.post('/admin/blocked-labels/scam/unblock')).status).toBe(404);
+    expect(
+      (await s.post('/dns-records/new', { subdomain: 'scam', type: 'A', value: '192.0.2.1' }))
+        .status,
+    ).toBe(303);
+    expect(
+      (await auditRows('admin.label.block')).filter((r) => r.target_id === 'scam'),
+    ).toHaveLength(1);
+    expect(
+      (await auditRows('admin.label.unblock')).filter((r) => r.target_id === 'scam'),
+    ).toHaveLength(1);
+  });
+
+  test('user search: at least 3 characters, username/name/email, case-insensitive, paginated, htmx fragment', async () => {
+    const tag = `zq${dialect}${Date.now().toString(36)}`;
+    for (let i = 0; i < 23; i++)
+      await insertUser(db(), {
+        username: `${tag}${String(i).padStart(2, '0')}`,
+        display_name: `Person ${i}`,
+        email: `p${i}-${tag}@Example.EDU`,
+      });
+    await insertUser(db(), { display_name: `Unique ${tag.toUpperCase()} Name` });
+    const a = await t.agent(admin);
+    const short = await (await a.get('/admin?q=zq')).text();
+    expect(short).toContain('Please enter at least 3 characters to search.');
+    const p1 = await (await a.get(`/admin?q=${tag.toUpperCase()}`)).text();
+    expect(p1).toContain('24 users found');
+    expect(p1).toContain('Page 1 of 2');
+    const p2 = await (await a.get(`/admin?q=${tag}&page=2`)).text();
+    expect(p2).toContain('Page 2 of 2');
+    expect((p2.match(/href="\/admin\/users\/\d+"/g) ?? []).length).toBe(4);
+    const byEmail = await (await a.get(`/admin?q=p7-${tag}@example`)).text();
+    expect(byEmail).toContain('1 user found');
+    const frag = await a.get(`/admin?q=${tag}`, {
+      'hx-request': 'true',
+      'hx-target': 'user-results',
+    });
+    const html = await frag.text();
+    expect(html.startsWith('<div id="user-results"')).toBe(true);
+    expect(html).not.toContain('<html');
+    expect(await (await a.get('/admin?q=%25%25%25')).text()).toContain('No users found.');
+    expect(await (await a.get('/admin?q=___')).text()).toContain('No users found.');
+    expect((await a.get(`/admin?q=${'x'.repeat(101)}`)).status).toBe(400);
+    const dash = await (await a.get('/admin')).text();
+    expect(dash).toContain('hx-trigger="keyup changed delay:300ms, search"');
+    expect(dash).toMatch(/data-metric="users">[\d,]+</);
+    expect(dash).toContain('data-metric="jobs-failed"');
+  });
+
+  test('metrics count users, records by type, records in error and certificates by status', async () => {
+    const a = await t.agent(admin);
+    const users = Number(
+      (
+        await db()
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const errored = await insertRecord(db(), student, 'err', 'TXT', 'x');
+    await db()
+      .updateTable('dns_records')
+      .set({ status: 'error' })
+      .where('id', '=', errored)
+      .execute();
+    const inError = Number(
+      (
+        await db()
+          .selectFrom('dns_records')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', 'error')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const html = await (await a.get('/admin')).text();
+    expect(html).toContain(`data-metric="users">${users.toLocaleString('en-CA')}<`);
+    expect(html).toContain(`data-metric="records-error">${inError}<`);
+    expect(html).toMatch(/TXT: \d+/);
+  });
+
+  test('the audit log filters by user, action and dates; users see only their own history', async () => {
+    const a = await t.agent(admin);
+    const mine = await insertUser(db());
+    const m = await t.agent(mine);
+    await m.post('/dns-records/new', { subdomain: 'hist', type: 'TXT', value: 'mine' });
+    const all = await (await a.get(`/admin/audit?user=${mine.username.toUpperCase()}`)).text();
+    expect(all).toContain('1 matching entries');
+    expect(all).toContain('dns-record.create');
+    const byAction = await (await a.get('/admin/audit?action=admin.impersonate')).text();
+    expect(byAction).toContain('admin.impersonate.start');
+    expect(byAction).not.toContain('data-action="dns-record.create"');
+    const today = new Date().toISOString().slice(0, 10);
+    const inRange = await (
+      await a.get(`/admin/audit?user=${mine.username}&from=${today}&to=${today}`)
+    ).text();
+    expect(inRange).toContain('1 matching entries');
+    const outRange = await (await a.get(`/admin/audit?user=${mine.username}&to=2000-01-01`)).text();
+    expect(outRange).toContain('0 matching entries');
+    expect((await a.get('/admin/audit?from=yesterday')).status).toBe(400);
+    expect((await a.get('/admin/audit?from=2026-02-02&to=2026-01-01')).status).toBe(400);
+
+    const own = await (await m.get('/history')).text();
+    expect(own).toContain('dns-record.create');
+    expect(own).not.toContain(target.username);
+    expect(own).not.toContain('admin.impersonate');
+    expect((await (await t.agent()).get('/history')).status).toBe(302);
+  });
+});
