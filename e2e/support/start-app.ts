@@ -28,6 +28,8 @@ export async function startApp(
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       ROOT_DOMAIN: 'starchart.test',
+      // Each instance's built-in DNS server on its own ephemeral port (never the shared default 5353).
+      DNS_SERVER_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

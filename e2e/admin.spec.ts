@@ -1,0 +1,79 @@
+import { expect, test } from '@playwright/test';
+
+/**
+ * An admin (development IdP) searches for a student, impersonates them, edits the student's record
+ * as them, stops impersonating and finds all of it in the audit log.
+ */
+const devUrl = () => process.env.E2E_DEV_APP_URL!;
+
+test('admin searches, impersonates, edits a record as the user, stops, and audits it', async ({
+  browser,
+}) => {
+  const name = `e2e${Date.now().toString(36)}`;
+
+  // The student exists and owns a record.
+  const studentCtx = await browser.newContext();
+  const student = await studentCtx.newPage();
+  await student.goto(`${devUrl()}/login`);
+  await student.getByRole('button', { name: 'Sign In' }).click();
+  await student.getByRole('button', { name: 'Sign in as Dev Student' }).click();
+  await expect(student.locator('#header-user')).toHaveText('Dev Student');
+  await student.goto(`${devUrl()}/dns-records/new`);
+  await student.locator('#subdomain').fill(name);
+  await student.locator('#type').selectOption('A');
+  await student.locator('#value').fill('192.0.2.10');
+  await student.getByRole('button', { name: 'Create' }).click();
+  await expect(student).toHaveURL(/\/dns-records\?done=created/);
+  await studentCtx.close();
+
+  // The admin signs in and searches (htmx, debounced) for the student.
+  const page = await browser.newPage();
+  await page.goto(`${devUrl()}/login`);
+  await page.getByRole('button', { name: 'Sign In' }).click();
+  await page.getByRole('button', { name: 'Sign in as Dev Admin' }).click();
+  await expect(page.locator('#header-user')).toHaveText('Dev Admin');
+  await page.goto(`${devUrl()}/admin`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Admin');
+  await expect(page.locator('[data-metric="users"]')).not.toHaveText('0');
+  await page.locator('#q').pressSequentially('dev.stu', { delay: 30 });
+  const result = page.locator('#user-results').getByRole('link', { name: 'dev.student' });
+  await expect(result).toBeVisible();
+  expect(page.url()).toBe(`${devUrl()}/admin`); // htmx swapped the results in place
+  await result.click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('dev.student');
+
+  // Impersonate: the banner says so plainly.
+  await page.getByRole('button', { name: 'Impersonate' }).click();
+  await expect(page.getByRole('status')).toContainText('Impersonating: Dev Student (dev.student)');
+  await page.goto(`${devUrl()}/dns-records`);
+  await page.getByRole('link', { name: new RegExp(`^Edit ${name}\\.`) }).click();
+  await page.locator('#value').fill('192.0.2.77');
+  await page.getByRole('button', { name: 'Update' }).click();
+  await expect(page).toHaveURL(/\/dns-records\?done=updated/);
+  await expect(page.locator('table')).toContainText('192.0.2.77');
+
+  // Stop impersonating from the banner.
+  await page.getByRole('button', { name: 'Stop impersonating' }).click();
+  await expect(page.getByText('You stopped impersonating this user.')).toBeVisible();
+  await expect(page.getByText('Impersonating:')).toHaveCount(0);
+  await expect(page.locator('#header-user')).toHaveText('Dev Admin');
+
+  // The audit log shows the impersonation and the edit as "dev.admin for dev.student".
+  await page.goto(`${devUrl()}/admin/audit?user=dev.student`);
+  const rows = page.locator('tr.audit-row');
+  const start = rows.filter({
+    has: page.locator('[data-label="Action"]', { hasText: 'admin.impersonate.start' }),
+  });
+  const edit = rows.filter({
+    has: page.locator('[data-label="Action"]', { hasText: 'dns-record.update' }),
+  });
+  const stop = rows.filter({
+    has: page.locator('[data-label="Action"]', { hasText: 'admin.impersonate.stop' }),
+  });
+  await expect(start.first()).toContainText('dev.admin for dev.student');
+  await expect(stop.first()).toContainText('dev.admin for dev.student');
+  const edited = edit.filter({ hasText: '192.0.2.77' });
+  await expect(edited).toHaveCount(1);
+  await expect(edited).toContainText('dev.admin for dev.student');
+  await page.close();
+});
