@@ -119,7 +119,7 @@ describe.each(DIALECTS)('expiry on %s', (dialect) => {
     });
   });
 
-  it('a record renewed before the job deletes it survives', async () => {
+  it('leaves a record that has not expired yet alone', async () => {
     const user = await insertUser(db.db);
     await db.db
       .insertInto('dns_records')
