@@ -1,18 +1,11 @@
 /**
  * Composition root: picks real or embedded adapters from Config and hands each its slice of config.
  */
-import { createSmtpMailer } from './adapters/mail/smtp.js';
 import { readFileSync } from 'node:fs';
-import {
-  type SigningKeys,
-  devIdpEndpoints,
-  ensureDevIdpKeys,
-  idpMetadataXml,
-} from './adapters/saml/dev-idp.js';
+import type { SigningKeys } from './adapters/saml/dev-idp.js';
 import { parseIdpMetadata } from './adapters/saml/idp-metadata.js';
 import { SamlServiceProvider } from './adapters/saml/service-provider.js';
 import { EmbeddedDnsProvider, EmbeddedDnsServer } from './adapters/dns/embedded-server.js';
-import { Route53Provider } from './adapters/dns/route53.js';
 import { InProcessQueue } from './adapters/queue/in-process.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
@@ -98,13 +91,16 @@ export async function createContainer(
     options.mailer !== undefined
       ? options.mailer
       : config.mail.smtp
-        ? createSmtpMailer(config.mail.smtp)
+        ? (await import('./adapters/mail/smtp.js')).createSmtpMailer(config.mail.smtp)
         : null;
   const { identityProvider, devIdp } = await buildIdentityProvider(config, dbh, clock);
   let dnsServer: EmbeddedDnsServer | null = null;
   let dns: DnsProvider;
   if (options.dnsProvider) dns = options.dnsProvider;
-  else if (config.dns.provider === 'route53') dns = new Route53Provider(config.dns.route53);
+  // Vendor SDKs load only when configured: the AWS SDK, nodemailer and the development IdP's X.509
+  // code stay out of processes that do not use them (faster start, smaller memory).
+  else if (config.dns.provider === 'route53')
+    dns = new (await import('./adapters/dns/route53.js')).Route53Provider(config.dns.route53);
   else {
     const db = dbh.db;
     dnsServer = new EmbeddedDnsServer({
@@ -154,6 +150,8 @@ async function buildIdentityProvider(
   } else {
     if (config.isProduction || !config.saml.devIdp)
       throw new Error('The development IdP cannot run in production; set SAML_IDP_METADATA_PATH');
+    const { ensureDevIdpKeys, devIdpEndpoints, idpMetadataXml } =
+      await import('./adapters/saml/dev-idp.js');
     const keys = await ensureDevIdpKeys(config.dataDir);
     const endpoints = devIdpEndpoints(config.appUrl);
     metadataXml = idpMetadataXml(endpoints, keys.certB64);

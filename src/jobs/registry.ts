@@ -7,6 +7,7 @@ import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
 import { dnsReconcileJob } from './dns-reconcile.job.js';
+import { expiryProcessJob } from './expiry-process.job.js';
 import { remindersScanJob } from './reminders-scan.job.js';
 import { samlPurgeJob } from './saml-purge.job.js';
 import { sessionsPurgeJob } from './sessions-purge.job.js';
@@ -18,6 +19,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   emailDeliverJob,
   emailSweepJob,
   remindersScanJob,
+  expiryProcessJob,
   dnsReconcileJob,
 ];
 

@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
-import * as x509 from '@peculiar/x509';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import xpath from 'xpath';
@@ -79,6 +78,8 @@ export async function generateSigningKeys(commonName: string): Promise<SigningKe
     modulusLength: 2048,
   };
   const pair = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  // Loaded on demand: key generation happens once per data directory, and the module is large.
+  const x509 = await import('@peculiar/x509');
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: randomBytes(8)
