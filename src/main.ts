@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) =>
     logger.error({ err: reason }, 'unhandled promise rejection'),
   );
+  const signals = handleShutdownSignals(logger);
   let service;
   try {
     service = await startService(config, logger);
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     logger.flush?.();
     process.exit(1);
   }
-  handleShutdownSignals(service, logger);
+  signals.attach(service);
 }
 
 await main();

@@ -107,9 +107,22 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
   });
 }
 
-/** SIGTERM/SIGINT → ordered stop → exit 0; a second signal exits at once. */
-export function handleShutdownSignals(service: RunningService, logger: Logger): void {
+/**
+ * SIGTERM/SIGINT → ordered stop → exit 0; a second signal exits at once. Installed before the service
+ * starts (`attach` it once started), so a signal that arrives mid-start still shuts down cleanly.
+ */
+export function handleShutdownSignals(logger: Logger): { attach(service: RunningService): void } {
   let signals = 0;
+  let service: RunningService | null = null;
+  let requested = false;
+  const stop = (s: RunningService) =>
+    s.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) {
@@ -117,14 +130,16 @@ export function handleShutdownSignals(service: RunningService, logger: Logger): 
       process.exit(1);
     }
     logger.info({ signal }, 'signal received');
-    service.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
+    requested = true;
+    if (service) void stop(service);
+    else logger.info('still starting; will stop as soon as start-up completes');
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return {
+    attach(s) {
+      service = s;
+      if (requested) void stop(s);
+    },
+  };
 }

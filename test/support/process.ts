@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+// The tsx loader inside this Node process (not the tsx CLI, which adds a parent process that relays
+// signals and reports its own exit code).
+const TSX_LOADER = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
 
 export interface Spawned {
   child: ChildProcess;
@@ -15,7 +17,7 @@ export interface Spawned {
 }
 
 export function spawnTsx(script: string, env: Record<string, string>, cwd = ROOT): Spawned {
-  const child = spawn(TSX, [script], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, script], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
