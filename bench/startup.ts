@@ -16,7 +16,11 @@ const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 let port = 18_400;
 
-async function measure(label: string, env: Record<string, string>) {
+async function measure(
+  label: string,
+  env: Record<string, string>,
+  cwdIn?: string,
+): Promise<string> {
   const p = port++;
   const args = existsSync(BUILT)
     ? [BUILT]
@@ -25,7 +29,7 @@ async function measure(label: string, env: Record<string, string>) {
         path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs'),
         path.join(ROOT, 'src', 'main.ts'),
       ];
-  const cwd = mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
+  const cwd = cwdIn ?? mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd,
@@ -68,11 +72,18 @@ async function measure(label: string, env: Record<string, string>) {
       `  idle RSS ${rssMb.toFixed(1).padStart(6)} MB  /healthcheck ${result.requests.average.toFixed(0).padStart(6)} req/s` +
       `  p99 ${result.latency.p99} ms  errors ${result.errors + result.non2xx}`,
   );
+  return cwd;
 }
 
 const db = `starchart_bench_${process.pid}`;
-await measure('embedded (SQLite)', {});
-await measure('MariaDB + Redis', { DATABASE_URL: `${MYSQL}/${db}`, REDIS_URL: REDIS });
+// First start creates the schema and development keys; the restart is the everyday case.
+const dir = await measure('embedded, first start', {});
+await measure('embedded, restart', {}, dir);
+const dir2 = await measure('MariaDB+Redis, first', {
+  DATABASE_URL: `${MYSQL}/${db}`,
+  REDIS_URL: REDIS,
+});
+await measure('MariaDB+Redis, restart', { DATABASE_URL: `${MYSQL}/${db}`, REDIS_URL: REDIS }, dir2);
 const conn = await createConnection({ uri: MYSQL });
 await conn.query(`drop database if exists \`${db}\``);
 await conn.end();

@@ -16,9 +16,9 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     c.set('nonce', pooledRandomBytes(16).toString('base64'));
     const log = logger.child({ reqId: requestId });
     c.set('log', log);
+    c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', requestId);
     const path = c.req.path;
     const entry = {
       method: c.req.method,
