@@ -62,5 +62,5 @@ export interface CertificateAuthority {
   /** Revoke an issued certificate (leaf PEM). Throws CaError. */
   revokeCertificate(certificatePem: string): Promise<void>;
   /** The development CA's root certificate (PEM); null for real CAs. */
-  rootCertificatePem(): string | null;
+  rootCertificatePem(): Promise<string | null>;
 }

@@ -16,6 +16,7 @@ import { devMailboxRoutes } from './routes/dev-mailbox.js';
 import { authRoutes } from './routes/auth.js';
 import { devIdpRoutes } from './routes/dev-idp.js';
 import { dnsRecordRoutes } from './routes/dns-records.js';
+import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { loadAssets } from './static/assets.js';
@@ -93,6 +94,7 @@ export function createApp(container: Container): WebApp {
   if (container.devIdp && !config.isProduction) app.route('/', devIdpRoutes(container, shell));
   app.route('/', homeRoutes(container, shell));
   app.route('/', dnsRecordRoutes(container, shell));
+  app.route('/', certificateRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

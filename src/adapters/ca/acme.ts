@@ -237,7 +237,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     await this.call(() => this.client.revokeCertificate(certificatePem));
   }
 
-  rootCertificatePem(): string | null {
+  async rootCertificatePem(): Promise<string | null> {
     return null;
   }
 }

@@ -62,10 +62,8 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
   }
 
   /** The root certificate (generated on first use). */
-  rootCertificatePem(): string {
-    const file = path.join(this.dir, 'root.pem');
-    if (!existsSync(file)) throw new Error('development CA not generated yet');
-    return readFileSync(file, 'utf8');
+  async rootCertificatePem(): Promise<string> {
+    return (await this.ensure()).rootPem;
   }
 
   /** Generate (once) or load the root and intermediate. */
