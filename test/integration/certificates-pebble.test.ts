@@ -17,7 +17,7 @@ import { type Step, advanceCertificate } from '../../src/domain/certificates/iss
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createCertificatePorts } from '../../src/container.js';
 import { certificateAdvanceJob } from '../../src/jobs/certificate-advance.job.js';
-import type { CertificateAuthority } from '../../src/ports/certificate-authority.js';
+import { CaError, type CertificateAuthority } from '../../src/ports/certificate-authority.js';
 import { CountingCa } from '../support/certificates.js';
 import { insertUser } from '../support/factories.js';
 import {
@@ -158,6 +158,47 @@ describe('issuance scenarios against Pebble (sqlite, worker running)', () => {
       'My.Custom.Domain: Your certificate is ready',
       'My.Custom.Domain: Your certificate was renewed',
     ]);
+  });
+
+  test('rate limited: Retry-After becomes a delayed continuation; badNonce retries at once', async () => {
+    const user = await insertUser(e.db());
+    const orig = e.ca.createOrder.bind(e.ca);
+    const origAnswer = e.ca.answerChallenges.bind(e.ca);
+    let nonceErrors = 0;
+    e.ca.createOrder = async () => {
+      e.ca.createOrder = orig;
+      throw new CaError(
+        'rateLimited',
+        'too many new orders',
+        'urn:ietf:params:acme:error:rateLimited',
+        1_200,
+      );
+    };
+    e.ca.answerChallenges = async (url) => {
+      if (nonceErrors++ === 0)
+        throw new CaError('badNonce', 'stale nonce', 'urn:ietf:params:acme:error:badNonce');
+      return origAnswer(url);
+    };
+    const t0 = Date.now();
+    const { certificate } = await requestCertificate(deps(), null, user);
+    // The wait is recorded in the row (durable), not slept in a worker.
+    const end = Date.now() + 5_000;
+    let waiting;
+    do {
+      waiting = await e
+        .db()
+        .selectFrom('certificates')
+        .selectAll()
+        .where('id', '=', certificate.id)
+        .executeTakeFirstOrThrow();
+    } while (waiting.next_attempt_at === null && waiting.status === 'pending' && Date.now() < end);
+    expect(waiting.step).toBe('requested');
+    expect(waiting.next_attempt_at! - t0).toBeGreaterThanOrEqual(1_200);
+    const row = await waitSettled(e.db(), certificate.id);
+    e.ca.answerChallenges = origAnswer;
+    expect(row.status).toBe('issued');
+    expect(row.updated_at - t0).toBeGreaterThanOrEqual(1_200);
+    expect(nonceErrors).toBe(2);
   });
 
   test('a challenge the CA cannot see fails with the CA reason; challenge records are removed', async () => {

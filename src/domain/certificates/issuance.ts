@@ -73,10 +73,13 @@ export interface CertificateDeps {
 type Outcome = { kind: 'continue' } | { kind: 'wait'; ms: number } | { kind: 'done' };
 
 const LEASE_MS = 60_000;
-/** Waits up to this long are slept inside the job (fast issuance); longer ones become delayed jobs. */
-const INLINE_WAIT_MAX_MS = 2_000;
+/**
+ * Waits up to this long are slept inside the job (fast issuance); longer ones become delayed jobs,
+ * so a certificate waiting for DNS never holds a worker slot the DNS push itself may need.
+ */
+const INLINE_WAIT_MAX_MS = 300;
 /** A job run gives its worker slot back after this long and continues in a new job. */
-const RUN_BUDGET_MS = 60_000;
+const RUN_BUDGET_MS = 5_000;
 const MAX_TRANSIENT_ATTEMPTS = 10;
 
 export const identifiersFor = (domain: string) => [domain, `*.${domain}`];
