@@ -52,6 +52,8 @@ export function certificateRoutes(container: Container, shell: PageShell) {
     const s = c.get('session')!;
     return { user: s.user, effectiveUser: s.effectiveUser, requestId: c.get('requestId') };
   };
+  // Private keys are decrypted only for their owner, never for an admin acting as them.
+  const impersonating = (c: Ctx) => c.get('session')!.impersonating;
   const devRoot = () => container.ca.kind === 'local-dev';
 
   const page = async (c: Ctx, error: string | null = null, status = 200) => {
@@ -59,7 +61,11 @@ export function certificateRoutes(container: Container, shell: PageShell) {
     let parts: Record<CertificatePart, string> | null = null;
     if (overview.current) {
       parts = {} as Record<CertificatePart, string>;
-      for (const p of PARTS) parts[p] = (await getCertificatePart(deps, owner(c), p)).body;
+      for (const p of PARTS)
+        parts[p] =
+          p === 'privateKey' && impersonating(c)
+            ? ''
+            : (await getCertificatePart(deps, owner(c), p)).body;
     }
     c.header('Cache-Control', 'no-store');
     return renderPage(
@@ -135,6 +141,8 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   });
 
   app.get('/certificate/download/:part', async (c) => {
+    if (c.req.param('part') === 'privateKey' && impersonating(c))
+      throw new AppError('FORBIDDEN', 'Private keys are shown only to their owner.');
     const { body, filename } = await getCertificatePart(deps, owner(c), c.req.param('part'));
     return c.body(body, 200, {
       'Content-Type': 'application/x-pem-file',

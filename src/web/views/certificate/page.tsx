@@ -188,9 +188,11 @@ export function CertificatePage(props: {
             <span class="mono">.bundle.pem</span>. A .pfx bundle is not offered yet.
           </p>
           <div class="cards">
-            {(['certificate', 'privateKey', 'chain', 'fullChain'] as const).map((p) => (
-              <Part part={p} pem={parts[p]} />
-            ))}
+            {(['certificate', 'privateKey', 'chain', 'fullChain'] as const)
+              .filter((p) => parts[p] !== '')
+              .map((p) => (
+                <Part part={p} pem={parts[p]} />
+              ))}
           </div>
           <Instructions domain={c.domain} />
         </>
