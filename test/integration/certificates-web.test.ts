@@ -16,6 +16,9 @@ import {
   waitSettled,
 } from '../support/certificates.js';
 import { DIALECTS } from '../support/db.js';
+import { requestCertificate } from '../../src/domain/certificates/certificates.js';
+import { advanceCertificate } from '../../src/domain/certificates/issuance.js';
+import { certificateDeps } from '../../src/jobs/certificate-deps.js';
 import { insertUser } from '../support/factories.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'starchart-certweb-'));
@@ -139,6 +142,62 @@ describe.each(DIALECTS)('embedded default: development CA through the pages (%s)
     const renew = await a.post('/certificate', { intent: 'renew' });
     expect(renew.status).toBe(409);
     expect(await renew.text()).toContain('You can renew it from');
+  });
+
+  test('an admin acting as the owner sees the certificate but never the private key', async () => {
+    const owner = await insertUser(e.db());
+    const admin = await insertUser(e.db(), { role: 'admin' });
+    const a = await e.t.agent(owner);
+    await a.post('/certificate', { intent: 'request' });
+    const row = await e
+      .db()
+      .selectFrom('certificates')
+      .selectAll()
+      .where('user_id', '=', owner.id)
+      .executeTakeFirstOrThrow();
+    expect((await waitSettled(e.db(), row.id)).status).toBe('issued');
+    const adm = await e.t.agent(admin);
+    await e
+      .db()
+      .updateTable('sessions')
+      .set({ impersonated_user_id: owner.id })
+      .where('user_id', '=', admin.id)
+      .execute();
+    expect((await adm.get('/certificate/download/certificate')).status).toBe(200);
+    expect((await adm.get('/certificate/download/privateKey')).status).toBe(403);
+    const html = await (await adm.get('/certificate')).text();
+    expect(html).toContain(owner.dns_label);
+    expect(html).not.toContain('PRIVATE KEY');
+    expect(await (await a.get('/certificate')).text()).toContain('PRIVATE KEY');
+  });
+
+  test('records that never become visible: failed after the propagation timeout, records removed', async () => {
+    const user = await insertUser(e.db());
+    const base = certificateDeps(e.t.container.jobDeps);
+    const { certificate } = await requestCertificate(
+      { ...base, queue: { ...e.t.container.queue, enqueue: async () => {} } },
+      null,
+      user,
+    );
+    await advanceCertificate(
+      {
+        ...base,
+        config: { ...base.config, acme: { ...base.config.acme, propagationTimeoutMs: 150 } },
+        dnsChecker: { missingTxt: async (x) => x.map((n) => n.name) },
+      },
+      certificate.id,
+    );
+    const row = await waitSettled(e.db(), certificate.id);
+    expect(row.status).toBe('failed');
+    expect(row.error).toMatch(/did not appear on every authoritative DNS server/);
+    expect(
+      await e
+        .db()
+        .selectFrom('acme_challenges')
+        .selectAll()
+        .where('certificate_id', '=', row.id)
+        .execute(),
+    ).toEqual([]);
   });
 
   test('information page and sign-in requirement', async () => {
