@@ -45,6 +45,15 @@ export const ENV_VARS = {
     "ACME directory (default Let's Encrypt production in production; unset in development = development CA)",
   ACME_CA_BUNDLE_PATH:
     'PEM file of extra CAs trusted for the ACME server (test servers such as Pebble)',
+  ACME_DNS_RESOLVERS:
+    "Comma-separated host:port list of the authoritative DNS servers checked for challenge records before the CA is asked to validate (default: the built-in DNS server in embedded mode, otherwise the zone's NS servers on port 53)",
+  ACME_DNS_PROPAGATION_TIMEOUT_S:
+    'Seconds to wait for challenge records to appear on every authoritative server before the request fails (default 600)',
+  CERTIFICATE_KEY_TYPE: 'Key of each new certificate: ecdsa-p256 (default) or rsa-2048',
+  CERTIFICATE_RENEW_REMAINING_PERCENT:
+    'Renew automatically (and allow manual renewal) when this percentage of the lifetime remains (default 33)',
+  CERTIFICATE_RENEWAL_SCAN_FREQUENCY_S:
+    'Seconds between scans for certificates to renew (default 3600)',
   REDIS_URL:
     'Redis for job queues (default redis://redis:6379 in production; unset in development = in-process jobs)',
   SAML_IDP_METADATA_PATH:
@@ -205,6 +214,35 @@ const EnvSchema = z.object({
   LETS_ENCRYPT_ACCOUNT_EMAIL: optionalString.pipe(z.email('must be an email address').optional()),
   LETS_ENCRYPT_DIRECTORY_URL: optionalString.pipe(z.url().optional()),
   ACME_CA_BUNDLE_PATH: optionalString,
+  ACME_DNS_RESOLVERS: optionalString.pipe(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(\[[0-9a-f:]+\]|[0-9.]+|[a-z0-9.-]+):\d{1,5}$/i,
+                'each server must be host:port, e.g. 127.0.0.1:53',
+              ),
+          )
+          .min(1),
+      )
+      .optional(),
+  ),
+  ACME_DNS_PROPAGATION_TIMEOUT_S: intFrom(600, 5, 86_400),
+  CERTIFICATE_KEY_TYPE: optionalString.pipe(
+    z.enum(['ecdsa-p256', 'rsa-2048']).optional().default('ecdsa-p256'),
+  ),
+  CERTIFICATE_RENEW_REMAINING_PERCENT: intFrom(33, 1, 90),
+  CERTIFICATE_RENEWAL_SCAN_FREQUENCY_S: intFrom(3600, 10, 86_400),
   REDIS_URL: optionalString.pipe(
     z
       .string()
@@ -317,6 +355,15 @@ export interface Config {
     accountEmail: string | null;
     accountKeyPem: string | null;
     caBundlePath: string | null;
+    /** host:port of the authoritative servers to check; null = derive (built-in server or the zone's NS). */
+    dnsResolvers: string[] | null;
+    propagationTimeoutMs: number;
+  };
+  certificates: {
+    keyType: 'ecdsa-p256' | 'rsa-2048';
+    /** Renew when this fraction of the lifetime remains (0 < f < 1). */
+    renewAtRemainingFraction: number;
+    renewalScanMs: number;
   };
   mail: {
     from: string;
@@ -577,6 +624,13 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       accountEmail: e.LETS_ENCRYPT_ACCOUNT_EMAIL ?? null,
       accountKeyPem,
       caBundlePath: e.ACME_CA_BUNDLE_PATH ?? null,
+      dnsResolvers: e.ACME_DNS_RESOLVERS ?? null,
+      propagationTimeoutMs: e.ACME_DNS_PROPAGATION_TIMEOUT_S * 1000,
+    },
+    certificates: {
+      keyType: e.CERTIFICATE_KEY_TYPE,
+      renewAtRemainingFraction: e.CERTIFICATE_RENEW_REMAINING_PERCENT / 100,
+      renewalScanMs: e.CERTIFICATE_RENEWAL_SCAN_FREQUENCY_S * 1000,
     },
     mail: {
       from: from!,

@@ -7,6 +7,19 @@ import { parseIdpMetadata } from './adapters/saml/idp-metadata.js';
 import { SamlServiceProvider } from './adapters/saml/service-provider.js';
 import { EmbeddedDnsProvider, EmbeddedDnsServer } from './adapters/dns/embedded-server.js';
 import { InProcessQueue } from './adapters/queue/in-process.js';
+import { AcmeCertificateAuthority } from './adapters/ca/acme.js';
+import { LocalDevCertificateAuthority } from './adapters/ca/local-dev.js';
+import {
+  type ServerAddress,
+  UdpDnsChecker,
+  parseServer,
+  zoneNameservers,
+} from './adapters/dns/txt-checker.js';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import path from 'node:path';
+import type { CertificateAuthority } from './ports/certificate-authority.js';
+import type { DnsChecker } from './ports/dns-checker.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
 import { prepareDatabase } from './db/migrate.js';
@@ -47,6 +60,9 @@ export interface Container {
   dns: DnsProvider;
   /** The built-in DNS server (embedded provider only); started by the web role. */
   dnsServer: EmbeddedDnsServer | null;
+  /** Issues certificates: ACME, or the development CA in embedded mode. */
+  ca: CertificateAuthority;
+  dnsChecker: DnsChecker;
   /** Close connections (after the roles have stopped). */
   close(): Promise<void>;
 }
@@ -64,6 +80,9 @@ export interface ContainerOptions {
   mailer?: Mailer | null;
   /** Replace the DNS provider chosen from config (tests). */
   dnsProvider?: DnsProvider;
+  /** Wrap or replace the certificate authority (tests count orders, simulate crashes). */
+  wrapCa?: (ca: CertificateAuthority) => CertificateAuthority;
+  certificateHooks?: JobDeps['certificateHooks'];
 }
 
 export async function createContainer(
@@ -116,7 +135,21 @@ export async function createContainer(
     });
     dns = new EmbeddedDnsProvider(dnsServer);
   }
-  const jobDeps: JobDeps = { config, db: dbh.db, logger, clock, queue, mailer, dns };
+  const ports = createCertificatePorts(config, dnsServer);
+  const ca = options.wrapCa ? options.wrapCa(ports.ca) : ports.ca;
+  const dnsChecker = ports.dnsChecker;
+  const jobDeps: JobDeps = {
+    config,
+    db: dbh.db,
+    logger,
+    clock,
+    queue,
+    mailer,
+    dns,
+    ca,
+    dnsChecker,
+    ...(options.certificateHooks ? { certificateHooks: options.certificateHooks } : {}),
+  };
   return {
     config,
     logger,
@@ -130,11 +163,62 @@ export async function createContainer(
     devIdp,
     dns,
     dnsServer,
+    ca,
+    dnsChecker,
     async close() {
       await mailer?.close();
       await dbh.close();
     },
   };
+}
+
+/**
+ * The certificate authority and the propagation checker from config: ACME when a directory URL is
+ * set (account key from the secret, or generated once under DATA_DIR outside production), else the
+ * development CA. Challenge records are checked on ACME_DNS_RESOLVERS, else the built-in server,
+ * else the zone's NS servers.
+ */
+export function createCertificatePorts(
+  config: Config,
+  dnsServer: EmbeddedDnsServer | null,
+): { ca: CertificateAuthority; dnsChecker: DnsChecker } {
+  const configured = config.acme.dnsResolvers?.map(parseServer) ?? null;
+  const embedded = config.dns.embeddedServer;
+  const loopback = (h: string) => (h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h);
+  const servers = async (): Promise<ServerAddress[]> =>
+    configured ??
+    (dnsServer
+      ? [{ host: loopback(embedded.host), port: dnsServer.port || embedded.port }]
+      : zoneNameservers(config.rootDomain));
+  const dnsChecker = new UdpDnsChecker(servers);
+  if (!config.acme.directoryUrl) {
+    if (config.isProduction) throw new Error('The development CA cannot run in production');
+    return { ca: new LocalDevCertificateAuthority(config.dataDir, dnsChecker), dnsChecker };
+  }
+  return {
+    ca: new AcmeCertificateAuthority({
+      directoryUrl: config.acme.directoryUrl,
+      accountKeyPem: config.acme.accountKeyPem ?? devAccountKey(config),
+      accountEmail: config.acme.accountEmail,
+      caBundlePath: config.acme.caBundlePath,
+    }),
+    dnsChecker,
+  };
+}
+
+/** Development only: an ACME account key generated once and kept under DATA_DIR. */
+function devAccountKey(config: Config): string {
+  if (config.isProduction)
+    throw new Error('LETS_ENCRYPT_ACCOUNT_PRIVATE_KEY_PEM is required in production');
+  const file = path.join(config.dataDir, 'acme-account-key.pem');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
+      mode: 0o600,
+    });
+  }
+  return readFileSync(file, 'utf8');
 }
 
 /** The SP for the configured IdP metadata, or for the development IdP (refused in production). */

@@ -63,6 +63,17 @@ export interface CertificatesTable {
   next_attempt_at: number | null;
   created_at: number;
   updated_at: number;
+  /** = user_id while pending, NULL otherwise; unique: one request in flight per user. */
+  inflight_user_id: number | null;
+  /** The issued certificate this request renews (null for a first request). */
+  renewal_of: number | null;
+  /** Job runs spent on the current step (drives backoff and giving up). */
+  step_attempts: Generated<number>;
+  /** When the current step started (propagation timeout). */
+  step_started_at: number | null;
+  revoked_at: number | null;
+  /** A worker advancing this certificate holds it until then (null = free). */
+  lease_until: number | null;
 }
 
 export interface AcmeChallengesTable {

@@ -5,6 +5,8 @@
 import type { JobRegistry } from '../ports/job-queue.js';
 import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
+import { certificateAdvanceJob } from './certificate-advance.job.js';
+import { certificateRenewJob } from './certificate-renew.job.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
 import { dnsReconcileJob } from './dns-reconcile.job.js';
 import { expiryProcessJob } from './expiry-process.job.js';
@@ -21,6 +23,8 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   remindersScanJob,
   expiryProcessJob,
   dnsReconcileJob,
+  certificateAdvanceJob,
+  certificateRenewJob,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above

@@ -17,6 +17,7 @@ import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { devIdpRoutes } from './routes/dev-idp.js';
 import { dnsRecordRoutes } from './routes/dns-records.js';
+import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { loadAssets } from './static/assets.js';
@@ -97,6 +98,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', homeRoutes(container, shell));
   app.route('/', dnsRecordRoutes(container, shell));
   app.route('/', adminRoutes(container, shell));
+  app.route('/', certificateRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

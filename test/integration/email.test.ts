@@ -14,6 +14,7 @@ import type { JobDeps } from '../../src/jobs/deps.js';
 import { buildRegistry } from '../../src/jobs/registry.js';
 import { startJobs } from '../../src/jobs/worker.js';
 import { loadConfig } from '../../src/config.js';
+import { createCertificatePorts } from '../../src/container.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Mailer } from '../../src/ports/mailer.js';
 import { DIALECTS, type TestDb, createTestDb, silentLogger } from '../support/db.js';
@@ -167,6 +168,7 @@ describe('two workers sharing MariaDB and Redis', () => {
             source: { serial: async () => 0, load: async () => ({ serial: 0, records: [] }) },
           }),
         ),
+        ...createCertificatePorts(config, null),
       };
       return { queue, mailer, deps };
     });

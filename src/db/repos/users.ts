@@ -5,6 +5,10 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
   return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
 }
 
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function findUserByDnsLabel(db: Db, label: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('dns_label', '=', label).executeTakeFirst();
 }

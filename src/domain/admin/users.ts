@@ -23,6 +23,7 @@ import type { AuditRow, CertificateRow, DnsRecordRow, User } from '../../db/sche
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
+import type { CertificateAuthority } from '../../ports/certificate-authority.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type AdminActor, assertAdmin, auditAdminAction } from './admin-actor.js';
@@ -33,6 +34,8 @@ export interface AdminDeps {
   clock: Clock;
   queue: JobQueue;
   logger?: Logger;
+  /** Revokes a deleted user's certificates; absent in tests that do not exercise certificates. */
+  ca?: Pick<CertificateAuthority, 'revokeCertificate'>;
 }
 
 export const SEARCH_MIN = 3;
@@ -210,7 +213,7 @@ export async function unsuspendUser(
 
 /**
  * Delete a user: their DNS names are withdrawn (the label stays owned by the reconciler until it has
- * removed them), their certificates are deleted, the user row goes (records and sessions cascade) and
+ * removed them), their issued certificates are revoked at the CA and deleted, the user row goes (records and sessions cascade) and
  * the audit trail stays. Throws NOT_FOUND, CONFLICT (self).
  */
 export async function deleteUser(
@@ -219,6 +222,24 @@ export async function deleteUser(
   userId: number,
 ): Promise<User> {
   const target = await targetOtherThanSelf(deps.db, actor, userId, 'delete');
+  // Revoke issued certificates first (best effort: a CA outage must not keep an abusive account alive;
+  // the outcome of each revocation goes into the audit row).
+  const revocations: Record<number, string> = {};
+  if (deps.ca) {
+    for (const c of await findCertificatesOfUser(deps.db, target.id)) {
+      if (c.status !== 'issued' || !c.certificate) continue;
+      try {
+        await deps.ca.revokeCertificate(c.certificate);
+        revocations[c.id] = 'revoked';
+      } catch (err) {
+        revocations[c.id] = `not revoked: ${err instanceof Error ? err.message : String(err)}`;
+        deps.logger?.warn(
+          { err, certificateId: c.id },
+          "could not revoke a deleted user's certificate",
+        );
+      }
+    }
+  }
   const now = deps.clock.now();
   const deleted = await deps.db.transaction().execute(async (trx) => {
     const current = await findUserById(trx, target.id);
@@ -226,7 +247,6 @@ export async function deleteUser(
     const records = await findAllDnsRecordsOfUser(trx, current.id);
     const certificates = await findCertificatesOfUser(trx, current.id);
     await markDnsChanged(trx, [current.dns_label], now);
-    // No certificate authority port exists yet: certificates are deleted, not revoked (see report).
     await deleteCertificatesOfUser(trx, current.id);
     await deleteUserRow(trx, current.id);
     await auditAdminAction(trx, actor, {
@@ -255,6 +275,7 @@ export async function deleteUser(
           domain: c.domain,
           status: c.status,
           valid_to: c.valid_to,
+          revocation: revocations[c.id] ?? null,
         })),
       },
       after: null,

@@ -73,6 +73,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
     clock: container.clock,
     queue: container.queue,
     logger: container.logger,
+    ca: container.ca,
   };
   const app = new Hono<AppEnv>();
   app.use('/admin', requireAdmin);

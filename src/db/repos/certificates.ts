@@ -1,0 +1,167 @@
+/** Queries for certificates and their ACME challenge rows (rules live in domain/certificates). */
+import type { Insertable, Updateable } from 'kysely';
+import type { Db } from '../client.js';
+import type { CertificateRow, CertificatesTable } from '../schema.js';
+import type { DbOrTrx } from './dns-records.js';
+
+export async function findCertificate(
+  db: DbOrTrx,
+  id: number,
+): Promise<CertificateRow | undefined> {
+  return db.selectFrom('certificates').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The user's rows, newest first (a handful per user: requests, renewals, failures). */
+export async function findCertificatesForUser(
+  db: DbOrTrx,
+  userId: number,
+  limit = 20,
+): Promise<CertificateRow[]> {
+  return db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export async function findInflightCertificate(
+  db: DbOrTrx,
+  userId: number,
+): Promise<CertificateRow | undefined> {
+  return db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('inflight_user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function insertCertificate(
+  db: DbOrTrx,
+  row: Omit<Insertable<CertificatesTable>, 'id'>,
+): Promise<number> {
+  const res = await db.insertInto('certificates').values(row).executeTakeFirstOrThrow();
+  return Number(res.insertId);
+}
+
+/** Update a row; with `step` given, only while it is still at that step (compare-and-set). */
+export async function updateCertificate(
+  db: DbOrTrx,
+  id: number,
+  set: Updateable<CertificatesTable>,
+  expect?: { step?: string; status?: CertificateRow['status'] },
+): Promise<boolean> {
+  let q = db.updateTable('certificates').set(set).where('id', '=', id);
+  if (expect?.step !== undefined) q = q.where('step', '=', expect.step);
+  if (expect?.status !== undefined) q = q.where('status', '=', expect.status);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Take the advancing lease if free or expired. */
+export async function claimCertificateLease(
+  db: Db,
+  id: number,
+  now: number,
+  until: number,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('certificates')
+    .set({ lease_until: until })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+export async function findPendingCertificateIds(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectFrom('certificates')
+    .select('id')
+    .where('status', '=', 'pending')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function findChallengesForCertificate(
+  db: DbOrTrx,
+  certificateId: number,
+): Promise<{ id: number; name: string; value: string }[]> {
+  return db
+    .selectFrom('acme_challenges')
+    .select(['id', 'name', 'value'])
+    .where('certificate_id', '=', certificateId)
+    .orderBy('id')
+    .execute();
+}
+
+export async function insertChallenges(
+  db: DbOrTrx,
+  certificateId: number,
+  rows: { name: string; value: string }[],
+  now: number,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('acme_challenges')
+    .values(rows.map((r) => ({ certificate_id: certificateId, ...r, created_at: now })))
+    .execute();
+}
+
+export async function deleteChallenges(db: DbOrTrx, certificateId: number): Promise<number> {
+  const res = await db
+    .deleteFrom('acme_challenges')
+    .where('certificate_id', '=', certificateId)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+/**
+ * Issued certificates inside the renewal window (remaining lifetime ≤ fraction of the whole) whose
+ * owner is not suspended and has no request in flight or recent renewal attempt.
+ */
+export async function findCertificatesDueForRenewal(
+  db: Db,
+  now: number,
+  fraction: number,
+  retryAfterMs: number,
+  limit = 500,
+): Promise<CertificateRow[]> {
+  const rows = await db
+    .selectFrom('certificates as c')
+    .innerJoin('users as u', 'u.id', 'c.user_id')
+    .selectAll('c')
+    .where('c.status', '=', 'issued')
+    .where('u.suspended_at', 'is', null)
+    .where('c.valid_to', '>', now)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('certificates as p')
+            .select('p.id')
+            .whereRef('p.inflight_user_id', '=', 'c.user_id'),
+        ),
+      ),
+    )
+    // A renewal attempt in the last `retryAfterMs` (e.g. a failed one) waits: no hourly retry storms.
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('certificates as r')
+            .select('r.id')
+            .whereRef('r.renewal_of', '=', 'c.id')
+            .where('r.created_at', '>', now - retryAfterMs),
+        ),
+      ),
+    )
+    .orderBy('c.valid_to')
+    .limit(limit * 4)
+    .execute();
+  return rows
+    .filter((r) => r.valid_to! - now <= fraction * (r.valid_to! - (r.valid_from ?? r.created_at)))
+    .slice(0, limit);
+}

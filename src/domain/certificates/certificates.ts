@@ -1,0 +1,253 @@
+/**
+ * Certificate use-cases for the web edge and the renewal scan: request (or renew inside the window),
+ * look at the owner's certificate, download one of its parts, delete (revoke at the CA first).
+ * Everything acts on the effective user; another user's rows are never visible.
+ */
+import { insertAuditLog } from '../../db/repos/audit-log.js';
+import { findUserById } from '../../db/repos/users.js';
+import {
+  findCertificatesDueForRenewal,
+  findCertificatesForUser,
+  findInflightCertificate,
+  insertCertificate,
+  updateCertificate,
+} from '../../db/repos/certificates.js';
+import type { CertificateRow, User } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import { CaError } from '../../ports/certificate-authority.js';
+import type { Actor } from '../dns-records/dns-records.js';
+import { type CertificateDeps, openPrivateKey, requestAdvance } from './issuance.js';
+
+export const PARTS = ['certificate', 'privateKey', 'chain', 'fullChain'] as const;
+export type CertificatePart = (typeof PARTS)[number];
+export const isPart = (p: string): p is CertificatePart => (PARTS as readonly string[]).includes(p);
+
+export const FILE_SUFFIX: Record<CertificatePart, string> = {
+  certificate: 'certificate.pem',
+  privateKey: 'privkey.pem',
+  chain: 'chain.pem',
+  fullChain: 'bundle.pem',
+};
+
+export interface CertificateOverview {
+  domain: string;
+  /** The certificate in use (issued), if any; stays shown while a renewal is pending or failed. */
+  current: CertificateRow | null;
+  /** The newest request when it is pending, or failed after the current certificate. */
+  request: CertificateRow | null;
+  renewable: boolean;
+  /** When the renewal window opens for the current certificate. */
+  renewFrom: number | null;
+}
+
+export const domainFor = (user: Pick<User, 'dns_label'>, root: string) =>
+  `${user.dns_label}.${root}`;
+
+const renewWindowStart = (c: CertificateRow, fraction: number) =>
+  c.valid_to! - Math.floor(fraction * (c.valid_to! - (c.valid_from ?? c.created_at)));
+
+/** The owner's current certificate and latest request. Never throws for a valid user. */
+export async function getCertificateOverview(
+  deps: Pick<CertificateDeps, 'db' | 'config' | 'clock'>,
+  owner: User,
+): Promise<CertificateOverview> {
+  const rows = await findCertificatesForUser(deps.db, owner.id);
+  const current = rows.find((r) => r.status === 'issued') ?? null;
+  const newest = rows[0] ?? null;
+  const request =
+    newest &&
+    (newest.status === 'pending' ||
+      (newest.status === 'failed' && (!current || newest.id > current.id)))
+      ? newest
+      : null;
+  const renewFrom = current
+    ? renewWindowStart(current, deps.config.certificates.renewAtRemainingFraction)
+    : null;
+  return {
+    domain: domainFor(owner, deps.config.rootDomain),
+    current,
+    request,
+    renewable: current !== null && renewFrom !== null && deps.clock.now() >= renewFrom,
+    renewFrom,
+  };
+}
+
+const isDuplicateKey = (e: unknown) => {
+  const err = e as { code?: string; message?: string };
+  return (
+    err.code === 'ER_DUP_ENTRY' ||
+    err.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed|Duplicate entry/i.test(err.message ?? '')
+  );
+};
+
+/**
+ * Request a certificate for the owner, or a renewal when the current one is inside the renewal
+ * window. Concurrent requests collapse into the one in flight (returned). Throws CONFLICT when the
+ * current certificate is not yet renewable.
+ */
+export async function requestCertificate(
+  deps: CertificateDeps,
+  actor: Actor | null,
+  owner: User,
+  opts: { automatic?: boolean } = {},
+): Promise<{ certificate: CertificateRow; created: boolean }> {
+  const existing = await findInflightCertificate(deps.db, owner.id);
+  if (existing) return { certificate: existing, created: false };
+  const overview = await getCertificateOverview(deps, owner);
+  if (overview.current && !overview.renewable)
+    throw new AppError(
+      'CONFLICT',
+      `Your certificate is still valid for a long time. You can renew it from ${new Date(overview.renewFrom!).toUTCString()}.`,
+    );
+  const now = deps.clock.now();
+  let id: number;
+  try {
+    id = await deps.db.transaction().execute(async (trx) => {
+      const newId = await insertCertificate(trx, {
+        user_id: owner.id,
+        domain: overview.domain,
+        status: 'pending',
+        step: 'requested',
+        inflight_user_id: owner.id,
+        renewal_of: overview.current?.id ?? null,
+        step_started_at: now,
+        created_at: now,
+        updated_at: now,
+      });
+      await insertAuditLog(trx, {
+        at: now,
+        actor_user_id: actor?.user.id ?? null,
+        actor_username: actor?.user.username ?? null,
+        effective_user_id: owner.id,
+        effective_username: owner.username,
+        action: overview.current
+          ? opts.automatic
+            ? 'certificate.renew.auto'
+            : 'certificate.renew'
+          : 'certificate.request',
+        target_type: 'certificate',
+        target_id: String(newId),
+        request_id: actor?.requestId ?? null,
+        before_json: overview.current ? JSON.stringify({ renews: overview.current.id }) : null,
+        after_json: JSON.stringify({ domain: overview.domain }),
+      });
+      return newId;
+    });
+  } catch (e) {
+    if (!isDuplicateKey(e)) throw e;
+    const inflight = await findInflightCertificate(deps.db, owner.id);
+    if (inflight) return { certificate: inflight, created: false };
+    throw e;
+  }
+  await requestAdvance(deps, id);
+  const rows = await findCertificatesForUser(deps.db, owner.id, 1);
+  return { certificate: rows[0]!, created: true };
+}
+
+/** One part of the owner's current certificate. 404 none, 409 not issued yet, 400 unknown part. */
+export async function getCertificatePart(
+  deps: Pick<CertificateDeps, 'db' | 'config' | 'clock'>,
+  owner: User,
+  part: string,
+): Promise<{ body: string; filename: string }> {
+  if (!isPart(part)) throw new AppError('INVALID_INPUT', `Unknown certificate part "${part}".`);
+  const overview = await getCertificateOverview(deps, owner);
+  const c = overview.current;
+  if (!c) {
+    if (overview.request?.status === 'pending')
+      throw new AppError(
+        'CONFLICT',
+        'Sorry, your certificate is not issued yet. Please try again later.',
+      );
+    throw new AppError('NOT_FOUND', 'Sorry, we could not find your certificate.');
+  }
+  const body =
+    part === 'certificate'
+      ? c.certificate!
+      : part === 'chain'
+        ? c.chain!
+        : part === 'fullChain'
+          ? `${c.certificate!}${c.chain!}`
+          : openPrivateKey(deps.config.sessionSecret, c.id, c.private_key_enc!);
+  return { body, filename: `${c.domain}.${FILE_SUFFIX[part]}` };
+}
+
+/**
+ * Delete the owner's current certificate: revoke it at the CA, then mark it revoked and drop its key.
+ * NOT_FOUND without one; CONFLICT while a request is pending; UPSTREAM_UNAVAILABLE when the CA cannot
+ * be reached (nothing changes then).
+ */
+export async function deleteCertificate(
+  deps: CertificateDeps,
+  actor: Actor,
+  owner: User,
+): Promise<void> {
+  const overview = await getCertificateOverview(deps, owner);
+  if (overview.request?.status === 'pending')
+    throw new AppError(
+      'CONFLICT',
+      'A certificate request is in progress; try again when it has finished.',
+    );
+  const c = overview.current;
+  if (!c) throw new AppError('NOT_FOUND', 'Sorry, we could not find your certificate.');
+  let revokeNote: string | null = null;
+  try {
+    await deps.ca.revokeCertificate(c.certificate!);
+  } catch (err) {
+    if (err instanceof CaError && err.kind === 'rejected') revokeNote = err.message;
+    else
+      throw new AppError(
+        'UPSTREAM_UNAVAILABLE',
+        'The certificate authority could not be reached to revoke your certificate. Please try again later.',
+      );
+  }
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await updateCertificate(
+      trx,
+      c.id,
+      { status: 'revoked', revoked_at: now, private_key_enc: null, updated_at: now },
+      { status: 'issued' },
+    );
+    await insertAuditLog(trx, {
+      at: now,
+      actor_user_id: actor.user.id,
+      actor_username: actor.user.username,
+      effective_user_id: owner.id,
+      effective_username: owner.username,
+      action: 'certificate.revoke',
+      target_type: 'certificate',
+      target_id: String(c.id),
+      request_id: actor.requestId,
+      before_json: JSON.stringify({ status: 'issued', valid_to: c.valid_to }),
+      after_json: JSON.stringify({ status: 'revoked', note: revokeNote }),
+    });
+  });
+}
+
+/**
+ * Start renewals for issued certificates inside the renewal window (owner not suspended, nothing in
+ * flight, no attempt in the last 12 hours). Returns the number started.
+ */
+export async function startDueRenewals(deps: CertificateDeps): Promise<number> {
+  const now = deps.clock.now();
+  const due = await findCertificatesDueForRenewal(
+    deps.db,
+    now,
+    deps.config.certificates.renewAtRemainingFraction,
+    12 * 3_600_000,
+  );
+  let started = 0;
+  for (const c of due) {
+    const owner = await findUserById(deps.db, c.user_id);
+    if (!owner) continue;
+    try {
+      const r = await requestCertificate(deps, null, owner, { automatic: true });
+      if (r.created) started++;
+    } catch (err) {
+      deps.logger.warn({ err, certificateId: c.id }, 'could not start a renewal');
+    }
+  }
+  return started;
+}

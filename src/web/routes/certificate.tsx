@@ -1,0 +1,177 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/**
+ * /certificate pages (paths kept from the original). Everything acts on the session's effective user;
+ * another user's certificate is never reachable. Forms are plain POST → redirect; htmx only polls the
+ * pending status.
+ */
+import { type Context, Hono } from 'hono';
+import type { Container } from '../../container.js';
+import {
+  type CertificatePart,
+  PARTS,
+  deleteCertificate,
+  getCertificateOverview,
+  getCertificatePart,
+  requestCertificate,
+} from '../../domain/certificates/certificates.js';
+import type { CertificateDeps } from '../../domain/certificates/issuance.js';
+import type { Actor } from '../../domain/dns-records/dns-records.js';
+import { AppError } from '../../errors.js';
+import type { AppEnv } from '../env.js';
+import { requireUser } from '../middleware/session.js';
+import { type PageShell, renderPage } from '../render.js';
+import { InformationPage } from '../views/certificate/information.js';
+import { CertificatePage, ConfirmDeletePage, PendingStatus } from '../views/certificate/page.js';
+
+type Ctx = Context<AppEnv>;
+
+const NOTICES: Record<string, string> = {
+  requested: 'Certificate requested. We will email you when it is ready.',
+  deleted: 'Certificate deleted and revoked.',
+};
+
+export function certificateRoutes(container: Container, shell: PageShell) {
+  const { config } = container;
+  const deps: CertificateDeps = {
+    db: container.dbh.db,
+    config,
+    clock: container.clock,
+    queue: container.queue,
+    logger: container.logger,
+    ca: container.ca,
+    dnsChecker: container.dnsChecker,
+    dns: container.dns,
+    mailer: container.mailer,
+  };
+  const app = new Hono<AppEnv>();
+  app.use('/certificate', requireUser);
+  app.use('/certificate/*', requireUser);
+
+  const owner = (c: Ctx) => c.get('session')!.effectiveUser;
+  const actor = (c: Ctx): Actor => {
+    const s = c.get('session')!;
+    return { user: s.user, effectiveUser: s.effectiveUser, requestId: c.get('requestId') };
+  };
+  // Private keys are decrypted only for their owner, never for an admin acting as them.
+  const impersonating = (c: Ctx) => c.get('session')!.impersonating;
+  const devRoot = () => container.ca.kind === 'local-dev';
+
+  const page = async (c: Ctx, error: string | null = null, status = 200) => {
+    const overview = await getCertificateOverview(deps, owner(c));
+    let parts: Record<CertificatePart, string> | null = null;
+    if (overview.current) {
+      parts = {} as Record<CertificatePart, string>;
+      for (const p of PARTS)
+        parts[p] =
+          p === 'privateKey' && impersonating(c)
+            ? ''
+            : (await getCertificatePart(deps, owner(c), p)).body;
+    }
+    c.header('Cache-Control', 'no-store');
+    return renderPage(
+      c,
+      shell,
+      'Certificate',
+      <CertificatePage
+        overview={overview}
+        parts={parts}
+        csrf={c.get('csrfToken')}
+        notice={NOTICES[c.req.query('done') ?? ''] ?? null}
+        error={error}
+        devRoot={devRoot()}
+      />,
+      status,
+    );
+  };
+
+  app.get('/certificate', (c) => page(c));
+
+  app.get('/certificate/status', async (c) => {
+    const overview = await getCertificateOverview(deps, owner(c));
+    if (overview.request?.status === 'pending')
+      return c.html(<PendingStatus request={overview.request} />);
+    // Finished: reload the whole page (htmx), or send a plain visitor there.
+    if (c.req.header('hx-request') === 'true') {
+      c.header('HX-Redirect', '/certificate');
+      return c.body(null, 204);
+    }
+    return c.redirect('/certificate', 303);
+  });
+
+  app.post('/certificate', async (c) => {
+    const body = (await c.req.parseBody()) as Record<string, unknown>;
+    const intent = typeof body.intent === 'string' ? body.intent : 'request';
+    if (intent !== 'request' && intent !== 'renew')
+      throw new AppError('INVALID_INPUT', 'Unknown action.');
+    try {
+      await requestCertificate(deps, actor(c), owner(c));
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'CONFLICT') return page(c, e.message, 409);
+      throw e;
+    }
+    return c.redirect('/certificate?done=requested', 303);
+  });
+
+  app.get('/certificate/delete', async (c) => {
+    const overview = await getCertificateOverview(deps, owner(c));
+    if (!overview.current)
+      throw new AppError('NOT_FOUND', 'Sorry, we could not find your certificate.');
+    return renderPage(
+      c,
+      shell,
+      'Delete certificate',
+      <ConfirmDeletePage domain={overview.domain} csrf={c.get('csrfToken')} />,
+    );
+  });
+
+  app.post('/certificate/delete', async (c) => {
+    const body = (await c.req.parseBody()) as Record<string, unknown>;
+    if (body.confirm !== 'yes') {
+      // Without JavaScript there was no confirmation dialog: ask on a page first.
+      return c.redirect('/certificate/delete', 303);
+    }
+    try {
+      await deleteCertificate(deps, actor(c), owner(c));
+    } catch (e) {
+      if (e instanceof AppError && (e.code === 'CONFLICT' || e.code === 'UPSTREAM_UNAVAILABLE'))
+        return page(c, e.message, e.status);
+      throw e;
+    }
+    return c.redirect('/certificate?done=deleted', 303);
+  });
+
+  app.get('/certificate/download/:part', async (c) => {
+    if (c.req.param('part') === 'privateKey' && impersonating(c))
+      throw new AppError('FORBIDDEN', 'Private keys are shown only to their owner.');
+    const { body, filename } = await getCertificatePart(deps, owner(c), c.req.param('part'));
+    return c.body(body, 200, {
+      'Content-Type': 'application/x-pem-file',
+      'Content-Disposition': `attachment; filename="${filename}"`,
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  app.get('/certificate/dev-root.pem', async (c) => {
+    const pem = devRoot() ? await container.ca.rootCertificatePem() : null;
+    if (!pem)
+      throw new AppError('NOT_FOUND', 'There is no development certificate authority here.');
+    return c.body(pem, 200, {
+      'Content-Type': 'application/x-pem-file',
+      'Content-Disposition': 'attachment; filename="starchart-dev-root.pem"',
+    });
+  });
+
+  app.get('/certificate/information', (c) =>
+    renderPage(
+      c,
+      shell,
+      'Certificate information',
+      <InformationPage
+        productName={config.productName}
+        renewPercent={Math.round(config.certificates.renewAtRemainingFraction * 100)}
+      />,
+    ),
+  );
+
+  return app;
+}

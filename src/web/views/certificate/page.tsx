@@ -1,0 +1,284 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** The /certificate page: request, pending status, validity, the four parts, instructions, delete. */
+import type {
+  CertificateOverview,
+  CertificatePart,
+} from '../../../domain/certificates/certificates.js';
+import type { CertificateRow } from '../../../db/schema.js';
+
+const fmt = (ms: number | null) =>
+  ms === null
+    ? '—'
+    : new Date(ms).toLocaleDateString('en-CA', {
+        year: 'numeric',
+        month: 'short',
+        day: '2-digit',
+        timeZone: 'UTC',
+      });
+
+const STEP_WORDS: Record<string, string> = {
+  requested: 'Asking the certificate authority for an order',
+  'order-created': 'Publishing the proof records in your DNS',
+  'challenges-published': 'Waiting for the proof records to be visible on every DNS server',
+  'dns-visible': 'Asking the certificate authority to check the proof records',
+  'challenges-answered': 'The certificate authority is checking the proof records',
+  'order-ready': 'Sending the certificate request',
+  finalized: 'Downloading your certificate',
+};
+
+/** Pending status; polls itself with htmx every 2 s, with a plain Refresh link without JavaScript. */
+export function PendingStatus(props: { request: CertificateRow }) {
+  return (
+    <div
+      id="certificate-status"
+      class="alert info"
+      role="status"
+      hx-get="/certificate/status"
+      hx-trigger="every 2s"
+      hx-swap="outerHTML"
+    >
+      <p>
+        <strong>We have received your request.</strong> We will email you when your certificate is
+        ready. You can leave this page; it updates by itself.
+      </p>
+      <p class="hint">
+        Current step: {STEP_WORDS[props.request.step] ?? props.request.step}.{' '}
+        <a href="/certificate">Refresh</a>
+      </p>
+    </div>
+  );
+}
+
+const PART_INFO: Record<CertificatePart, { title: string; text: string }> = {
+  certificate: {
+    title: 'Public Certificate',
+    text: 'Your certificate for your domain and all its subdomains. Servers send it to browsers.',
+  },
+  privateKey: {
+    title: 'Private Key',
+    text: 'The secret key that belongs to your certificate. Keep it private: never share or commit it.',
+  },
+  chain: {
+    title: 'Intermediate Certificate Chain',
+    text: "The certificate authority's intermediate certificate(s) that link yours to a trusted root.",
+  },
+  fullChain: {
+    title: 'Full Chain',
+    text: 'Your certificate followed by the intermediate chain, in one file (what most servers want).',
+  },
+};
+
+function Part(props: { part: CertificatePart; pem: string }) {
+  const info = PART_INFO[props.part];
+  return (
+    <section class="card" id={`part-${props.part}`}>
+      <h3>{info.title}</h3>
+      <p>{info.text}</p>
+      <p>
+        <a class="btn" href={`/certificate/download/${props.part}`} download>
+          Download
+        </a>{' '}
+        <button type="button" class="secondary" data-copy={props.pem}>
+          Copy
+        </button>
+      </p>
+      <details>
+        <summary>Show {info.title}</summary>
+        <pre class="mono pre-wrap">{props.pem}</pre>
+      </details>
+    </section>
+  );
+}
+
+export function CertificatePage(props: {
+  overview: CertificateOverview;
+  parts: Record<CertificatePart, string> | null;
+  csrf: string;
+  notice: string | null;
+  error: string | null;
+  devRoot: boolean;
+}) {
+  const { overview: o, parts } = props;
+  const c = o.current;
+  return (
+    <>
+      <h1>Certificate</h1>
+      {props.notice && (
+        <div class="alert ok" role="status">
+          {props.notice}
+        </div>
+      )}
+      {props.error && (
+        <div class="alert error" role="alert">
+          {props.error}
+        </div>
+      )}
+      {o.request?.status === 'pending' && <PendingStatus request={o.request} />}
+      {o.request?.status === 'failed' && (
+        <div class="alert error" role="alert">
+          <strong>Request unsuccessful.</strong> {o.request.error}
+          {c && ' Your current certificate is still valid.'}
+        </div>
+      )}
+      {!c && o.request?.status !== 'pending' && (
+        <section class="card">
+          <p>
+            Request an HTTPS certificate you can use with any project connected to your DNS records.
+            To learn more, read <a href="/certificate/information">what certificates are</a>.
+          </p>
+          <p>
+            Domain names: <span class="mono">{o.domain}</span> and{' '}
+            <span class="mono">*.{o.domain}</span> (all of your subdomains).
+          </p>
+          <form method="post" action="/certificate" class="stack">
+            <input type="hidden" name="_csrf" value={props.csrf} />
+            <input type="hidden" name="intent" value="request" />
+            <button type="submit">Request a Certificate</button>
+          </form>
+        </section>
+      )}
+      {c && parts && (
+        <>
+          <p>
+            With this certificate, you have HTTPS for <span class="mono">{c.domain}</span> and{' '}
+            <span class="mono">*.{c.domain}</span>.
+          </p>
+          <div class="cards">
+            <section class="card">
+              <h2>Created On</h2>
+              <p>{fmt(c.valid_from)}</p>
+            </section>
+            <section class="card">
+              <h2>Expires On</h2>
+              <p>{fmt(c.valid_to)}</p>
+            </section>
+          </div>
+          <div class="cards">
+            {o.request?.status !== 'pending' && (
+              <form method="post" action="/certificate" class="stack">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <input type="hidden" name="intent" value="renew" />
+                <button type="submit" disabled={!o.renewable}>
+                  Renew
+                </button>
+                <span class="hint">
+                  {o.renewable
+                    ? 'Your certificate can be renewed now (we also renew it automatically).'
+                    : `Renewal opens on ${fmt(o.renewFrom)}; we renew automatically then.`}
+                </span>
+              </form>
+            )}
+            <form
+              method="post"
+              action="/certificate/delete"
+              class="stack"
+              data-confirm="Delete your certificate? It is revoked and stops working everywhere."
+            >
+              <input type="hidden" name="_csrf" value={props.csrf} />
+              <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
+              <button type="submit" class="danger">
+                Delete
+              </button>
+            </form>
+          </div>
+          <h2>Using your certificate</h2>
+          <p class="hint">
+            Downloads: <span class="mono">{c.domain}.certificate.pem</span>,{' '}
+            <span class="mono">.privkey.pem</span>, <span class="mono">.chain.pem</span>,{' '}
+            <span class="mono">.bundle.pem</span>. A .pfx bundle is not offered yet.
+          </p>
+          <div class="cards">
+            {(['certificate', 'privateKey', 'chain', 'fullChain'] as const)
+              .filter((p) => parts[p] !== '')
+              .map((p) => (
+                <Part part={p} pem={parts[p]} />
+              ))}
+          </div>
+          <Instructions domain={c.domain} />
+        </>
+      )}
+      {props.devRoot && (
+        <section class="card">
+          <h2>Development certificate authority</h2>
+          <p>
+            This installation issues certificates from a development CA. To make browsers and tools
+            trust them, import its <a href="/certificate/dev-root.pem">root certificate</a>.
+          </p>
+        </section>
+      )}
+    </>
+  );
+}
+
+function Instructions(props: { domain: string }) {
+  const d = props.domain;
+  return (
+    <section class="card" id="instructions">
+      <h2>Instructions</h2>
+      <nav aria-label="Instructions">
+        <a href="#nginx">nginx</a> · <a href="#nodejs">Node.js</a> ·{' '}
+        <a href="#aws">AWS Certificate Manager</a>
+      </nav>
+      <section id="nginx">
+        <h3>nginx</h3>
+        <p>Use the Full Chain and the Private Key:</p>
+        <pre class="mono pre-wrap">{`server {
+  listen 443 ssl;
+  server_name ${d} *.${d};
+  ssl_certificate     /etc/ssl/${d}.bundle.pem;
+  ssl_certificate_key /etc/ssl/${d}.privkey.pem;
+}`}</pre>
+      </section>
+      <section id="nodejs">
+        <h3>Node.js</h3>
+        <p>
+          Pass the certificate, key and chain to{' '}
+          <a href="https://nodejs.org/api/https.html#httpscreateserveroptions-requestlistener">
+            https.createServer
+          </a>
+          :
+        </p>
+        <pre class="mono pre-wrap">{`import { readFileSync } from 'node:fs';
+import https from 'node:https';
+https.createServer({
+  cert: readFileSync('${d}.bundle.pem'),
+  key: readFileSync('${d}.privkey.pem'),
+}, app).listen(443);`}</pre>
+      </section>
+      <section id="aws">
+        <h3>AWS Certificate Manager</h3>
+        <p>
+          In ACM choose <em>Import certificate</em> and paste: <strong>Certificate body</strong> =
+          Public Certificate, <strong>Certificate private key</strong> = Private Key,{' '}
+          <strong>Certificate chain</strong> = Intermediate Certificate Chain. See{' '}
+          <a href="https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-api-cli.html">
+            importing certificates
+          </a>
+          .
+        </p>
+      </section>
+    </section>
+  );
+}
+
+export function ConfirmDeletePage(props: { domain: string; csrf: string }) {
+  return (
+    <>
+      <h1>Delete certificate</h1>
+      <section class="card">
+        <p>
+          Delete the certificate for <span class="mono">{props.domain}</span>? It is revoked at the
+          certificate authority and stops working everywhere you use it.
+        </p>
+        <form method="post" action="/certificate/delete" class="stack">
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <input type="hidden" name="confirm" value="yes" />
+          <button type="submit" class="danger">
+            Delete and revoke
+          </button>{' '}
+          <a href="/certificate">Cancel</a>
+        </form>
+      </section>
+    </>
+  );
+}

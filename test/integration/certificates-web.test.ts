@@ -1,0 +1,293 @@
+/**
+ * The certificate pages end to end: the embedded default (development CA checking the built-in DNS
+ * server) through HTTP, downloads and their errors, authorisation, delete = revoke at Pebble, and the
+ * Route53 path (fake Route53 serving DNS to Pebble).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  type CertEnv,
+  ROOT,
+  certificateEnv,
+  opensslSan,
+  opensslVerify,
+  waitSettled,
+} from '../support/certificates.js';
+import { DIALECTS } from '../support/db.js';
+import { requestCertificate } from '../../src/domain/certificates/certificates.js';
+import { advanceCertificate } from '../../src/domain/certificates/issuance.js';
+import { certificateDeps } from '../../src/jobs/certificate-deps.js';
+import { insertUser } from '../support/factories.js';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'starchart-certweb-'));
+
+describe.each(DIALECTS)('embedded default: development CA through the pages (%s)', (dialect) => {
+  let e: CertEnv;
+  beforeAll(async () => {
+    e = await certificateEnv(dialect, 'embedded', { devCa: true });
+    await e.startWorker();
+  });
+  afterAll(async () => e?.cleanup());
+
+  test('a newcomer requests a certificate and downloads a full chain that verifies against the development root', async () => {
+    const user = await insertUser(e.db());
+    const agent = await e.t.agent(user);
+    let page = await (await agent.get('/certificate')).text();
+    expect(page).toContain('Request a Certificate');
+    expect(page).toContain(`${user.dns_label}.${ROOT}`);
+    expect(page).toContain('/certificate/dev-root.pem');
+    // No CSRF token → refused.
+    expect((await agent.post('/certificate', { intent: 'request' }, { csrf: false })).status).toBe(
+      403,
+    );
+    const res = await agent.post('/certificate', { intent: 'request' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/certificate?done=requested');
+    const row = await e
+      .db()
+      .selectFrom('certificates')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    const done = await waitSettled(e.db(), row.id);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('issued');
+    page = await (await agent.get('/certificate')).text();
+    expect(page).toContain('Expires On');
+    expect(page).toContain('href="#nginx"');
+    expect(page).toContain('/certificate/download/fullChain');
+    const full = await agent.get('/certificate/download/fullChain');
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-disposition')).toBe(
+      `attachment; filename="${user.dns_label}.${ROOT}.bundle.pem"`,
+    );
+    const fullPem = await full.text();
+    const rootRes = await agent.get('/certificate/dev-root.pem');
+    expect(rootRes.status).toBe(200);
+    const rootPath = path.join(scratch, `dev-root-${dialect}.pem`);
+    writeFileSync(rootPath, await rootRes.text());
+    const blocks = fullPem.match(
+      /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g,
+    )!;
+    expect(blocks).toHaveLength(2);
+    expect(opensslVerify(scratch, rootPath, blocks[0], blocks.slice(1).join(''))).toMatch(/: OK/);
+    expect(opensslSan(scratch, blocks[0])).toContain(`DNS:*.${user.dns_label}.${ROOT}`);
+    const key = await agent.get('/certificate/download/privateKey');
+    expect(key.headers.get('content-disposition')).toContain(
+      `${user.dns_label}.${ROOT}.privkey.pem`,
+    );
+    expect(await key.text()).toContain('-----BEGIN PRIVATE KEY-----');
+    for (const [part, suffix] of [
+      ['certificate', 'certificate.pem'],
+      ['chain', 'chain.pem'],
+    ] as const) {
+      const r = await agent.get(`/certificate/download/${part}`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-disposition')).toContain(`${user.dns_label}.${ROOT}.${suffix}`);
+    }
+    // Audit trail.
+    const audit = await e
+      .db()
+      .selectFrom('audit_log')
+      .select('action')
+      .where('effective_user_id', '=', user.id)
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['certificate.request', 'certificate.issue']);
+  });
+
+  test('downloads: 400 unknown part, 404 without a certificate, 409 while pending; other users get 404', async () => {
+    const owner = await insertUser(e.db());
+    const other = await insertUser(e.db());
+    const a = await e.t.agent(owner);
+    const b = await e.t.agent(other);
+    expect((await a.get('/certificate/download/secret')).status).toBe(400);
+    expect((await a.get('/certificate/download/certificate')).status).toBe(404);
+    // A pending request (inserted directly so it stays pending).
+    const now = Date.now();
+    const ins = await e
+      .db()
+      .insertInto('certificates')
+      .values({
+        user_id: owner.id,
+        domain: `${owner.dns_label}.${ROOT}`,
+        status: 'pending',
+        step: 'requested',
+        inflight_user_id: owner.id,
+        created_at: now,
+        updated_at: now,
+        lease_until: now + 3_600_000,
+      })
+      .executeTakeFirstOrThrow();
+    expect((await a.get('/certificate/download/certificate')).status).toBe(409);
+    const pendingPage = await (await a.get('/certificate')).text();
+    expect(pendingPage).toContain('hx-get="/certificate/status"');
+    expect(pendingPage).toContain('href="/certificate">Refresh</a>');
+    expect((await a.get('/certificate/status', { 'hx-request': 'true' })).status).toBe(200);
+    await e.db().deleteFrom('certificates').where('id', '=', Number(ins.insertId)).execute();
+    // Issue one for the owner; the other user still sees nothing.
+    await a.post('/certificate', { intent: 'request' });
+    const row = await e
+      .db()
+      .selectFrom('certificates')
+      .selectAll()
+      .where('user_id', '=', owner.id)
+      .executeTakeFirstOrThrow();
+    expect((await waitSettled(e.db(), row.id)).status).toBe('issued');
+    for (const part of ['certificate', 'privateKey', 'chain', 'fullChain'])
+      expect((await b.get(`/certificate/download/${part}`)).status).toBe(404);
+    expect(await (await b.get('/certificate')).text()).not.toContain(owner.dns_label);
+    // Renewal outside the window is refused by the server.
+    const renew = await a.post('/certificate', { intent: 'renew' });
+    expect(renew.status).toBe(409);
+    expect(await renew.text()).toContain('You can renew it from');
+  });
+
+  test('an admin acting as the owner sees the certificate but never the private key', async () => {
+    const owner = await insertUser(e.db());
+    const admin = await insertUser(e.db(), { role: 'admin' });
+    const a = await e.t.agent(owner);
+    await a.post('/certificate', { intent: 'request' });
+    const row = await e
+      .db()
+      .selectFrom('certificates')
+      .selectAll()
+      .where('user_id', '=', owner.id)
+      .executeTakeFirstOrThrow();
+    expect((await waitSettled(e.db(), row.id)).status).toBe('issued');
+    const adm = await e.t.agent(admin);
+    await e
+      .db()
+      .updateTable('sessions')
+      .set({ impersonated_user_id: owner.id })
+      .where('user_id', '=', admin.id)
+      .execute();
+    expect((await adm.get('/certificate/download/certificate')).status).toBe(200);
+    expect((await adm.get('/certificate/download/privateKey')).status).toBe(403);
+    const html = await (await adm.get('/certificate')).text();
+    expect(html).toContain(owner.dns_label);
+    expect(html).not.toContain('PRIVATE KEY');
+    expect(await (await a.get('/certificate')).text()).toContain('PRIVATE KEY');
+  });
+
+  test('records that never become visible: failed after the propagation timeout, records removed', async () => {
+    const user = await insertUser(e.db());
+    const base = certificateDeps(e.t.container.jobDeps);
+    const { certificate } = await requestCertificate(
+      { ...base, queue: { ...e.t.container.queue, enqueue: async () => {} } },
+      null,
+      user,
+    );
+    await advanceCertificate(
+      {
+        ...base,
+        config: { ...base.config, acme: { ...base.config.acme, propagationTimeoutMs: 150 } },
+        dnsChecker: { missingTxt: async (x) => x.map((n) => n.name) },
+      },
+      certificate.id,
+    );
+    const row = await waitSettled(e.db(), certificate.id);
+    expect(row.status).toBe('failed');
+    expect(row.error).toMatch(/did not appear on every authoritative DNS server/);
+    expect(
+      await e
+        .db()
+        .selectFrom('acme_challenges')
+        .selectAll()
+        .where('certificate_id', '=', row.id)
+        .execute(),
+    ).toEqual([]);
+  });
+
+  test('information page and sign-in requirement', async () => {
+    const user = await insertUser(e.db());
+    const agent = await e.t.agent(user);
+    const info = await agent.get('/certificate/information');
+    expect(info.status).toBe(200);
+    expect(await info.text()).toContain('What is a certificate?');
+    const anon = await e.t.request('/certificate');
+    expect([302, 303]).toContain(anon.status);
+  });
+});
+
+describe('Pebble: delete revokes; Route53 path', () => {
+  test('built-in DNS: delete revokes at Pebble and marks the row revoked', async () => {
+    const e = await certificateEnv('sqlite', 'embedded');
+    try {
+      await e.startWorker();
+      const user = await insertUser(e.db());
+      const agent = await e.t.agent(user);
+      await agent.post('/certificate', { intent: 'request' });
+      const row = await e
+        .db()
+        .selectFrom('certificates')
+        .selectAll()
+        .where('user_id', '=', user.id)
+        .executeTakeFirstOrThrow();
+      expect((await waitSettled(e.db(), row.id)).status).toBe('issued');
+      // Without confirmation (no JavaScript) → the confirmation page first.
+      const ask = await agent.post('/certificate/delete', {});
+      expect(ask.headers.get('location')).toBe('/certificate/delete');
+      expect(await (await agent.get('/certificate/delete')).text()).toContain('Delete and revoke');
+      let revoked = 0;
+      const orig = e.ca.revokeCertificate.bind(e.ca);
+      e.ca.revokeCertificate = async (pem) => {
+        await orig(pem);
+        revoked++;
+      };
+      const del = await agent.post('/certificate/delete', { confirm: 'yes' });
+      expect(del.status).toBe(303);
+      expect(revoked).toBe(1);
+      const after = await e
+        .db()
+        .selectFrom('certificates')
+        .selectAll()
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      expect(after.status).toBe('revoked');
+      expect(after.private_key_enc).toBeNull();
+      expect((await agent.get('/certificate/download/certificate')).status).toBe(404);
+      // Pebble agrees: revoking again is refused as already revoked.
+      await expect(orig(after.certificate!)).rejects.toMatchObject({ kind: 'rejected' });
+      const audit = await e
+        .db()
+        .selectFrom('audit_log')
+        .select('action')
+        .where('effective_user_id', '=', user.id)
+        .execute();
+      expect(audit.map((a) => a.action)).toContain('certificate.revoke');
+    } finally {
+      await e.cleanup();
+    }
+  });
+
+  test('fake Route53: challenges pushed through the API, Pebble validates against its DNS face', async () => {
+    const e = await certificateEnv('mysql', 'route53');
+    try {
+      await e.startWorker();
+      const user = await insertUser(e.db());
+      const agent = await e.t.agent(user);
+      await agent.post('/certificate', { intent: 'request' });
+      const row = await e
+        .db()
+        .selectFrom('certificates')
+        .selectAll()
+        .where('user_id', '=', user.id)
+        .executeTakeFirstOrThrow();
+      const done = await waitSettled(e.db(), row.id);
+      expect(done.error).toBeNull();
+      expect(done.status).toBe('issued');
+      const root = await e.pebble!.rootPemPath();
+      expect(opensslVerify(scratch, root, done.certificate!, done.chain!)).toMatch(/: OK/);
+      // Removed from Route53 again once issued.
+      const end = Date.now() + 10_000;
+      while (e.fake!.get(`_acme-challenge.${user.dns_label}.${ROOT}`, 'TXT') && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(e.fake!.get(`_acme-challenge.${user.dns_label}.${ROOT}`, 'TXT')).toBeUndefined();
+      expect(e.fake!.stats.change).toBeGreaterThanOrEqual(2); // published, then removed
+    } finally {
+      await e.cleanup();
+    }
+  });
+});
