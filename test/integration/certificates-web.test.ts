@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /**
  * The certificate pages end to end: the embedded default (development CA checking the built-in DNS
  * server) through HTTP, downloads and their errors, authorisation, delete = revoke at Pebble, and the
@@ -87,6 +88,19 @@ describe.each(DIALECTS)('embedded default: development CA through the pages (%s)
       expect(r.status).toBe(200);
       expect(r.headers.get('content-disposition')).toContain(`${user.dns_label}.${ROOT}.${suffix}`);
     }
+    // The .pfx bundle holds the certificate, the chain and the matching key (empty password).
+    const pfx = await agent.get('/certificate/download/pfx');
+    expect(pfx.status).toBe(200);
+    expect(pfx.headers.get('content-disposition')).toContain(`${user.dns_label}.${ROOT}.pfx`);
+    const pfxPath = path.join(scratch, 'bundle.pfx');
+    writeFileSync(pfxPath, Buffer.from(await pfx.arrayBuffer()));
+    const unpacked = execFileSync(
+      'openssl',
+      ['pkcs12', '-in', pfxPath, '-passin', 'pass:', '-nodes'],
+      { encoding: 'utf8' },
+    );
+    expect(unpacked.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+    expect(unpacked).toContain('-----BEGIN PRIVATE KEY-----');
     // Audit trail.
     const audit = await e
       .db()

@@ -4,6 +4,7 @@
  * another user's certificate is never reachable. Forms are plain POST → redirect; htmx only polls the
  * pending status.
  */
+import { buildPkcs12 } from '../../adapters/ca/pkcs12.js';
 import { type Context, Hono } from 'hono';
 import type { Container } from '../../container.js';
 import {
@@ -138,6 +139,26 @@ export function certificateRoutes(container: Container, shell: PageShell) {
       throw e;
     }
     return c.redirect('/certificate?done=deleted', 303);
+  });
+
+  app.get('/certificate/download/pfx', async (c) => {
+    if (impersonating(c))
+      throw new AppError('FORBIDDEN', 'Private keys are shown only to their owner.');
+    const key = await getCertificatePart(deps, owner(c), 'privateKey');
+    const cert = await getCertificatePart(deps, owner(c), 'certificate');
+    const chain = await getCertificatePart(deps, owner(c), 'chain');
+    const domain = cert.filename.replace(/\.certificate\.pem$/, '');
+    const pfx = await buildPkcs12({
+      keyPem: key.body,
+      certPem: cert.body,
+      chainPem: chain.body,
+      name: domain,
+    });
+    return c.body(new Uint8Array(pfx), 200, {
+      'Content-Type': 'application/x-pkcs12',
+      'Content-Disposition': `attachment; filename="${domain}.pfx"`,
+      'Cache-Control': 'no-store',
+    });
   });
 
   app.get('/certificate/download/:part', async (c) => {

@@ -185,7 +185,9 @@ export function CertificatePage(props: {
           <p class="hint">
             Downloads: <span class="mono">{c.domain}.certificate.pem</span>,{' '}
             <span class="mono">.privkey.pem</span>, <span class="mono">.chain.pem</span>,{' '}
-            <span class="mono">.bundle.pem</span>. A .pfx bundle is not offered yet.
+            <span class="mono">.bundle.pem</span>, and for Windows, IIS or Azure a{' '}
+            <a href="/certificate/download/pfx">.pfx bundle</a> (certificate, chain and private key;
+            empty password).
           </p>
           <div class="cards">
             {(['certificate', 'privateKey', 'chain', 'fullChain'] as const)
