@@ -13,6 +13,9 @@ test('a newcomer requests a certificate in the browser and the full chain verifi
   await page.goto(`${devUrl()}/login`);
   await page.getByRole('button', { name: 'Sign In' }).click();
   await page.getByRole('button', { name: 'Sign in as Dev Faculty' }).click();
+  // Let the sign-in round trip (IdP → ACS → /) finish before navigating on.
+  await expect(page).toHaveURL(`${devUrl()}/`);
+  await expect(page.locator('#header-user')).toHaveText('Dev Faculty');
   await page.goto(`${devUrl()}/certificate`);
   await page.getByRole('button', { name: 'Request a Certificate' }).click();
   // The pending view refreshes itself (htmx polling) until the certificate is issued.

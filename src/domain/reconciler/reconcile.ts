@@ -189,7 +189,12 @@ async function runRounds(
       );
       return;
     }
-    await sleep(poll);
+    // Wait before asking again (backing off to 2 s so GetChange stays well under Route53's rate), but
+    // look for new changes every 250 ms so a record edited meanwhile is pushed without that delay.
+    for (let waited = 0; waited < poll; waited += 250) {
+      await sleep(Math.min(250, poll - waited));
+      if ((await findDirtyLabels(db, await findDnsSerial(db))).length > 0) break;
+    }
     poll = Math.min(poll * 2, 2000);
     await renew();
   }
