@@ -61,12 +61,10 @@ export function createApp(container: Container): WebApp {
 
   // Trailing-slash normaliser (as the original): /a/ → /a, query kept.
   app.use('*', async (c, next) => {
+    // c.req.path is cheap; the full URL is only parsed for the rare path that needs a redirect.
+    if (c.req.path.length <= 1 || !c.req.path.endsWith('/')) return next();
     const url = new URL(c.req.url);
-    if (
-      url.pathname.length > 1 &&
-      url.pathname.endsWith('/') &&
-      (c.req.method === 'GET' || c.req.method === 'HEAD')
-    ) {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') {
       return c.redirect(url.pathname.replace(/\/+$/, '').replace(/\/{2,}/g, '/') + url.search, 301);
     }
     return next();

@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import acme from 'acme-client';
+import type acme from 'acme-client';
 import {
   CaError,
   type CertificateAuthority,
@@ -30,7 +30,18 @@ interface CallContext {
 const calls = new AsyncLocalStorage<CallContext>();
 let interceptorsInstalled = false;
 
-function installInterceptors(): void {
+type AcmeModule = typeof acme;
+let acmeModule: Promise<AcmeModule> | null = null;
+
+/** acme-client (with axios) is loaded on first use: processes that never issue do not pay for it. */
+function loadAcme(): Promise<AcmeModule> {
+  return (acmeModule ??= import('acme-client').then((m) => {
+    installInterceptors(m.default);
+    return m.default;
+  }));
+}
+
+function installInterceptors(acme: AcmeModule): void {
   if (interceptorsInstalled) return;
   interceptorsInstalled = true;
   acme.axios.interceptors.request.use((config) => {
@@ -97,23 +108,32 @@ interface AcmeOrder {
 
 export class AcmeCertificateAuthority implements CertificateAuthority {
   readonly kind = 'acme' as const;
-  private readonly client: acme.Client;
+  private client: Promise<acme.Client> | null = null;
+  private readonly directoryUrl: string;
+  private readonly accountKeyPem: string;
   private readonly agent: https.Agent | undefined;
   private account: Promise<void> | null = null;
 
   constructor(options: AcmeOptions) {
-    installInterceptors();
     this.agent = options.caBundlePath
       ? new https.Agent({ ca: readFileSync(options.caBundlePath), keepAlive: true })
       : new https.Agent({ keepAlive: true });
-    this.client = new acme.Client({
-      directoryUrl: options.directoryUrl,
-      accountKey: options.accountKeyPem,
-      backoffAttempts: 1,
-    });
+    this.directoryUrl = options.directoryUrl;
+    this.accountKeyPem = options.accountKeyPem;
     this.email = options.accountEmail;
   }
   private readonly email: string | null;
+
+  private getClient(): Promise<acme.Client> {
+    return (this.client ??= loadAcme().then(
+      (a) =>
+        new a.Client({
+          directoryUrl: this.directoryUrl,
+          accountKey: this.accountKeyPem,
+          backoffAttempts: 1,
+        }),
+    ));
+  }
 
   /** Run one CA interaction with our agent, classifying failures into CaError. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -130,7 +150,9 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   /** Register the account once per process (finds the existing one for this key). */
   private ensureAccount(): Promise<void> {
     this.account ??= this.call(async () => {
-      await this.client.createAccount({
+      await (
+        await this.getClient()
+      ).createAccount({
         termsOfServiceAgreed: true,
         ...(this.email ? { contact: [`mailto:${this.email}`] } : {}),
       });
@@ -144,7 +166,9 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   async createOrder(identifiers: string[]): Promise<string> {
     await this.ensureAccount();
     return this.call(async () => {
-      const order = await this.client.createOrder({
+      const order = await (
+        await this.getClient()
+      ).createOrder({
         identifiers: identifiers.map((value) => ({ type: 'dns', value })),
       });
       return order.url;
@@ -154,14 +178,17 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   private async fetchOrder(orderUrl: string): Promise<AcmeOrder> {
     await this.ensureAccount();
     return this.call(
-      async () => (await this.client.getOrder({ url: orderUrl } as acme.Order)) as AcmeOrder,
+      async () =>
+        (await (await this.getClient()).getOrder({ url: orderUrl } as acme.Order)) as AcmeOrder,
     );
   }
 
   async getOrder(orderUrl: string): Promise<OrderState> {
     const order = await this.fetchOrder(orderUrl);
     return this.call(async () => {
-      const authzs = await this.client.getAuthorizations(order as unknown as acme.Order);
+      const authzs = await (
+        await this.getClient()
+      ).getAuthorizations(order as unknown as acme.Order);
       const challenges: DnsChallenge[] = [];
       for (const a of authzs) {
         const ch = a.challenges.find((c) => c.type === 'dns-01');
@@ -175,7 +202,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
         challenges.push({
           identifier,
           name: `_acme-challenge.${a.identifier.value}`,
-          value: await this.client.getChallengeKeyAuthorization(ch),
+          value: await (await this.getClient()).getChallengeKeyAuthorization(ch),
           status:
             a.status === 'valid'
               ? 'valid'
@@ -197,13 +224,15 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   async answerChallenges(orderUrl: string): Promise<void> {
     const order = await this.fetchOrder(orderUrl);
     await this.call(async () => {
-      const authzs = await this.client.getAuthorizations(order as unknown as acme.Order);
+      const authzs = await (
+        await this.getClient()
+      ).getAuthorizations(order as unknown as acme.Order);
       await Promise.all(
         authzs
           .filter((a) => a.status === 'pending')
           .map(async (a) => {
             const ch = a.challenges.find((c) => c.type === 'dns-01');
-            if (ch && ch.status === 'pending') await this.client.completeChallenge(ch);
+            if (ch && ch.status === 'pending') await (await this.getClient()).completeChallenge(ch);
           }),
       );
     });
@@ -218,23 +247,29 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     if (order.status !== 'ready') return; // already finalized (or not finalizable): the caller re-reads
     const wildcard = identifiers.find((i) => i.startsWith('*.'));
     const commonName = wildcard ?? identifiers[0]!;
-    const [, csr] = await acme.crypto.createCsr(
+    const [, csr] = await (
+      await loadAcme()
+    ).crypto.createCsr(
       { commonName, altNames: identifiers.filter((i) => i !== commonName) },
       privateKeyPem,
     );
-    await this.call(() => this.client.finalizeOrder(order as unknown as acme.Order, csr));
+    await this.call(async () =>
+      (await this.getClient()).finalizeOrder(order as unknown as acme.Order, csr),
+    );
   }
 
   async downloadCertificate(orderUrl: string): Promise<string> {
     const order = await this.fetchOrder(orderUrl);
     if (order.status !== 'valid')
       throw new CaError('rejected', `the order is ${order.status}, not valid`);
-    return this.call(() => this.client.getCertificate(order as unknown as acme.Order));
+    return this.call(async () =>
+      (await this.getClient()).getCertificate(order as unknown as acme.Order),
+    );
   }
 
   async revokeCertificate(certificatePem: string): Promise<void> {
     await this.ensureAccount();
-    await this.call(() => this.client.revokeCertificate(certificatePem));
+    await this.call(async () => (await this.getClient()).revokeCertificate(certificatePem));
   }
 
   async rootCertificatePem(): Promise<string | null> {

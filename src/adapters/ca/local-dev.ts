@@ -7,7 +7,6 @@
 import { createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
 import {
   CaError,
   type CertificateAuthority,
@@ -17,7 +16,13 @@ import {
 } from '../../ports/certificate-authority.js';
 import type { DnsChecker } from '../../ports/dns-checker.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+// @peculiar/x509 is large; it is loaded the first time the development CA creates or signs something.
+let x509Module: Promise<typeof import('@peculiar/x509')> | null = null;
+const loadX509 = () =>
+  (x509Module ??= import('@peculiar/x509').then((m) => {
+    m.cryptoProvider.set(webcrypto as unknown as Crypto);
+    return m;
+  }));
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -75,6 +80,7 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
   private async loadOrCreate(): Promise<CaMaterial> {
     const f = (n: string) => path.join(this.dir, n);
     if (!existsSync(f('intermediate.key')) || !existsSync(f('root.pem'))) {
+      const x509 = await loadX509();
       const rootKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
       const root = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: randomBytes(12).toString('hex'),
@@ -208,6 +214,7 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
       throw new CaError('rejected', 'the CSR names do not match the order');
     const ca = await this.ensure();
     const spki = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'der' });
+    const x509 = await loadX509();
     const issuer = new x509.X509Certificate(ca.intermediatePem);
     const wildcard = identifiers.find((i) => i.startsWith('*.')) ?? identifiers[0]!;
     const leaf = await x509.X509CertificateGenerator.create({
