@@ -111,10 +111,6 @@ export async function findUsersPage(
   };
 }
 
-export async function findUserById(db: DbOrTrx, id: number): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 export async function findAllDnsRecordsOfUser(
   db: DbOrTrx,
   userId: number,

@@ -1,6 +1,6 @@
 import type { Db } from '../client.js';
 import type { Insertable } from 'kysely';
-import type { SessionRow, SessionsTable, User } from '../schema.js';
+import type { SessionRow, SessionsTable } from '../schema.js';
 
 /** Delete sessions past their absolute or idle expiry. Returns how many were removed. */
 export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
@@ -30,8 +30,4 @@ export async function deleteSession(db: Db, id: string): Promise<void> {
 
 export async function deleteSessionsOfUser(db: Db, userId: number): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
-}
-
-export async function findUserById(db: Db, id: number): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -1,11 +1,12 @@
 import type { Db } from '../client.js';
+import type { DbOrTrx } from './dns-records.js';
 import type { NewUser, User, UserUpdate } from '../schema.js';
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
 }
 
-export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+export async function findUserById(db: DbOrTrx, id: number): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

@@ -12,13 +12,13 @@ import {
   findAllDnsRecordsOfUser,
   findAuditPage,
   findCertificatesOfUser,
-  findUserById,
   findUsersPage,
   updateDnsRecordsStatusOfUser,
   updateSessionImpersonation,
   updateUserSuspendedAt,
   type UserSearchRow,
 } from '../../db/repos/admin.js';
+import { findUserById } from '../../db/repos/users.js';
 import type { AuditRow, CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';

@@ -7,10 +7,10 @@ import type { Db } from '../../db/client.js';
 import {
   deleteSession,
   findSession,
-  findUserById,
   insertSession,
   updateSession,
 } from '../../db/repos/sessions.js';
+import { findUserById } from '../../db/repos/users.js';
 import type { SessionRow, User } from '../../db/schema.js';
 
 export interface SessionPolicy {
