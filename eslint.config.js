@@ -20,7 +20,13 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        // .tsx files use the classic transform with src/web/jsx/runtime.ts (see its header)
+        jsxPragma: 'h',
+        jsxFragmentName: 'Fragment',
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -31,6 +31,8 @@ import { createTestDb, silentLogger, uniqueDatabaseConfig } from '../test/suppor
 import { insertUser } from '../test/support/factories.js';
 import { FakeRoute53 } from '../test/support/fake-route53.js';
 import { dig, freePort, startKnot } from '../test/support/knot.js';
+import { load } from './support/load.js';
+import { startServerProcess } from './support/server.js';
 
 const run = promisify(execFile);
 const ROOT = 'starchart.test';
@@ -115,19 +117,6 @@ async function bulkRecords(db: Db, users: User[], perUser: number) {
   await flush();
 }
 
-async function cannon(opts: Record<string, unknown>) {
-  const { stdout } = await run('npx', ['tsx', 'bench/support/cannon.ts', JSON.stringify(opts)], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return JSON.parse(stdout) as {
-    requests: { average: number };
-    latency: { p99: number; p50: number };
-    non2xx: number;
-    errors: number;
-    '2xx': number;
-  };
-}
-
 /** GET without automatic decompression: bytes as sent on the wire. */
 function rawGet(url: string, headers: Record<string, string>) {
   return new Promise<{ bytes: number; encoding: string | undefined }>((resolve, reject) => {
@@ -141,67 +130,52 @@ function rawGet(url: string, headers: Record<string, string>) {
   });
 }
 
-function rssSampler() {
-  let peak = process.memoryUsage().rss;
-  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  return () => {
-    clearInterval(t);
-    return peak;
-  };
-}
-
 async function benchPage() {
-  const { svc, cleanup } = await service();
-  const db = svc.container.dbh.db;
+  const srv = await startServerProcess();
+  const db = srv.db.db;
   const user = await insertUser(db);
   await bulkRecords(db, [user], 10);
-  const { cookie } = await signIn(svc, user);
-  const url = `${svc.url}/dns-records`;
+  const { cookie } = await srv.signIn(user.id);
+  const url = `${srv.url}/dns-records`;
   const plain = await fetch(url, { headers: { cookie } });
   const html = await plain.text();
   const gz = await rawGet(url, { cookie, 'accept-encoding': 'gzip' });
-  const gzBytes = gz.bytes;
-  await cannon({
-    url,
-    connections: 50,
-    duration: 3,
-    headers: { cookie, 'accept-encoding': 'gzip' },
-  }); // warm-up
-  const peak = rssSampler();
-  const r = await cannon({
-    url,
-    connections: 50,
-    duration: 15,
-    headers: { cookie, 'accept-encoding': 'gzip' },
-  });
+  const headers = { cookie, 'accept-encoding': 'gzip' };
+  await load({ url, connections: 50, duration: 3, headers }); // warm-up
+  const peak = srv.sampleRss();
+  const r = await load({ url, connections: 50, duration: 15, headers });
   const rss = peak();
-  console.log('\n## GET /dns-records (10 records, 50 connections, 15 s, gzip)');
   console.log(
-    `requests/s: ${r.requests.average.toFixed(0)}   p50: ${r.latency.p50} ms   p99: ${r.latency.p99} ms   non-2xx: ${r.non2xx}   errors: ${r.errors}`,
+    `\n## GET /dns-records (10 records, 50 connections, 15 s, gzip; server: ${srv.runtime}, load: ${r.tool})`,
   );
   console.log(
-    `page: ${(Buffer.byteLength(html) / 1024).toFixed(1)} KB uncompressed, ${(gzBytes / 1024).toFixed(1)} KB on the wire (content-encoding: ${gz.encoding ?? 'identity'})`,
+    `requests/s: ${r.rps.toFixed(0)}   p50: ${ms(r.p50)}   p99: ${ms(r.p99)}   non-2xx: ${r.bad}   errors: ${r.errors}`,
   );
   console.log(
-    `server RSS peak under load: ${(rss / 1024 / 1024).toFixed(0)} MB (this process: server + in-process jobs)`,
+    `page: ${(Buffer.byteLength(html) / 1024).toFixed(1)} KB uncompressed, ${(gz.bytes / 1024).toFixed(1)} KB on the wire (content-encoding: ${gz.encoding ?? 'identity'})`,
   );
-  await cleanup();
+  console.log(
+    `server RSS: idle before load ${(srv.rss() / 1048576).toFixed(0)} MB after, peak under load ${(rss / 1048576).toFixed(0)} MB (server process: web + in-process jobs + built-in DNS)`,
+  );
+  await srv.stop();
 }
 
 async function benchBig() {
-  const { svc, cleanup } = await service();
-  const db = svc.container.dbh.db;
+  const srv = await startServerProcess();
+  const db = srv.db.db;
   const user = await insertUser(db);
   await bulkRecords(db, [user], 5000);
-  const { cookie } = await signIn(svc, user);
-  console.log('\n## user with 5,000 records: paginated page time (sequential, median of 20)');
+  const { cookie } = await srv.signIn(user.id);
+  console.log(
+    `\n## user with 5,000 records: paginated page time (sequential, median of 20; server: ${srv.runtime})`,
+  );
   for (const page of [1, 50, 100]) {
     const times: number[] = [];
     let size = 0;
     for (let i = 0; i < 21; i++) {
       const t0 = performance.now();
       size = (
-        await rawGet(`${svc.url}/dns-records?page=${page}`, { cookie, 'accept-encoding': 'gzip' })
+        await rawGet(`${srv.url}/dns-records?page=${page}`, { cookie, 'accept-encoding': 'gzip' })
       ).bytes;
       if (i > 0) times.push(performance.now() - t0);
     }
@@ -210,16 +184,15 @@ async function benchBig() {
       `page ${page}: median ${ms(times[10]!)}, max ${ms(times[times.length - 1]!)}, ${(size / 1024).toFixed(1)} KB gzip`,
     );
   }
-  await cleanup();
+  await srv.stop();
 }
 
 async function benchPost() {
-  const { svc, cleanup } = await service({ USER_DNS_RECORD_LIMIT: '1000000' });
-  const db = svc.container.dbh.db;
+  const srv = await startServerProcess({ USER_DNS_RECORD_LIMIT: '1000000' });
+  const db = srv.db.db;
   const user = await insertUser(db);
-  const { cookie, csrf } = await signIn(svc, user);
-  const url = `${svc.url}/dns-records/new`;
-  const headers = { cookie, 'content-type': 'application/x-www-form-urlencoded' };
+  const { cookie, csrf } = await srv.signIn(user.id);
+  const url = `${srv.url}/dns-records/new`;
   const form = {
     _csrf: csrf,
     subdomain: 'p',
@@ -230,19 +203,25 @@ async function benchPost() {
     course: '',
     description: '',
   };
-  await cannon({ url, connections: 10, duration: 2, headers, form });
-  const r = await cannon({ url, connections: 10, duration: 10, headers, form });
+  await load({ url, connections: 10, duration: 2, headers: { cookie }, form });
+  const before = await countRows(db);
+  const r = await load({ url, connections: 10, duration: 10, headers: { cookie }, form });
+  const created = (await countRows(db)) - before;
+  console.log(
+    `\n## POST /dns-records/new (CSRF + limit check + insert + audit + DNS change mark, 10 connections, 10 s; server: ${srv.runtime}, load: ${r.tool})`,
+  );
+  console.log(
+    `requests/s: ${r.rps.toFixed(0)}   p50: ${ms(r.p50)}   p99: ${ms(r.p99)}   records created: ${created} of ${r.requests} requests   non-2xx/3xx: ${r.bad}   errors: ${r.errors}`,
+  );
+  await srv.stop();
+}
+
+async function countRows(db: Db): Promise<number> {
   const n = await db
     .selectFrom('dns_records')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
-  console.log(
-    '\n## POST /dns-records/new (CSRF + limit check + insert + audit + DNS change mark, 10 connections, 10 s)',
-  );
-  console.log(
-    `requests/s: ${r.requests.average.toFixed(0)}   p99: ${r.latency.p99} ms   3xx(created): ${r.non2xx}   errors: ${r.errors}   rows: ${n.n}`,
-  );
-  await cleanup();
+  return Number(n.n);
 }
 
 async function benchReconcile() {

@@ -2,12 +2,12 @@
  * Sign-in benchmark against a real SimpleSAMLphp over HTTP, with the app served on a loopback port.
  * Prints: the median full sign-in round trip (POST /login → IdP login → ACS → session) over 50 runs, the
  * ACS request time seen by the client, the ACS handler's own time (from its log line), and anonymous
- * GET /login requests/s at 50 connections (autocannon).
+ * GET /login requests/s at 50 connections (wrk, else autocannon) against the service as its own process
+ * (the built dist/ when present, as in production).
  *
  *   npx tsx bench/sign-in.ts [--mysql] [--runs 50] [--seconds 10]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,21 +15,10 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { startService } from '../src/service.js';
 import { uniqueDatabaseConfig } from '../test/support/db.js';
+import { load } from './support/load.js';
+import { startServerProcess } from './support/server.js';
 import { HttpBrowser, loginAtSimpleSamlPhp, startSignIn } from '../test/support/saml-flow.js';
 import { freePort, startSimpleSamlPhp } from '../test/support/simplesamlphp.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
-  url: string;
-  connections: number;
-  duration: number;
-  workers?: number;
-}) => Promise<AutocannonResult>;
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);
@@ -110,13 +99,11 @@ try {
   }
   const handler = acsHandlerMs.slice(3);
 
-  // The load generator runs in a worker thread so it does not share the app's event loop.
-  const load = await autocannon({
-    url: `${appUrl}/login`,
-    connections: 50,
-    duration: seconds,
-    workers: 1,
-  });
+  // Throughput: the service as its own process, the load generator as another.
+  const srv = await startServerProcess();
+  await load({ url: `${srv.url}/login`, connections: 50, duration: 2 }); // warm-up
+  const r = await load({ url: `${srv.url}/login`, connections: 50, duration: seconds });
+  await srv.stop();
 
   console.log(`Sign-in benchmark (${dialect}, SimpleSAMLphp at ${ssp.baseUrl}, app at ${appUrl})`);
   console.log(
@@ -129,8 +116,8 @@ try {
     `  ACS handler's own time, median:           ${ms(median(handler))} (p95 ${ms(p95(handler))})`,
   );
   console.log(
-    `  GET /login anonymous, 50 connections, ${seconds} s: ${Math.round(load.requests.average)} requests/s ` +
-      `(p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, non-2xx ${load.non2xx}, errors ${load.errors})`,
+    `  GET /login anonymous, 50 connections, ${seconds} s (server: ${srv.runtime}, load: ${r.tool}): ${Math.round(r.rps)} requests/s ` +
+      `(p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, non-2xx ${r.bad}, errors ${r.errors})`,
   );
 } finally {
   await service.stop();

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
+import { load } from './support/load.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BUILT = path.join(ROOT, 'dist', 'src', 'main.js');
@@ -60,17 +60,15 @@ async function measure(
   await new Promise((r) => setTimeout(r, 3000));
   const rssMb =
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${p}/healthcheck`,
-    connections: 50,
-    duration: 5,
-  });
+  const url = `http://127.0.0.1:${p}/healthcheck`;
+  await load({ url, connections: 50, duration: 2 }); // warm-up
+  const result = await load({ url, connections: 50, duration: 5 });
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
   console.log(
     `${label.padEnd(22)} ${existsSync(BUILT) ? 'dist' : 'tsx '}  healthy after ${healthyMs.toFixed(0).padStart(5)} ms` +
-      `  idle RSS ${rssMb.toFixed(1).padStart(6)} MB  /healthcheck ${result.requests.average.toFixed(0).padStart(6)} req/s` +
-      `  p99 ${result.latency.p99} ms  errors ${result.errors + result.non2xx}`,
+      `  idle RSS ${rssMb.toFixed(1).padStart(6)} MB  /healthcheck ${result.rps.toFixed(0).padStart(6)} req/s` +
+      `  p99 ${result.p99.toFixed(1)} ms  errors ${result.errors + result.bad} (${result.tool})`,
   );
   return cwd;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './schema.js';
+import type BetterSqlite3 from 'better-sqlite3';
 
 export type Db = Kysely<Database>;
 
@@ -16,6 +17,30 @@ export interface DbHandle {
   /** Cheap liveness query used by /healthcheck. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Kysely's SQLite driver prepares every query afresh; preparing costs more than running the small
+ * queries a page makes. Statements are reused per SQL text (bounded, oldest dropped first). Safe because
+ * the driver runs one query at a time on the single connection and never iterates two at once.
+ */
+function cachingStatements(database: BetterSqlite3.Database, max = 500) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = database.prepare(sqlText);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      database.close();
+    },
+  };
 }
 
 export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
@@ -31,7 +56,9 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
     database.pragma('busy_timeout = 10000');
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: cachingStatements(database) }),
+    });
     // /healthcheck is hot: reuse one prepared statement instead of preparing per request.
     const pingStatement = database.prepare('select 1');
     ping = async () => {

@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from './jsx/runtime.js';
 /**
  * createApp(container) → Hono app. Thin edges: routes parse input, check permission, call one domain
  * function, render. Errors with codes become their status; anything else is logged and shown as a 500.

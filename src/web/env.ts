@@ -11,5 +11,7 @@ export interface AppEnv {
     session: ActiveSession | null;
     /** Token every state-changing request must echo (form field _csrf or header X-CSRF-Token). */
     csrfToken: string;
+    /** Set when the handler already chose the body's encoding (see sendHtml). */
+    encoded?: boolean;
   };
 }

@@ -1,8 +1,11 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from './jsx/runtime.js';
 import type { Context } from 'hono';
-import { html as htmlTag } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { AppEnv } from './env.js';
+import { sendHtml } from './middleware/compression.js';
 import { Layout } from './views/layout.js';
 import type { Asset } from './static/assets.js';
 
@@ -36,5 +39,5 @@ export function renderPage(
       {body}
     </Layout>
   );
-  return c.html(htmlTag`<!doctype html>${html}`, status as 200);
+  return sendHtml(c, `<!doctype html>${html.toString()}`, status);
 }

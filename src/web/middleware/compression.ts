@@ -1,26 +1,53 @@
 import { gzipSync } from 'node:zlib';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
 
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml))/;
+/** Level 1: for a typical 18 KB page ~4× faster than the default level for ~15% more bytes. */
+const GZIP = { level: 1 };
+const HTML = 'text/html; charset=UTF-8';
+
+const acceptsGzip = (c: Context<AppEnv>) => /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
 
 /**
- * gzip for text responses at or above `threshold` bytes. Uses zlib synchronously on the whole body:
- * pages are small, and this is several times cheaper per request than a CompressionStream pipeline
- * (measured: ~3 ms → ~0.3 ms for an 18 KB page), which matters at 1000+ requests/s on 2 cores.
+ * Send an HTML string, gzipped when the client accepts it and it is at least `threshold` bytes. Pages
+ * use this directly: a Uint8Array/string body keeps @hono/node-server on its fast path (no Response
+ * object is materialised), which the generic middleware below cannot avoid.
+ */
+export function sendHtml(
+  c: Context<AppEnv>,
+  body: string,
+  status: number,
+  threshold = 1024,
+): Response {
+  c.set('encoded', true);
+  c.header('Vary', 'Accept-Encoding', { append: true });
+  if (body.length < threshold || !acceptsGzip(c) || c.req.method === 'HEAD')
+    return c.body(body, status as 200, { 'Content-Type': HTML });
+  const gz = gzipSync(body, GZIP);
+  return c.body(new Uint8Array(gz.buffer, gz.byteOffset, gz.length), status as 200, {
+    'Content-Type': HTML,
+    'Content-Encoding': 'gzip',
+  });
+}
+
+/**
+ * gzip for other text responses at or above `threshold` bytes (htmx fragments, JSON, XML). Uses zlib
+ * synchronously on the whole body: responses are small, and this is several times cheaper per request
+ * than a CompressionStream pipeline.
  */
 export function compression(threshold = 1024): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
+    if (c.get('encoded')) return;
     const res = c.res;
-    const accepts = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
     const type = res.headers.get('content-type') ?? '';
     if (
-      !accepts ||
-      !res.body ||
+      !acceptsGzip(c) ||
       c.req.method === 'HEAD' ||
+      !COMPRESSIBLE.test(type) ||
       res.headers.has('content-encoding') ||
-      !COMPRESSIBLE.test(type)
+      !res.body
     )
       return;
     const body = Buffer.from(await res.arrayBuffer());
@@ -30,7 +57,7 @@ export function compression(threshold = 1024): MiddlewareHandler<AppEnv> {
       c.res = new Response(body, { status: res.status, headers });
       return;
     }
-    const gz = gzipSync(body, { level: 5 });
+    const gz = gzipSync(body, GZIP);
     headers.set('Content-Encoding', 'gzip');
     headers.set('Content-Length', String(gz.length));
     c.res = new Response(gz, { status: res.status, headers });

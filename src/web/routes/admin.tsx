@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from '../jsx/runtime.js';
 /**
  * /admin pages. Thin edges: requireAdmin (404 for everyone but a real admin), parse input, call one
  * domain function, render. Destructive actions ask on a confirmation page first; every form works as a

@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from '../jsx/runtime.js';
 /**
  * Sign-in and sign-out: GET/POST /login, the ACS POST /login/callback, GET/POST /logout (two steps, as
  * the original: end the local session, then optionally the IdP's), /logout/callback and SP metadata /sp.

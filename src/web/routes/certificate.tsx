@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from '../jsx/runtime.js';
 /**
  * /certificate pages (paths kept from the original). Everything acts on the session's effective user;
  * another user's certificate is never reachable. Forms are plain POST → redirect; htmx only polls the

@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from '../jsx/runtime.js';
 /**
  * The development IdP's HTTP side, mounted under /dev-idp only when the container built one (never in
  * production). It answers only this service's own SP.

@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../jsx/runtime.js';
 /**
  * Development mailbox: outside production, without SMTP, messages stay in the outbox and are listed here.
  * Never mounted in production.

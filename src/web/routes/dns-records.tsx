@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../jsx/runtime.js';
 /**
  * /dns-records pages (paths kept from the original). Thin edges: parse input, take the effective
  * user from the session, call one domain function, render. Forms work as plain POST → redirect;

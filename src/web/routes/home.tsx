@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from '../jsx/runtime.js';
 import { Hono } from 'hono';
 import type { Container } from '../../container.js';
 import { describeAccount } from '../../domain/users/overview.js';

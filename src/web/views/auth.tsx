@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../jsx/runtime.js';
 import type { DevIdentity } from '../../adapters/saml/dev-idp.js';
 
 const LockIcon = () => (

@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../jsx/runtime.js';
 import type { ActiveSession } from '../../domain/sessions/sessions.js';
 
 const NAV = [

@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from '../jsx/runtime.js';
 const SENTENCES: Record<number, string> = {
   400: 'The request could not be processed because it was malformed or invalid.',
   401: 'You need to sign in to see this page.',

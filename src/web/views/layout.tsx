@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { h } from '../jsx/runtime.js';
 import type { Child } from 'hono/jsx';
 import type { Asset } from '../static/assets.js';
 

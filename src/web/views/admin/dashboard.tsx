@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../../jsx/runtime.js';
 import type { UserSearchResult } from '../../../domain/admin/users.js';
 import { SEARCH_MIN } from '../../../domain/admin/users.js';
 import type { AdminMetrics } from '../../../domain/admin/metrics.js';

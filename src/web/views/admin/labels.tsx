@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../../jsx/runtime.js';
 
 export function BlockedLabelsPage(props: {
   labels: { label: string; reason: string | null; created_at: number }[];

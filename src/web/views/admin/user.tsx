@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../../jsx/runtime.js';
 import type { UserDetail } from '../../../domain/admin/users.js';
 import type { DnsRecordRow, User } from '../../../db/schema.js';
 import { AuditTable } from './audit.js';

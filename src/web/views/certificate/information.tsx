@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../../jsx/runtime.js';
 /** /certificate/information: certificates in plain words. */
 export function InformationPage(props: { productName: string; renewPercent: number }) {
   return (

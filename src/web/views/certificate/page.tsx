@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../../jsx/runtime.js';
 /** The /certificate page: request, pending status, validity, the four parts, instructions, delete. */
 import type {
   CertificateOverview,

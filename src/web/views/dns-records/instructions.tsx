@@ -1,4 +1,7 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../../jsx/runtime.js';
 /** Plain-words help for students new to DNS, with examples under the user's real base domain. */
 export function InstructionsPage(props: { baseDomain: string; productName: string }) {
   const b = props.baseDomain;

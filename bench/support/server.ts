@@ -1,0 +1,112 @@
+/**
+ * The service under test as its own process, the way it runs in production: `node dist/src/main.js`
+ * when the build exists (npm run build), else TypeScript through tsx (slower: dev JSX runtime, loader
+ * hooks). The benchmark seeds the same database directly and mints sessions with the same secret.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createDb, type DbHandle } from '../../src/db/client.js';
+import { createSession } from '../../src/domain/sessions/sessions.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BUILT = path.join(ROOT, 'dist', 'src', 'main.js');
+const SECRET = 'bench-session-secret-0123456789abcdef0123456789';
+let nextPort = 18_600;
+
+export interface ServerProcess {
+  url: string;
+  runtime: 'dist' | 'tsx';
+  db: DbHandle;
+  child: ChildProcess;
+  /** Resident memory of the server process now, in bytes. */
+  rss(): number;
+  /** Peak RSS sampler: call to start, call the returned function to stop and read the peak (bytes). */
+  sampleRss(): () => number;
+  signIn(userId: number): Promise<{ cookie: string; csrf: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  rootDomain = 'starchart.test',
+): Promise<ServerProcess> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
+  const file = path.join(dir, 'bench.sqlite');
+  const port = nextPort++;
+  const runtime = existsSync(BUILT) ? 'dist' : 'tsx';
+  const args =
+    runtime === 'dist'
+      ? [BUILT]
+      : [
+          '--import',
+          path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs'),
+          path.join(ROOT, 'src', 'main.ts'),
+        ];
+  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DNS_SERVER_PORT: String(port + 1000),
+      ROOT_DOMAIN: rootDomain,
+      DATA_DIR: dir,
+      DATABASE_URL: `sqlite:${file}`,
+      SECRETS_OVERRIDE: '1',
+      SESSION_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthcheck`)).status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() - started > 30_000) throw new Error('server not healthy within 30 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const db = await createDb({ dialect: 'sqlite', file, url: `sqlite:${file}` });
+  const rss = () =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+  return {
+    url,
+    runtime,
+    db,
+    child,
+    rss,
+    sampleRss() {
+      let peak = rss();
+      const t = setInterval(() => (peak = Math.max(peak, rss())), 100);
+      return () => {
+        clearInterval(t);
+        return peak;
+      };
+    },
+    async signIn(userId) {
+      const s = await createSession(
+        db.db,
+        { secret: SECRET, idleTimeoutMs: 8 * 3_600_000, absoluteTimeoutMs: 24 * 3_600_000 },
+        userId,
+        Date.now(),
+      );
+      return { cookie: `__session=${s.cookie}`, csrf: s.csrfToken };
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
