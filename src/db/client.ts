@@ -65,7 +65,9 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
       pingStatement.get();
     };
   } else {
-    const { createPool } = await import('mysql2');
+    // `.default` (module.exports): the only export a CommonJS package keeps through a dynamic import in
+    // the production bundle (scripts/bundle.mjs), and also what Node gives.
+    const { createPool } = (await import('mysql2')).default;
     const pool = createPool({
       uri: config.url,
       connectionLimit: 10,
@@ -89,7 +91,7 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
 
 /** Create the MySQL database named in the URL if it does not exist (development and tests). */
 export async function ensureMysqlDatabase(url: string): Promise<void> {
-  const { createConnection } = await import('mysql2/promise');
+  const { createConnection } = (await import('mysql2/promise')).default;
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
   u.pathname = '/';

@@ -8,6 +8,8 @@ import { createConnection } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   createMigrationFile,
+  listMigrationFiles,
+  migrationIndexSource,
   migrationNameProblem,
   migrationTimestamp,
 } from '../../src/cli/db-migration.js';
@@ -68,16 +70,29 @@ describe('npm run db:migration', () => {
       /newer than/,
     );
     expect(() => createMigrationFile('Bad Name', dir)).toThrow(/snake_case/);
-    expect(readdirSync(dir)).toEqual(['20270102030405_add_user_notes.ts']);
+    expect(readdirSync(dir).sort()).toEqual(['20270102030405_add_user_notes.ts', 'index.ts']);
+    // The migrator reads migrations/index.ts, which lists the new file.
+    expect(readFileSync(path.join(dir, 'index.ts'), 'utf8')).toContain(
+      `'20270102030405_add_user_notes': m20270102030405_add_user_notes,`,
+    );
+  });
+
+  it('src/db/migrations/index.ts lists exactly the migration files in its folder', () => {
+    const dir = path.join(root, 'src/db/migrations');
+    expect(readFileSync(path.join(dir, 'index.ts'), 'utf8')).toBe(
+      migrationIndexSource(listMigrationFiles(dir)),
+    );
   });
 
   it('the command takes the name from the command line, and refuses to prompt without a terminal', () => {
     const dir = mkdtempSync(path.join(work, 'cmd-'));
     const ok = tsx('src/cli/db-migration.ts', ['--dir', dir, 'add_flags'], {});
     expect(ok.status).toBe(0);
-    expect(readdirSync(dir)).toHaveLength(1);
-    expect(readdirSync(dir)[0]).toMatch(/^\d{14}_add_flags\.ts$/);
-    expect(readdirSync(dir)[0]!.slice(0, 8)).toBe(migrationTimestamp(new Date()).slice(0, 8));
+    expect(listMigrationFiles(dir)).toHaveLength(1);
+    expect(listMigrationFiles(dir)[0]).toMatch(/^\d{14}_add_flags\.ts$/);
+    expect(listMigrationFiles(dir)[0]!.slice(0, 8)).toBe(
+      migrationTimestamp(new Date()).slice(0, 8),
+    );
     const bad = tsx('src/cli/db-migration.ts', ['--dir', dir, 'Add-Flags'], {});
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('snake_case');

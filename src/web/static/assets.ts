@@ -3,12 +3,17 @@
  * immutable cache. htmx comes from the installed package: no CDN.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+// This module's folder, or, inside the production bundle (dist/src/main.js, see scripts/bundle.mjs),
+// the bundle's folder, under which the stylesheet and script sit at web/static/.
+const moduleDir = path.dirname(fileURLToPath(import.meta.url));
+const here = existsSync(path.join(moduleDir, 'app.css'))
+  ? moduleDir
+  : path.join(moduleDir, 'web', 'static');
 const require = createRequire(import.meta.url);
 
 export interface Asset {
