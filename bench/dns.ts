@@ -30,7 +30,7 @@ import { type RunningService, startService } from '../src/service.js';
 import { createTestDb, silentLogger, uniqueDatabaseConfig } from '../test/support/db.js';
 import { insertUser } from '../test/support/factories.js';
 import { FakeRoute53 } from '../test/support/fake-route53.js';
-import { dig, freePort, startKnot } from '../test/support/knot.js';
+import { dig, startKnot } from '../test/support/knot.js';
 import { load } from './support/load.js';
 import { startServerProcess } from './support/server.js';
 
@@ -423,15 +423,20 @@ async function benchDnsperf() {
     serial: () => findDnsSerial(db),
     load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
   };
-  const server = new EmbeddedDnsServer({
-    origin: ROOT,
-    nameservers: [`ns1.${ROOT}`],
-    host: '127.0.0.1',
-    port: await freePort(),
-    source,
-    logger: silentLogger,
-  });
-  await server.start();
+  const workers = Number(process.env.BENCH_DNS_WORKERS ?? '1');
+  const servers = [0, ...(workers > 0 ? [workers] : [])].map(
+    (udpWorkers) =>
+      new EmbeddedDnsServer({
+        origin: ROOT,
+        nameservers: [`ns1.${ROOT}`],
+        host: '127.0.0.1',
+        port: 0,
+        udpWorkers,
+        source,
+        logger: silentLogger,
+      }),
+  );
+  for (const s of servers) await s.start();
   const zone = await source.load();
   const knot = await startKnot(ROOT, zone.serial, [`ns1.${ROOT}`], zone.records);
   const dir = mkdtempSync(path.join(tmpdir(), 'starchart-dnsperf-'));
@@ -450,7 +455,8 @@ async function benchDnsperf() {
     `\n## dnsperf (${zone.records.length} records; 60% answers, 20% NXDOMAIN, 10% NODATA, 10% SOA; 4 clients, 200 outstanding)`,
   );
   for (const [name, port] of [
-    ['built-in', server.port],
+    ['built-in (this process only)', servers[0]!.port],
+    ...servers.slice(1).map((s) => [`built-in + ${workers} UDP worker(s)`, s.port] as const),
     ['knotd', knot.port],
   ] as const) {
     const q = await dnsperf(port, file, false);
@@ -459,7 +465,7 @@ async function benchDnsperf() {
       `${name}: ${q.qps.toFixed(0)} queries/s (lost ${q.lost}); latency (verbose run at ${v.qps.toFixed(0)} q/s): p50 ${v.p50.toFixed(3)} ms, p99 ${v.p99.toFixed(3)} ms`,
     );
   }
-  await server.stop();
+  for (const s of servers) await s.stop();
   await knot.stop();
   rmSync(dir, { recursive: true, force: true });
   await tdb.cleanup();

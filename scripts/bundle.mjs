@@ -17,7 +17,8 @@ rmSync(path.join(outdir, 'chunks'), { recursive: true, force: true });
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/main.ts' },
+  // udp-worker: the built-in DNS server forks it by path (DNS_SERVER_UDP_WORKERS).
+  entryPoints: { main: 'src/main.ts', 'udp-worker': 'src/adapters/dns/udp-worker.ts' },
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

@@ -28,6 +28,8 @@ export const ENV_VARS = {
   DNS_SERVER_HOST: 'Address the built-in DNS server binds (default 127.0.0.1)',
   DNS_SERVER_PORT:
     'Port of the built-in DNS server, UDP and TCP (default 5353; 0 = any free port, for tests)',
+  DNS_SERVER_UDP_WORKERS:
+    'Extra processes that answer UDP queries for the built-in DNS server on the same socket (default 0; e.g. 1 on a 2-core host that serves real DNS traffic)',
   DNS_NAMESERVERS:
     'Comma-separated name servers the built-in DNS server puts in the apex NS and SOA (default ns1.{ROOT_DOMAIN})',
   DNS_RECONCILE_INTERVAL_S:
@@ -192,6 +194,7 @@ const EnvSchema = z.object({
   AWS_ROUTE53_ENDPOINT: optionalString.pipe(z.url().optional()),
   DNS_SERVER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   DNS_SERVER_PORT: intFrom(5353, 0, 65535),
+  DNS_SERVER_UDP_WORKERS: intFrom(0, 0, 16),
   DNS_NAMESERVERS: optionalString.pipe(
     z
       .string()
@@ -345,7 +348,7 @@ export interface Config {
       accessKeyId: string | null;
       secretAccessKey: string | null;
     };
-    embeddedServer: { host: string; port: number; nameservers: string[] };
+    embeddedServer: { host: string; port: number; udpWorkers: number; nameservers: string[] };
     /** Period of the full reconciliation pass. */
     reconcileIntervalMs: number;
   };
@@ -615,6 +618,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       embeddedServer: {
         host: e.DNS_SERVER_HOST,
         port: e.DNS_SERVER_PORT,
+        udpWorkers: e.DNS_SERVER_UDP_WORKERS,
         nameservers: e.DNS_NAMESERVERS ?? [`ns1.${rootDomain!}`],
       },
       reconcileIntervalMs: e.DNS_RECONCILE_INTERVAL_S * 1000,

@@ -127,6 +127,7 @@ export async function createContainer(
       nameservers: config.dns.embeddedServer.nameservers,
       host: config.dns.embeddedServer.host,
       port: config.dns.embeddedServer.port,
+      udpWorkers: config.dns.embeddedServer.udpWorkers,
       logger,
       source: {
         serial: () => findDnsSerial(db),

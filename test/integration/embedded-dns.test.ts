@@ -10,6 +10,7 @@ import { EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
 import { loadConfig } from '../../src/config.js';
 import { findDnsSerial } from '../../src/db/repos/dns-sync.js';
 import { loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
+import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
 import { type RunningService, startService } from '../../src/service.js';
 import { type TestDb, createTestDb, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
@@ -246,5 +247,71 @@ describe('embedded mode end to end', () => {
     expect(
       await until(async () => (await dig(port, `www.bob.${ROOT}`, 'A')).status === 'NXDOMAIN'),
     ).toBe(true);
+  });
+});
+
+describe('built-in DNS server with a UDP worker process (DNS_SERVER_UDP_WORKERS=1)', () => {
+  test('the worker answers from the same zone, and follows every reload', async () => {
+    const tdb = await createTestDb('sqlite');
+    const db = tdb.db;
+    const carol = await insertUser(db, { username: 'carol', dns_label: 'carol' });
+    const now = Date.now();
+    const add = async (subdomain: string, value: string) => {
+      await db
+        .insertInto('dns_records')
+        .values({
+          user_id: carol.id,
+          subdomain,
+          type: 'A',
+          value,
+          priority: null,
+          ports: null,
+          course: null,
+          description: null,
+          expires_at: now + 1e9,
+          status_message: null,
+          change_id: null,
+          status_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await markDnsChanged(db, ['carol'], Date.now());
+    };
+    await add('one', '192.0.2.1');
+    const server = new EmbeddedDnsServer({
+      origin: ROOT,
+      nameservers: NS,
+      host: '127.0.0.1',
+      port: 0,
+      udpWorkers: 1,
+      source: {
+        serial: () => findDnsSerial(db),
+        load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
+      },
+      logger: silentLogger,
+      pollMs: 50,
+    });
+    try {
+      await server.start();
+      const serial = async () => (await findDnsSerial(db)) >>> 0;
+      expect(server.workerZoneSerials()).toEqual([await serial()]);
+      // The parent and the worker read the same socket: every answer must be right, whoever sends it.
+      for (let i = 0; i < 20; i++)
+        expect((await dig(server.port, `one.carol.${ROOT}`, 'A')).answers).toHaveLength(1);
+
+      await add('two', '192.0.2.2');
+      const target = await serial();
+      for (let i = 0; i < 100 && server.workerZoneSerials()[0] !== target; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(server.workerZoneSerials()).toEqual([target]);
+      for (let i = 0; i < 20; i++)
+        expect((await dig(server.port, `two.carol.${ROOT}`, 'A')).answers[0]).toMatch(
+          /\sA\s192\.0\.2\.2$/,
+        );
+    } finally {
+      await server.stop();
+      await tdb.cleanup();
+    }
   });
 });

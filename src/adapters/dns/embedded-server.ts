@@ -5,6 +5,7 @@
  * serial in the database moves (polled every pollMs), so every replica converges within a fraction of
  * a second.
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { RecordType } from '../../domain/dns-records/types.js';
@@ -15,6 +16,7 @@ import type {
   RecordSet,
   RecordSetChange,
 } from '../../ports/dns-provider.js';
+import type { ZoneMessage } from './udp-worker.js';
 import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
 
 export interface ZoneSource {
@@ -33,9 +35,20 @@ export interface EmbeddedServerOptions {
   source: ZoneSource;
   logger: Logger;
   pollMs?: number;
-  /** Minimum time between two zone reloads (default 100 ms). */
+  /** Minimum time between two zone reloads (default 200 ms). */
   minReloadMs?: number;
+  /**
+   * Child processes that also answer UDP queries on the same socket (default 0: this process only).
+   * Each holds a copy of the zone; use them when the server carries real query load.
+   */
+  udpWorkers?: number;
 }
+
+/** The worker's entry file next to this module: .ts under tsx, .js when built (and in the bundle). */
+const WORKER_FILE = new URL(
+  `./udp-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
 
 export class EmbeddedDnsServer {
   private readonly responder: ZoneResponder;
@@ -47,6 +60,12 @@ export class EmbeddedDnsServer {
   private again = false;
   private boundPort = 0;
   private lastLoad = 0;
+  /** How long the last successful zone load took. */
+  private lastLoadMs = 0;
+  private readonly workers: ChildProcess[] = [];
+  private stopping = false;
+  private readonly workerSerials = new Map<ChildProcess, number>();
+  private zoneRecords: ZoneRecord[] = [];
 
   constructor(private readonly options: EmbeddedServerOptions) {
     this.responder = new ZoneResponder(
@@ -96,6 +115,7 @@ export class EmbeddedDnsServer {
       if (out) this.udp?.send(out, rinfo.port, rinfo.address);
     });
     this.udp.on('error', (err) => this.options.logger.warn({ err }, 'DNS UDP socket error'));
+    for (let i = 0; i < (this.options.udpWorkers ?? 0); i++) await this.startWorker(this.udp);
     const poll = this.options.pollMs ?? 250;
     this.timer = setInterval(() => {
       this.options.source.serial().then(
@@ -117,6 +137,11 @@ export class EmbeddedDnsServer {
     return this.boundPort;
   }
 
+  /** The zone serial each UDP worker process has loaded (empty without workers). */
+  workerZoneSerials(): number[] {
+    return [...this.workerSerials.values()];
+  }
+
   /** Reload the zone from the database now; concurrent calls coalesce. Never throws. */
   refresh(): Promise<void> {
     if (this.loading) {
@@ -125,8 +150,10 @@ export class EmbeddedDnsServer {
     }
     this.loading = (async () => {
       do {
-        // Under a burst of changes, reload at most every minReloadMs (each reload reads the zone).
-        const wait = this.lastLoad + (this.options.minReloadMs ?? 100) - Date.now();
+        // Under a burst of changes, reload at most every minReloadMs, and for a large zone leave at least
+        // twice the last reload's duration between reloads (each reload reads the whole zone).
+        const spacing = Math.max(this.options.minReloadMs ?? 200, 2 * this.lastLoadMs);
+        const wait = this.lastLoad + spacing - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         this.lastLoad = Date.now();
         this.again = false;
@@ -140,6 +167,9 @@ export class EmbeddedDnsServer {
               records,
             }),
           );
+          this.lastLoadMs = Date.now() - this.lastLoad;
+          this.zoneRecords = records;
+          for (const w of this.workers) this.sendZone(w);
         } catch (err) {
           this.options.logger.error(
             { err },
@@ -153,10 +183,55 @@ export class EmbeddedDnsServer {
     return this.loading;
   }
 
+  /** Fork one UDP answerer, give it the zone, then the socket; resolves once it holds the zone. */
+  private async startWorker(udp: dgram.Socket): Promise<void> {
+    // Under tsx (npm start, tests) the worker is TypeScript too: make sure the child can load it.
+    const execArgv =
+      WORKER_FILE.pathname.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx'))
+        ? [...process.execArgv, '--import', 'tsx']
+        : process.execArgv;
+    const child = fork(WORKER_FILE, [], { serialization: 'advanced', stdio: 'inherit', execArgv });
+    this.workers.push(child);
+    child.on('exit', (code, signal) => {
+      const i = this.workers.indexOf(child);
+      if (i >= 0) this.workers.splice(i, 1);
+      this.workerSerials.delete(child);
+      if (!this.stopping)
+        this.options.logger.warn({ code, signal }, 'built-in DNS UDP worker exited');
+    });
+    child.on('message', (m: { type?: string; serial?: number }) => {
+      if (m.type === 'zone-loaded' && typeof m.serial === 'number')
+        this.workerSerials.set(child, m.serial);
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('message', () => resolve()); // the first zone-loaded
+      this.sendZone(child);
+    });
+    child.send({ type: 'socket' }, udp);
+  }
+
+  private sendZone(child: ChildProcess): void {
+    const zone = this.responder.current;
+    const msg: ZoneMessage = {
+      type: 'zone',
+      origin: this.options.origin,
+      serial: zone.serial,
+      nameservers: this.options.nameservers,
+      records: this.zoneRecords,
+    };
+    if (child.connected) child.send(msg);
+  }
+
   /** Stop answering and release the port. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const w of this.workers.splice(0)) {
+      w.disconnect();
+      w.kill();
+    }
     const udp = this.udp;
     this.udp = null;
     if (udp) await new Promise<void>((r) => udp.close(() => r()));

@@ -10,6 +10,11 @@ import type { JobQueue } from '../../ports/job-queue.js';
 
 export const RECONCILE_JOB = 'dns.reconcile';
 export const RECONCILE_DEDUPE_ID = 'dns.reconcile:changes';
+/**
+ * A prompt push waits this long, so a burst of changes (many users creating records at once) is pushed
+ * by one run instead of one run per change; well inside the "live within a second" promise.
+ */
+export const RECONCILE_DEBOUNCE_MS = 50;
 
 /**
  * Record that names under these user labels changed (call in the same transaction as the change).
@@ -31,7 +36,11 @@ export async function markDnsChanged(
  */
 export async function requestReconcile(deps: { queue: JobQueue; logger?: Logger }): Promise<void> {
   try {
-    await deps.queue.enqueue(RECONCILE_JOB, { mode: 'changes' }, { dedupeId: RECONCILE_DEDUPE_ID });
+    await deps.queue.enqueue(
+      RECONCILE_JOB,
+      { mode: 'changes' },
+      { dedupeId: RECONCILE_DEDUPE_ID, delayMs: RECONCILE_DEBOUNCE_MS },
+    );
   } catch (err) {
     deps.logger?.warn(
       { err },
