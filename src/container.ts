@@ -92,20 +92,24 @@ export async function createContainer(
 ): Promise<Container> {
   const clock = options.clock ?? systemClock;
   const redisPrefix = options.redisPrefix ?? 'starchart';
+  // BullMQ and ioredis are loaded only when Redis is configured: the embedded mode starts faster and
+  // smaller. The load starts now so it overlaps the database round trips below.
+  const bullmq = config.redis ? import('./adapters/queue/bullmq.js') : null;
+  bullmq?.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   if (config.database.dialect === 'mysql' && (options.createDatabase ?? !config.isProduction)) {
     await ensureMysqlDatabase(config.database.url);
   }
   const dbh = await createDb(config.database);
   const registry = options.registry ?? buildRegistry();
-  // BullMQ and ioredis are loaded only when Redis is configured: the embedded mode starts faster and smaller.
-  const queue: JobQueue = config.redis
-    ? new (await import('./adapters/queue/bullmq.js')).BullmqQueue(registry, logger, {
-        url: config.redis.url,
-        prefix: redisPrefix,
-        removalAgeS: config.jobs.removalAgeS,
-        ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
-      })
-    : new InProcessQueue(registry, logger);
+  const queue: JobQueue =
+    config.redis && bullmq
+      ? new (await bullmq).BullmqQueue(registry, logger, {
+          url: config.redis.url,
+          prefix: redisPrefix,
+          removalAgeS: config.jobs.removalAgeS,
+          ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
+        })
+      : new InProcessQueue(registry, logger);
   const mailer =
     options.mailer !== undefined
       ? options.mailer

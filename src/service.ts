@@ -30,8 +30,14 @@ export async function startService(
   options: ContainerOptions = {},
 ): Promise<RunningService> {
   const started = performance.now();
+  const phases: Record<string, number> = {};
+  const mark = (name: string, since: number) =>
+    (phases[name] = Math.round(performance.now() - since));
   const container = await createContainer(config, logger, options);
+  mark('containerMs', started);
+  const schemaStart = performance.now();
   await prepareSchema(container, options.redisPrefix);
+  mark('schemaMs', schemaStart);
 
   let server: Server | null = null;
   let url: string | null = null;
@@ -50,6 +56,7 @@ export async function startService(
       url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
     }
   }
+  mark('listeningMs', started);
   let dnsPort: number | null = null;
   if (container.dnsServer && (config.role === 'web' || config.role === 'all')) {
     dnsPort = await container.dnsServer.start();
@@ -73,6 +80,9 @@ export async function startService(
       queue: container.queue.kind,
       secrets: config.secretSources,
       startupMs: Math.round(performance.now() - started),
+      // Since the process started (performance.now() counts from then), including loading the code.
+      sinceProcessStartMs: Math.round(performance.now()),
+      ...phases,
     },
     `${config.productName} started`,
   );
