@@ -32,7 +32,7 @@ async function craftedPost(t: TestApp, over: Partial<Parameters<typeof buildSign
   const url = new URL(await startSignIn(b, appUrl));
   const req = await parseRedirectRequest(url.searchParams.get('SAMLRequest')!);
   const devIdp = t.container.devIdp!;
-  const xml = buildSignedResponse(
+  const xml = await buildSignedResponse(
     {
       idpEntityId: devIdp.entityId,
       audience: `${appUrl}/sp`,

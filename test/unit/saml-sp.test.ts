@@ -104,7 +104,7 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   };
 
   it('accepts a correctly signed, solicited response and returns attributes as lists', async () => {
-    const identity = await verify(buildSignedResponse(await params(), keys));
+    const identity = await verify(await buildSignedResponse(await params(), keys));
     expect(identity.nameId).toBe('jdoe');
     expect(identity.sessionIndex).toBeTruthy();
     expect(identity.attributes).toEqual({
@@ -115,14 +115,14 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   });
 
   it('rejects the same response twice (replay)', async () => {
-    const xml = buildSignedResponse(await params(), keys);
+    const xml = await buildSignedResponse(await params(), keys);
     await verify(xml);
     await rejected(xml, /InResponseTo|already used/);
   });
 
   it('records assertion ids so a second copy is refused even with a fresh request id', async () => {
     // Same signed assertion re-wrapped for a new request: the assertion id gives it away.
-    const first = buildSignedResponse(await params(), keys);
+    const first = await buildSignedResponse(await params(), keys);
     await verify(first);
     const rid = await newRequestId();
     const rewrapped = first.replace(
@@ -137,11 +137,11 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   });
 
   it('rejects a response signed by a key the metadata does not list', async () => {
-    await rejected(buildSignedResponse(await params(), rogue), /signature/i);
+    await rejected(await buildSignedResponse(await params(), rogue), /signature/i);
   });
 
   it('rejects an attribute changed after signing', async () => {
-    const xml = buildSignedResponse(await params(), keys).replace(
+    const xml = (await buildSignedResponse(await params(), keys)).replace(
       '>g1<',
       '>mycustomdomain-admins<',
     );
@@ -150,24 +150,24 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
 
   it('rejects a wrong audience', async () => {
     await rejected(
-      buildSignedResponse(await params({ audience: 'https://other.example/sp' }), keys),
+      await buildSignedResponse(await params({ audience: 'https://other.example/sp' }), keys),
       /audience/i,
     );
   });
 
   it('rejects an expired assertion and one not yet valid (beyond the skew)', async () => {
     await rejected(
-      buildSignedResponse(await params({ now: clock.now() - 10 * 60_000 }), keys),
+      await buildSignedResponse(await params({ now: clock.now() - 10 * 60_000 }), keys),
       /expired|subject confirmation/i,
     );
     await rejected(
-      buildSignedResponse(await params({ now: clock.now() + 10 * 60_000 }), keys),
+      await buildSignedResponse(await params({ now: clock.now() + 10 * 60_000 }), keys),
       /not yet valid|subject confirmation/i,
     );
   });
 
   it('uses the Clock port for the time window', async () => {
-    const xml = buildSignedResponse(await params(), keys);
+    const xml = await buildSignedResponse(await params(), keys);
     offset = 6 * 60_000; // lifetime 5 min + 30 s skew
     try {
       await rejected(xml, /expired|subject confirmation/i);
@@ -178,30 +178,33 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
 
   it('rejects a wrong Recipient and a wrong Destination', async () => {
     await rejected(
-      buildSignedResponse(await params({ recipient: 'https://evil.example/acs' }), keys),
+      await buildSignedResponse(await params({ recipient: 'https://evil.example/acs' }), keys),
       /Recipient/,
     );
     await rejected(
-      buildSignedResponse(await params({ destination: 'https://evil.example/acs' }), keys),
+      await buildSignedResponse(await params({ destination: 'https://evil.example/acs' }), keys),
       /Destination/,
     );
   });
 
   it('rejects an assertion from another issuer even when signed with the trusted key', async () => {
     await rejected(
-      buildSignedResponse(await params({ idpEntityId: 'https://someone-else.example' }), keys),
+      await buildSignedResponse(
+        await params({ idpEntityId: 'https://someone-else.example' }),
+        keys,
+      ),
       /Issuer/,
     );
   });
 
   it('rejects responses to requests it never made', async () => {
     await rejected(
-      buildSignedResponse(await params({ inResponseTo: null }), keys),
+      await buildSignedResponse(await params({ inResponseTo: null }), keys),
       /InResponseTo/,
       'unsolicited',
     );
     await rejected(
-      buildSignedResponse(await params({ inResponseTo: '_never-issued-by-this-sp' }), keys),
+      await buildSignedResponse(await params({ inResponseTo: '_never-issued-by-this-sp' }), keys),
       /InResponseTo/,
       'unsolicited',
     );
@@ -210,7 +213,7 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   it('rejects signature wrapping: a forged assertion with the signed one hidden elsewhere', async () => {
     // Each variant gets its own genuine response (a failed attempt consumes the request id).
     const wrap = async (build: (signed: string, forged: string) => string) => {
-      const genuine = buildSignedResponse(
+      const genuine = await buildSignedResponse(
         await params({ attributes: { sAMAccountName: ['jdoe'], group: ['students'] } }),
         keys,
       );
@@ -250,7 +253,7 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   });
 
   it('re-signing a tampered assertion with a rogue key does not help', async () => {
-    const xml = signAssertion(buildUnsignedResponse(await params()), rogue);
+    const xml = await signAssertion(buildUnsignedResponse(await params()), rogue);
     await rejected(xml, /signature/i);
   });
 

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
 import xpath from 'xpath';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -186,7 +185,10 @@ export interface ResponseParams {
 }
 
 /** Build a SAML Response whose Assertion is signed (enveloped RSA-SHA256, exclusive c14n). */
-export function buildSignedResponse(params: ResponseParams, keys: SigningKeys): string {
+export async function buildSignedResponse(
+  params: ResponseParams,
+  keys: SigningKeys,
+): Promise<string> {
   const xml = buildUnsignedResponse(params);
   return signAssertion(xml, keys);
 }
@@ -223,8 +225,12 @@ export function buildUnsignedResponse(p: ResponseParams): string {
   );
 }
 
-/** Sign the (single) Assertion in a Response document, placing the signature after its Issuer. */
-export function signAssertion(responseXml: string, keys: SigningKeys): string {
+/**
+ * Sign the (single) Assertion in a Response document, placing the signature after its Issuer.
+ * xml-crypto loads on the first signature: starting the development IdP does not need it.
+ */
+export async function signAssertion(responseXml: string, keys: SigningKeys): Promise<string> {
+  const { SignedXml } = await import('xml-crypto');
   const sig = new SignedXml({
     privateKey: keys.keyPem,
     publicCert: keys.certPem,

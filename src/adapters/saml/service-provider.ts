@@ -6,23 +6,11 @@
  * every replica shares them.
  */
 import { DOMParser } from '@xmldom/xmldom';
-import {
-  type CacheItem,
-  type CacheProvider,
-  SAML,
-  type SamlConfig,
-  SamlStatusError,
-  ValidateInResponseTo,
-} from '@node-saml/node-saml';
+import type { SamlConfig } from '@node-saml/node-saml';
 import { inflateRawSync } from 'node:zlib';
 import xpath from 'xpath';
 import type { Db } from '../../db/client.js';
-import {
-  deleteSamlRequest,
-  findSamlRequest,
-  insertSamlRequest,
-  insertUsedSamlId,
-} from '../../db/repos/saml.js';
+import { deleteSamlRequest, insertUsedSamlId } from '../../db/repos/saml.js';
 import type { Clock } from '../../ports/clock.js';
 import {
   type IdentityProvider,
@@ -30,11 +18,12 @@ import {
   type VerifiedIdentity,
 } from '../../ports/identity-provider.js';
 import type { IdpMetadata } from './idp-metadata.js';
+import type { SamlEngine } from './saml-engine.js';
 
 export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 /** How long an AuthnRequest stays answerable (people may take a while at an MFA prompt). */
-const REQUEST_TTL_MS = 30 * 60_000;
+export const REQUEST_TTL_MS = 30 * 60_000;
 
 export interface ServiceProviderOptions {
   appUrl: string;
@@ -43,55 +32,6 @@ export interface ServiceProviderOptions {
   clockSkewMs: number;
   db: Db;
   clock: Clock;
-}
-
-/** Request ids this SP issued, in the database (shared by replicas). */
-class DbRequestCache implements CacheProvider {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
-  async saveAsync(key: string, value: string): Promise<CacheItem | null> {
-    const now = this.clock.now();
-    await insertSamlRequest(this.db, {
-      id: key,
-      created_at: now,
-      expires_at: now + REQUEST_TTL_MS,
-    });
-    return { value, createdAt: now };
-  }
-  async getAsync(key: string): Promise<string | null> {
-    const row = await findSamlRequest(this.db, key, this.clock.now());
-    // node-saml compares this with its own clock and requestIdExpirationPeriodMs.
-    return row ? new Date(row.created_at).toISOString() : null;
-  }
-  async removeAsync(key: string | null): Promise<string | null> {
-    if (!key) return null;
-    return (await deleteSamlRequest(this.db, key)) > 0 ? key : null;
-  }
-}
-
-/** node-saml reads the wall clock; route its time checks through our Clock port (tests move it). */
-class ClockedSaml extends SAML {
-  constructor(
-    private readonly clock: Clock,
-    options: SamlConfig,
-  ) {
-    super(options);
-  }
-  protected override checkTimestampsValidityError(
-    _nowMs: number,
-    notBefore: string,
-    notOnOrAfter: string,
-    maxTimeLimitMs?: number,
-  ): Error | null {
-    return super.checkTimestampsValidityError(
-      this.clock.now(),
-      notBefore,
-      notOnOrAfter,
-      maxTimeLimitMs,
-    );
-  }
 }
 
 const xmlEscape = (s: string) =>
@@ -117,7 +57,8 @@ export class SamlServiceProvider implements IdentityProvider {
   readonly entityId: string;
   readonly acsUrl: string;
   readonly sloUrl: string;
-  private readonly saml: ClockedSaml;
+  private readonly samlConfig: Omit<SamlConfig, 'cacheProvider' | 'validateInResponseTo'>;
+  private engine: Promise<SamlEngine> | null = null;
 
   constructor(private readonly options: ServiceProviderOptions) {
     const { appUrl, idp } = options;
@@ -129,7 +70,7 @@ export class SamlServiceProvider implements IdentityProvider {
       ...new Set([idp.ssoUrl, idp.sloUrl].filter(Boolean).map((u) => new URL(u!).origin)),
     ];
     this.supportsSingleLogout = idp.sloUrl !== null;
-    this.saml = new ClockedSaml(options.clock, {
+    this.samlConfig = {
       entryPoint: idp.ssoUrl,
       issuer: this.entityId,
       audience: this.entityId,
@@ -143,12 +84,20 @@ export class SamlServiceProvider implements IdentityProvider {
       // Requesting "password" would break MFA/passwordless sign-in at Entra ID.
       disableRequestedAuthnContext: true,
       acceptedClockSkewMs: options.clockSkewMs,
-      validateInResponseTo: ValidateInResponseTo.always,
       requestIdExpirationPeriodMs: REQUEST_TTL_MS,
-      cacheProvider: new DbRequestCache(options.db, options.clock),
       ...(idp.sloUrl ? { logoutUrl: idp.sloUrl } : {}),
       logoutCallbackUrl: this.sloUrl,
-    });
+    };
+  }
+
+  /**
+   * node-saml and its XML signature stack load on the first sign-in, not at start: processes that never
+   * see one (workers, a fresh replica) start faster and smaller.
+   */
+  private saml(): Promise<SamlEngine> {
+    return (this.engine ??= import('./saml-engine.js').then((m) =>
+      m.createSamlEngine(this.options.clock, this.options.db, this.samlConfig),
+    ));
   }
 
   spMetadataXml(): string {
@@ -167,7 +116,7 @@ export class SamlServiceProvider implements IdentityProvider {
   }
 
   async loginUrl(relayState: string): Promise<string> {
-    return this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
+    return (await this.saml()).saml.getAuthorizeUrlAsync(relayState, undefined, {});
   }
 
   async verifyLoginResponse(form: Record<string, string>): Promise<VerifiedIdentity> {
@@ -178,11 +127,12 @@ export class SamlServiceProvider implements IdentityProvider {
     const response = responseDoc.documentElement;
     if (response.localName !== 'Response') throw new SignInRejected('not a SAML Response');
 
+    const engine = await this.saml();
     let profile;
     try {
-      ({ profile } = await this.saml.validatePostResponseAsync({ SAMLResponse: encoded }));
+      ({ profile } = await engine.saml.validatePostResponseAsync({ SAMLResponse: encoded }));
     } catch (err) {
-      throw toRejection(err);
+      throw toRejection(err, engine);
     }
     if (!profile?.getAssertionXml) throw new SignInRejected('response carries no assertion');
 
@@ -266,7 +216,7 @@ export class SamlServiceProvider implements IdentityProvider {
     relayState: string,
   ): Promise<string | null> {
     if (!this.supportsSingleLogout) return null;
-    return this.saml.getLogoutUrlAsync(
+    return (await this.saml()).saml.getLogoutUrlAsync(
       {
         issuer: this.options.idp.entityId,
         nameID: who.nameId,
@@ -293,25 +243,27 @@ export class SamlServiceProvider implements IdentityProvider {
     const inResponseTo = parseXml(xml).documentElement?.getAttribute('InResponseTo');
     if (!inResponseTo)
       throw new SignInRejected('logout response answers no request', 'unsolicited');
+    const engine = await this.saml();
+    const { saml } = engine;
     try {
       const result =
         rawQuery !== null
-          ? await this.saml.validateRedirectAsync(message, rawQuery)
-          : await this.saml.validatePostResponseAsync({ SAMLResponse: message.SAMLResponse });
+          ? await saml.validateRedirectAsync(message, rawQuery)
+          : await saml.validatePostResponseAsync({ SAMLResponse: message.SAMLResponse });
       if (!result.loggedOut) throw new SignInRejected('not a logout response');
       // One answer per LogoutRequest: the first to delete the request id wins.
       if ((await deleteSamlRequest(this.options.db, inResponseTo)) === 0)
         throw new SignInRejected('logout response already used or unknown', 'replay');
       return { success: true };
     } catch (err) {
-      throw toRejection(err);
+      throw toRejection(err, engine);
     }
   }
 }
 
-function toRejection(err: unknown): SignInRejected {
+function toRejection(err: unknown, engine: SamlEngine): SignInRejected {
   if (err instanceof SignInRejected) return err;
-  if (err instanceof SamlStatusError) return new SignInRejected(err.message, 'idp-error');
+  if (engine.isStatusError(err)) return new SignInRejected((err as Error).message, 'idp-error');
   const message = err instanceof Error ? err.message : String(err);
   if (/InResponseTo/i.test(message)) return new SignInRejected(message, 'unsolicited');
   if (/expired|not yet valid/i.test(message)) return new SignInRejected(message, 'expired');

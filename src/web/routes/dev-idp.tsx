@@ -74,7 +74,7 @@ export function devIdpRoutes(container: Container, shell: PageShell): Hono<AppEn
     const requestId = str('requestId');
     if (!identity || !/^[A-Za-z_][\w.-]{0,190}$/.test(requestId))
       return bad(c, 'Choose one of the test identities.');
-    const xml = buildSignedResponse(
+    const xml = await buildSignedResponse(
       {
         idpEntityId: devIdp.entityId,
         audience: spEntityId,
