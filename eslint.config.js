@@ -72,6 +72,23 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // The service ships as a split bundle (scripts/bundle.mjs, decision 0008): there, a CommonJS package
+    // imported with import() keeps only its default export. Import a local module that imports the
+    // package statically, or use `.default` and say so next to the import.
+    files: ['src/**'],
+    ignores: ['src/cli/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/^[^.]/]',
+          message:
+            'Dynamic import of a package: in the production bundle a CommonJS package keeps only its default export. Import a local module instead, or use .default and disable this rule with the reason.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

@@ -49,6 +49,7 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
     await sql`select 1`.execute(db);
   };
   if (config.dialect === 'sqlite') {
+    // eslint-disable-next-line no-restricted-syntax -- better-sqlite3 stays outside the bundle; uses .default
     const { default: SQLite } = await import('better-sqlite3');
     if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
     const database = new SQLite(config.file);
@@ -67,6 +68,7 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
   } else {
     // `.default` (module.exports): the only export a CommonJS package keeps through a dynamic import in
     // the production bundle (scripts/bundle.mjs), and also what Node gives.
+    // eslint-disable-next-line no-restricted-syntax -- uses .default
     const { createPool } = (await import('mysql2')).default;
     const pool = createPool({
       uri: config.url,
@@ -91,6 +93,7 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
 
 /** Create the MySQL database named in the URL if it does not exist (development and tests). */
 export async function ensureMysqlDatabase(url: string): Promise<void> {
+  // eslint-disable-next-line no-restricted-syntax -- uses .default
   const { createConnection } = (await import('mysql2/promise')).default;
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));

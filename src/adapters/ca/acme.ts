@@ -35,6 +35,7 @@ let acmeModule: Promise<AcmeModule> | null = null;
 
 /** acme-client (with axios) is loaded on first use: processes that never issue do not pay for it. */
 function loadAcme(): Promise<AcmeModule> {
+  // eslint-disable-next-line no-restricted-syntax -- uses .default
   return (acmeModule ??= import('acme-client').then((m) => {
     installInterceptors(m.default);
     return m.default;

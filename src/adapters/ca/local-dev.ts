@@ -19,6 +19,7 @@ import type { DnsChecker } from '../../ports/dns-checker.js';
 // @peculiar/x509 is large; it is loaded the first time the development CA creates or signs something.
 let x509Module: Promise<typeof import('@peculiar/x509')> | null = null;
 const loadX509 = () =>
+  // eslint-disable-next-line no-restricted-syntax -- the bundle takes @peculiar/x509's ES module build
   (x509Module ??= import('@peculiar/x509').then((m) => {
     m.cryptoProvider.set(webcrypto as unknown as Crypto);
     return m;

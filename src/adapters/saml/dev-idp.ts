@@ -78,6 +78,7 @@ export async function generateSigningKeys(commonName: string): Promise<SigningKe
   };
   const pair = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   // Loaded on demand: key generation happens once per data directory, and the module is large.
+  // eslint-disable-next-line no-restricted-syntax -- the bundle takes @peculiar/x509's ES module build
   const x509 = await import('@peculiar/x509');
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -227,32 +228,13 @@ export function buildUnsignedResponse(p: ResponseParams): string {
 
 /**
  * Sign the (single) Assertion in a Response document, placing the signature after its Issuer.
- * xml-crypto loads on the first signature: starting the development IdP does not need it.
+ * xml-crypto loads on the first signature (dev-idp-signer.ts): starting the development IdP does not
+ * need it. (A local module, because a CommonJS package imported dynamically keeps only its default
+ * export inside the production bundle.)
  */
 export async function signAssertion(responseXml: string, keys: SigningKeys): Promise<string> {
-  const { SignedXml } = await import('xml-crypto');
-  const sig = new SignedXml({
-    privateKey: keys.keyPem,
-    publicCert: keys.certPem,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  });
-  sig.addReference({
-    xpath: "//*[local-name(.)='Assertion']",
-    transforms: [
-      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-      'http://www.w3.org/2001/10/xml-exc-c14n#',
-    ],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  });
-  sig.computeSignature(responseXml, {
-    prefix: 'ds',
-    location: {
-      reference: "//*[local-name(.)='Assertion']/*[local-name(.)='Issuer']",
-      action: 'after',
-    },
-  });
-  return sig.getSignedXml();
+  const { signAssertionWith } = await import('./dev-idp-signer.js');
+  return signAssertionWith(responseXml, keys);
 }
 
 /** A LogoutResponse for the HTTP-Redirect binding: the SAMLResponse query value (unsigned). */

@@ -1,0 +1,29 @@
+/** The development IdP's XML signature (xml-crypto), loaded on its first use by dev-idp.ts. */
+import { SignedXml } from 'xml-crypto';
+import type { SigningKeys } from './dev-idp.js';
+
+/** Sign the (single) Assertion in a Response document, placing the signature after its Issuer. */
+export function signAssertionWith(responseXml: string, keys: SigningKeys): string {
+  const sig = new SignedXml({
+    privateKey: keys.keyPem,
+    publicCert: keys.certPem,
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sig.addReference({
+    xpath: "//*[local-name(.)='Assertion']",
+    transforms: [
+      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+      'http://www.w3.org/2001/10/xml-exc-c14n#',
+    ],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  });
+  sig.computeSignature(responseXml, {
+    prefix: 'ds',
+    location: {
+      reference: "//*[local-name(.)='Assertion']/*[local-name(.)='Issuer']",
+      action: 'after',
+    },
+  });
+  return sig.getSignedXml();
+}
