@@ -412,6 +412,22 @@ interface LoadOptions {
   cwd?: string;
 }
 
+/**
+ * loadConfig() for the entry points (the service and the CLIs): an invalid configuration is printed,
+ * every problem at once, and the process exits 78 (EX_CONFIG).
+ */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+}
+
 /** Parse and validate configuration. Throws ConfigError listing every problem at once. */
 export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();

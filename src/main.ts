@@ -2,21 +2,12 @@
  * The only entry point. ROLE=web|worker|all (default all). Builds config → container → roles, and
  * shuts down in one ordered sequence on SIGTERM/SIGINT, exiting 0.
  */
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { handleShutdownSignals, startService } from './service.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config);
   process.on('unhandledRejection', (reason) =>
     logger.error({ err: reason }, 'unhandled promise rejection'),

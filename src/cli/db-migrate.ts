@@ -4,22 +4,13 @@
  * (wiping first, once, when DANGER_DATABASE_WIPE_REINITIALIZE=1), then exit. Exit codes: 0 done,
  * 78 bad configuration, 1 anything else.
  */
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { prepareSchema } from '../container.js';
 import { createDb, ensureMysqlDatabase } from '../db/client.js';
 import { createLogger } from '../logger.js';
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 78; // EX_CONFIG
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config).child({ task: 'db-migrate' });
   // Same rule as the service: create a missing MySQL database only outside production.
   if (config.database.dialect === 'mysql' && !config.isProduction) {

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { prepareSchema } from '../container.js';
 import { createDb, ensureMysqlDatabase } from '../db/client.js';
 import type { NewUser } from '../db/schema.js';
@@ -56,16 +56,7 @@ async function main(): Promise<number> {
     process.stderr.write(REFUSAL);
     return 1;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 78;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   if (config.isProduction) {
     process.stderr.write(REFUSAL);
     return 1;

@@ -65,6 +65,7 @@ export class EmbeddedDnsServer {
   private readonly workers: ChildProcess[] = [];
   private stopping = false;
   private readonly workerSerials = new Map<ChildProcess, number>();
+  /** The last loaded records, kept only when UDP workers need a copy (a new worker gets them). */
   private zoneRecords: ZoneRecord[] = [];
 
   constructor(private readonly options: EmbeddedServerOptions) {
@@ -168,7 +169,7 @@ export class EmbeddedDnsServer {
             }),
           );
           this.lastLoadMs = Date.now() - this.lastLoad;
-          this.zoneRecords = records;
+          if (this.options.udpWorkers) this.zoneRecords = records;
           for (const w of this.workers) this.sendZone(w);
         } catch (err) {
           this.options.logger.error(

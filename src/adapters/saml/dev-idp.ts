@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import xpath from 'xpath';
+import { escapeXml } from '../../escape.js';
 
 const inflateRawAsync = promisify(inflateRaw);
 const deflateRawAsync = promisify(deflateRaw);
@@ -101,9 +102,6 @@ export async function generateSigningKeys(commonName: string): Promise<SigningKe
 
 const pemBody = (pem: string) => pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 const newId = () => `_${randomBytes(20).toString('hex')}`;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -127,12 +125,12 @@ export function idpMetadataXml(endpoints: IdpEndpoints, certB64: string): string
   const redirect = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(endpoints.entityId)}">\n` +
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${escapeXml(endpoints.entityId)}">\n` +
     `  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">\n` +
     `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n` +
-    `    <md:SingleLogoutService Binding="${redirect}" Location="${esc(endpoints.sloUrl)}"/>\n` +
+    `    <md:SingleLogoutService Binding="${redirect}" Location="${escapeXml(endpoints.sloUrl)}"/>\n` +
     `    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>\n` +
-    `    <md:SingleSignOnService Binding="${redirect}" Location="${esc(endpoints.ssoUrl)}"/>\n` +
+    `    <md:SingleSignOnService Binding="${redirect}" Location="${escapeXml(endpoints.ssoUrl)}"/>\n` +
     `  </md:IDPSSODescriptor>\n` +
     `</md:EntityDescriptor>\n`
   );
@@ -200,27 +198,30 @@ export function buildUnsignedResponse(p: ResponseParams): string {
   const issueInstant = iso(p.now);
   const notBefore = iso(p.now - 30_000);
   const notOnOrAfter = iso(p.now + lifetime);
-  const irt = p.inResponseTo ? ` InResponseTo="${esc(p.inResponseTo)}"` : '';
+  const irt = p.inResponseTo ? ` InResponseTo="${escapeXml(p.inResponseTo)}"` : '';
   const attrs = Object.entries(p.attributes)
     .map(
       ([name, values]) =>
-        `<saml:Attribute Name="${esc(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">` +
+        `<saml:Attribute Name="${escapeXml(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">` +
         values
-          .map((v) => `<saml:AttributeValue xsi:type="xs:string">${esc(v)}</saml:AttributeValue>`)
+          .map(
+            (v) =>
+              `<saml:AttributeValue xsi:type="xs:string">${escapeXml(v)}</saml:AttributeValue>`,
+          )
           .join('') +
         `</saml:Attribute>`,
     )
     .join('');
   return (
-    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${newId()}" Version="2.0" IssueInstant="${issueInstant}" Destination="${esc(p.destination ?? p.acsUrl)}"${irt}>` +
-    `<saml:Issuer>${esc(p.idpEntityId)}</saml:Issuer>` +
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${newId()}" Version="2.0" IssueInstant="${issueInstant}" Destination="${escapeXml(p.destination ?? p.acsUrl)}"${irt}>` +
+    `<saml:Issuer>${escapeXml(p.idpEntityId)}</saml:Issuer>` +
     `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
     `<saml:Assertion xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="${newId()}" Version="2.0" IssueInstant="${issueInstant}">` +
-    `<saml:Issuer>${esc(p.idpEntityId)}</saml:Issuer>` +
-    `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" SPNameQualifier="${esc(p.audience)}">${esc(p.nameId)}</saml:NameID>` +
-    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${esc(p.recipient ?? p.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>` +
-    `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${esc(p.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-    `<saml:AuthnStatement AuthnInstant="${issueInstant}" SessionNotOnOrAfter="${iso(p.now + 8 * 3_600_000)}" SessionIndex="${esc(p.sessionIndex ?? newId())}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    `<saml:Issuer>${escapeXml(p.idpEntityId)}</saml:Issuer>` +
+    `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" SPNameQualifier="${escapeXml(p.audience)}">${escapeXml(p.nameId)}</saml:NameID>` +
+    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${escapeXml(p.recipient ?? p.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>` +
+    `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${escapeXml(p.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
+    `<saml:AuthnStatement AuthnInstant="${issueInstant}" SessionNotOnOrAfter="${iso(p.now + 8 * 3_600_000)}" SessionIndex="${escapeXml(p.sessionIndex ?? newId())}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` +
     `</saml:Assertion></samlp:Response>`
   );
@@ -245,8 +246,8 @@ export async function buildRedirectLogoutResponse(p: {
   now: number;
 }): Promise<string> {
   const xml =
-    `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${newId()}" Version="2.0" IssueInstant="${iso(p.now)}" Destination="${esc(p.destination)}" InResponseTo="${esc(p.inResponseTo)}">` +
-    `<saml:Issuer>${esc(p.idpEntityId)}</saml:Issuer>` +
+    `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${newId()}" Version="2.0" IssueInstant="${iso(p.now)}" Destination="${escapeXml(p.destination)}" InResponseTo="${escapeXml(p.inResponseTo)}">` +
+    `<saml:Issuer>${escapeXml(p.idpEntityId)}</saml:Issuer>` +
     `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
     `</samlp:LogoutResponse>`;
   return (await deflateRawAsync(Buffer.from(xml, 'utf8'))).toString('base64');

@@ -19,6 +19,7 @@ import {
 } from '../../ports/identity-provider.js';
 import type { IdpMetadata } from './idp-metadata.js';
 import type { SamlEngine } from './saml-engine.js';
+import { escapeXml } from '../../escape.js';
 
 export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -33,9 +34,6 @@ export interface ServiceProviderOptions {
   db: Db;
   clock: Clock;
 }
-
-const xmlEscape = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function parseXml(xml: string): Document {
   const errors: string[] = [];
@@ -101,7 +99,7 @@ export class SamlServiceProvider implements IdentityProvider {
   }
 
   spMetadataXml(): string {
-    const e = xmlEscape;
+    const e = escapeXml;
     return (
       `<?xml version="1.0" encoding="UTF-8"?>\n` +
       `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${e(this.entityId)}">\n` +

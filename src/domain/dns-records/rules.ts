@@ -4,6 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { Filter } from 'bad-words';
+import type { DnsRecordRow } from '../../db/schema.js';
 import {
   ACME_CHALLENGE_LABEL,
   DEFAULT_MX_PRIORITY,
@@ -172,6 +173,24 @@ export const emptyForm = (): RecordForm => ({
   course: '',
   description: '',
 });
+
+/** A stored record as the edit form shows it. */
+export function recordToForm(
+  r: Pick<
+    DnsRecordRow,
+    'subdomain' | 'type' | 'value' | 'priority' | 'ports' | 'course' | 'description'
+  >,
+): RecordForm {
+  return {
+    subdomain: r.subdomain,
+    type: r.type,
+    value: r.value,
+    priority: r.type === 'MX' && r.priority !== null ? String(r.priority) : '',
+    ports: r.ports ?? '',
+    course: r.course ?? '',
+    description: r.description ?? '',
+  };
+}
 
 /** Coerce any parsed body into the form shape (non-strings become ''). */
 export function toRecordForm(body: Record<string, unknown>): RecordForm {

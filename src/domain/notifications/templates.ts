@@ -1,6 +1,8 @@
 /**
  * Plain-text and simple HTML bodies for every email. Product name and links come from configuration.
  */
+import { escapeHtml } from '../../escape.js';
+
 export interface EmailContext {
   productName: string;
   appUrl: string;
@@ -11,12 +13,6 @@ export interface EmailContent {
   text: string;
   html: string;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 /** Build an email from a greeting, paragraphs, an optional list and one call to action. */
 export function composeEmail(

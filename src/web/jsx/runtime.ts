@@ -11,6 +11,9 @@
  */
 import type { JSX as HonoJSX } from 'hono/jsx/jsx-runtime';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { escapeHtml } from '../../escape.js';
+
+export { escapeHtml };
 
 type Props = Record<string, unknown> | null;
 type Component = (props: Record<string, unknown>) => unknown;
@@ -71,40 +74,6 @@ const RENAMED: Record<string, string> = {
   formAction: 'formaction',
 };
 const VALID_NAME = /^[A-Za-z0-9_.:-]+$/;
-const NEEDS_ESCAPE = /[&<>'"]/;
-
-/** Escape text for HTML content and double-quoted attribute values (same entities as hono/jsx). */
-export function escapeHtml(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  let out = '';
-  let last = 0;
-  for (let i = 0; i < s.length; i++) {
-    let rep: string;
-    switch (s.charCodeAt(i)) {
-      case 34:
-        rep = '&quot;';
-        break;
-      case 39:
-        rep = '&#39;';
-        break;
-      case 38:
-        rep = '&amp;';
-        break;
-      case 60:
-        rep = '&lt;';
-        break;
-      case 62:
-        rep = '&gt;';
-        break;
-      default:
-        continue;
-    }
-    out += s.slice(last, i) + rep;
-    last = i + 1;
-  }
-  return out + s.slice(last);
-}
-
 /** Mark a string as already-safe HTML (the same shape hono's `raw()` produces). */
 export function safe(value: string): HtmlEscapedString {
   const s = new String(value) as HtmlEscapedString;

@@ -31,7 +31,7 @@ import {
   parseRecordId,
   updateDnsRecord,
 } from '../../domain/dns-records/dns-records.js';
-import { toRecordForm } from '../../domain/dns-records/rules.js';
+import { recordToForm, toRecordForm } from '../../domain/dns-records/rules.js';
 import type { RecordForm } from '../../domain/dns-records/types.js';
 import type { DnsRecordRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -390,16 +390,4 @@ export function adminRoutes(container: Container, shell: PageShell) {
   });
 
   return app;
-}
-
-function recordToForm(r: DnsRecordRow): RecordForm {
-  return {
-    subdomain: r.subdomain,
-    type: r.type,
-    value: r.value,
-    priority: r.type === 'MX' && r.priority !== null ? String(r.priority) : '',
-    ports: r.ports ?? '',
-    course: r.course ?? '',
-    description: r.description ?? '',
-  };
 }

@@ -22,9 +22,13 @@ import {
   updateDnsRecord,
   validateDnsRecordDraft,
 } from '../../domain/dns-records/dns-records.js';
-import { type FieldErrors, emptyForm, toRecordForm } from '../../domain/dns-records/rules.js';
+import {
+  type FieldErrors,
+  emptyForm,
+  recordToForm,
+  toRecordForm,
+} from '../../domain/dns-records/rules.js';
 import type { RecordForm } from '../../domain/dns-records/types.js';
-import type { DnsRecordRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { requireUser } from '../middleware/session.js';
@@ -242,16 +246,4 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   });
 
   return app;
-}
-
-function recordToForm(r: DnsRecordRow): RecordForm {
-  return {
-    subdomain: r.subdomain,
-    type: r.type,
-    value: r.value,
-    priority: r.type === 'MX' && r.priority !== null ? String(r.priority) : '',
-    ports: r.ports ?? '',
-    course: r.course ?? '',
-    description: r.description ?? '',
-  };
 }
