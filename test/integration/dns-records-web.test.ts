@@ -3,6 +3,8 @@
  * on view, edit, renew, delete, status), the atomic per-user limit under 20 concurrent creates,
  * renew resetting expiry and reminders, delete confirmation without JS, htmx fragments, audit rows.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { User } from '../../src/db/schema.js';
 import { type TestApp, createTestApp } from '../support/app.js';
@@ -57,8 +59,16 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     expect(list).toContain(`data-copy="www.${owner.dns_label}.starchart.test"`);
     expect(list).toContain(`1 / ${LIMIT}`);
     expect(list).toContain('DNS record created');
-    expect(list).toContain('table class="responsive"');
-    expect(list).toContain('data-label="Type"');
+    expect(list).toContain('table class="responsive records"');
+    // Phone-width cell labels come from the stylesheet, one rule per column of the records table.
+    const css = readFileSync(
+      path.join(import.meta.dirname, '../../src/web/static/app.css'),
+      'utf8',
+    );
+    for (const [n, label] of ['DNS Record', 'Type', 'Value', 'Status', 'Expires'].entries())
+      expect(css).toContain(
+        `table.records td:nth-child(${n + 1})::before {\n    content: '${label}';`,
+      );
 
     const edit = await a.get(`/dns-records/${row.id}`);
     expect(edit.status).toBe(200);
@@ -330,8 +340,27 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     expect(p1).not.toContain('n050');
     const p3 = await (await a.get('/dns-records?page=3')).text();
     expect(p3).toContain('n119');
-    expect((await a.get('/dns-records?page=999')).status).toBe(200);
+    expect(p3).toContain('Page 3 of 3');
+    expect(p3).toContain('120 / ');
+    // Past the end: the last page, with the true total.
+    const past = await a.get('/dns-records?page=999');
+    expect(past.status).toBe(200);
+    const pastHtml = await past.text();
+    expect(pastHtml).toContain('Page 3 of 3');
+    expect(pastHtml).toContain('n119');
+    expect(pastHtml).toContain('120 / ');
     expect((await a.get('/dns-records?page=abc')).status).toBe(200);
+    // Exactly one full page: the total is counted, and there is no second page.
+    const full = await insertUser(db());
+    for (let i = 0; i < 50; i++)
+      await insertRecord(db(), full, `f${String(i).padStart(2, '0')}`, 'A', '192.0.2.1');
+    const b = await t.agent(full);
+    for (const url of ['/dns-records', '/dns-records?page=2']) {
+      const html = await (await b.get(url)).text();
+      expect(html).toContain('50 / ');
+      expect(html).toContain('f49');
+      expect(html).not.toContain('Page 1 of');
+    }
     const help = await (await a.get('/dns-records/instructions')).text();
     expect(help).toContain(`www.${u.dns_label}.starchart.test`);
     expect(help).toContain('CNAME');

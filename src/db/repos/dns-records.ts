@@ -19,15 +19,31 @@ export async function findDnsRecordForUser(
     .executeTakeFirst();
 }
 
+/** The columns the records table shows (fewer columns: each one is materialised for every row). */
+export const DNS_RECORD_LIST_COLUMNS = [
+  'id',
+  'subdomain',
+  'type',
+  'value',
+  'priority',
+  'ports',
+  'course',
+  'description',
+  'expires_at',
+  'status',
+  'status_message',
+] as const;
+export type DnsRecordListItem = Pick<DnsRecordRow, (typeof DNS_RECORD_LIST_COLUMNS)[number]>;
+
 export async function findDnsRecordsPage(
   db: DbOrTrx,
   userId: number,
   offset: number,
   limit: number,
-): Promise<DnsRecordRow[]> {
+): Promise<DnsRecordListItem[]> {
   return db
     .selectFrom('dns_records')
-    .selectAll()
+    .select(DNS_RECORD_LIST_COLUMNS)
     .where('user_id', '=', userId)
     .orderBy('subdomain')
     .orderBy('type')

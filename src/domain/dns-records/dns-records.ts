@@ -13,6 +13,7 @@ import {
   findDnsRecordForUser,
   findDnsRecordsAtName,
   findDnsRecordsPage,
+  type DnsRecordListItem,
   insertDnsRecord,
   lockUserRow,
   updateDnsRecord as updateRow,
@@ -55,7 +56,7 @@ export function parseRecordId(raw: string | undefined): number {
 }
 
 export interface RecordPage {
-  records: DnsRecordRow[];
+  records: DnsRecordListItem[];
   total: number;
   page: number;
   pages: number;
@@ -70,11 +71,17 @@ export async function listDnsRecords(
   page = 1,
   pageSize = PAGE_SIZE,
 ): Promise<RecordPage> {
-  const total = await countDnsRecords(deps.db, owner.id);
+  const wanted = Math.max(1, Math.floor(page) || 1);
+  let records = await findDnsRecordsPage(deps.db, owner.id, (wanted - 1) * pageSize, pageSize);
+  // A non-empty page shorter than a full one is the last page, so it already tells the total; count
+  // only when the page is full (there may be more) or empty (past the end, or no records at all).
+  let total = (wanted - 1) * pageSize + records.length;
+  if (records.length === 0 || records.length === pageSize)
+    total = await countDnsRecords(deps.db, owner.id);
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const p = Math.min(Math.max(1, Math.floor(page) || 1), pages);
-  const records =
-    total === 0 ? [] : await findDnsRecordsPage(deps.db, owner.id, (p - 1) * pageSize, pageSize);
+  const p = Math.min(wanted, pages);
+  if (p !== wanted)
+    records = await findDnsRecordsPage(deps.db, owner.id, (p - 1) * pageSize, pageSize);
   return { records, total, page: p, pages, pageSize, limit: deps.config.dns.recordLimit };
 }
 

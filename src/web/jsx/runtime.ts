@@ -101,8 +101,24 @@ function renderChild(child: unknown): string {
   return escapeHtml(String(child));
 }
 
+/** ` name="` for each attribute key seen (null: not a valid attribute name); keys come from view code. */
+const attributePrefix = new Map<string, string | null>();
+function prefixOf(key: string): string | null {
+  let prefix = attributePrefix.get(key);
+  if (prefix === undefined) {
+    const name = RENAMED[key] ?? key;
+    prefix = VALID_NAME.test(name) ? ` ${name}="` : null;
+    if (attributePrefix.size < 1000) attributePrefix.set(key, prefix);
+  }
+  return prefix;
+}
+
 function renderAttribute(key: string, v: unknown, tag: string): string {
   if (v === null || v === undefined || key === 'ref') return '';
+  if (typeof v === 'string') {
+    const prefix = prefixOf(key);
+    return prefix === null ? '' : `${prefix}${escapeHtml(v)}"`;
+  }
   const name = RENAMED[key] ?? key;
   if (!VALID_NAME.test(name)) return '';
   if (typeof v === 'boolean' && BOOLEAN.has(name)) return v ? ` ${name}=""` : '';

@@ -2,10 +2,11 @@
 /** @jsx h */
 /** @jsxFrag Fragment */
 import { Fragment, h } from '../../jsx/runtime.js';
+import type { DnsRecordListItem } from '../../../db/repos/dns-records.js';
 import type { DnsRecordRow } from '../../../db/schema.js';
 
 export interface ListProps {
-  records: DnsRecordRow[];
+  records: DnsRecordListItem[];
   baseDomain: string;
   csrf: string;
   total: number;
@@ -18,43 +19,41 @@ export interface ListProps {
 const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
   r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value;
-const clip = (s: string, n = 48) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const CLIP = 48;
+const clip = (s: string, n = CLIP) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** Status cell; while pending it polls itself (htmx) until the provider reports the record live. */
-export function StatusCell(props: { record: DnsRecordRow }) {
+export function StatusCell(props: {
+  record: Pick<DnsRecordRow, 'id' | 'status' | 'status_message'>;
+}) {
   const r = props.record;
   if (r.status === 'pending')
     return (
       <td
-        data-label="Status"
         id={`status-${r.id}`}
         hx-get={`/dns-records/${r.id}/status`}
         hx-trigger="every 2s"
         hx-swap="outerHTML"
       >
-        <span class="badge warn" title="Sent to DNS, waiting for it to be published everywhere">
-          pending
-        </span>
+        <span class="badge warn">pending</span>
       </td>
     );
   if (r.status === 'error')
     return (
-      <td data-label="Status" id={`status-${r.id}`}>
+      <td id={`status-${r.id}`}>
         <span class="badge err">error</span>
         <p class="field-error">{r.status_message ?? 'The DNS provider rejected this record.'}</p>
       </td>
     );
   return (
-    <td data-label="Status" id={`status-${r.id}`}>
-      <span class="badge ok" title="Published: anyone on the internet can look it up">
-        live
-      </span>
+    <td id={`status-${r.id}`}>
+      <span class="badge ok">live</span>
     </td>
   );
 }
 
 /** One table row (also swapped in alone by htmx after a renew). */
-export function RecordRow(props: { record: DnsRecordRow; baseDomain: string; csrf: string }) {
+export function RecordRow(props: { record: DnsRecordListItem; baseDomain: string; csrf: string }) {
   const r = props.record;
   const fqdn = `${r.subdomain}.${props.baseDomain}`;
   const value = shown(r);
@@ -67,7 +66,7 @@ export function RecordRow(props: { record: DnsRecordRow; baseDomain: string; csr
     .join(' · ');
   return (
     <tr id={`record-${r.id}`}>
-      <td data-label="DNS Record">
+      <td>
         <span class="mono" title={extra || undefined}>
           <strong>{r.subdomain}</strong>
           <span class="muted">.{props.baseDomain}</span>
@@ -76,14 +75,14 @@ export function RecordRow(props: { record: DnsRecordRow; baseDomain: string; csr
           Copy
         </button>
       </td>
-      <td data-label="Type">{r.type}</td>
-      <td data-label="Value">
-        <span class="mono" title={value}>
+      <td>{r.type}</td>
+      <td>
+        <span class="mono" title={value.length > CLIP ? value : undefined}>
           {clip(value)}
         </span>
       </td>
       <StatusCell record={r} />
-      <td data-label="Expires">
+      <td>
         <span>{fmtDate(r.expires_at)}</span>{' '}
         <form
           class="inline"
@@ -99,7 +98,7 @@ export function RecordRow(props: { record: DnsRecordRow; baseDomain: string; csr
           </button>
         </form>
       </td>
-      <td data-label="Actions" class="row-actions">
+      <td class="row-actions">
         <a class="btn secondary small" href={`/dns-records/${r.id}`} aria-label={`Edit ${fqdn}`}>
           Edit
         </a>
@@ -149,7 +148,8 @@ export function DnsRecordsPage(props: ListProps) {
       </p>
       {props.total > 0 && (
         <>
-          <table class="responsive">
+          {/* Phone-width cell labels come from app.css (table.records), not a data-label per cell. */}
+          <table class="responsive records">
             <thead>
               <tr>
                 <th scope="col">DNS Record</th>
@@ -168,6 +168,11 @@ export function DnsRecordsPage(props: ListProps) {
               ))}
             </tbody>
           </table>
+          <p class="legend muted">
+            <span class="badge warn">pending</span> sent to DNS, waiting to be published.{' '}
+            <span class="badge ok">live</span> published: anyone on the internet can look it up.{' '}
+            <span class="badge err">error</span> the DNS provider refused it; the reason is shown.
+          </p>
           {props.pages > 1 && (
             <nav class="pager" aria-label="Pages">
               {props.page > 1 && (
