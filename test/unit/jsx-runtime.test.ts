@@ -1,6 +1,6 @@
 import { jsx as honoJsx, Fragment as HonoFragment } from 'hono/jsx';
 import { describe, expect, it } from 'vitest';
-import { Fragment, escapeHtml, h, safe } from '../../src/web/jsx/runtime.js';
+import { Fragment, escapeHtml, h, markup, safe } from '../../src/web/jsx/runtime.js';
 
 type Factory = (
   tag: unknown,
@@ -42,6 +42,19 @@ describe('JSX runtime', () => {
     expect(ours).toContain('Text &amp; &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(ours).toContain('title="it&#39;s &amp; &lt;x&gt;"');
     expect(ours).toContain('<input type="checkbox" checked="" value="v&quot;1" maxLength="5"/>');
+  });
+
+  it('markup`` escapes every value like a JSX child and lets elements and safe() strings through', () => {
+    const hostile = `"><script>alert('x')</script>&`;
+    const out = String(
+      markup`<td title="${hostile}">${hostile}${h('b', null, 'x')}${safe('<i>ok</i>')}${['a<', markup`<em>${'b>'}</em>`]}${null}${undefined}${false}${true}${0}</td>`,
+    );
+    expect(out).toBe(
+      '<td title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">' +
+        '&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;<b>x</b><i>ok</i>a&lt;<em>b&gt;</em>0</td>',
+    );
+    // The result nests inside JSX without being escaped again.
+    expect(String(h('tr', null, markup`<td>${'<'}</td>`))).toBe('<tr><td>&lt;</td></tr>');
   });
 
   it('does not escape already-rendered elements or safe() strings, and escapes everything else', () => {

@@ -166,6 +166,19 @@ export function h(
   return safe(`${open}>${inner}</${tag}>`);
 }
 
+/**
+ * Tagged template for markup repeated many times per page (table rows): about seven times faster than
+ * the same markup through h(), because the literal parts are not elements. (Named `markup`, not `html`:
+ * Prettier reformats the whitespace inside `html` templates.) Every interpolated value is
+ * rendered like a JSX child: strings are escaped (so they are safe inside quoted attribute values too),
+ * elements and safe() strings pass through, arrays are joined, null/undefined/booleans render nothing.
+ */
+export function markup(strings: TemplateStringsArray, ...values: unknown[]): HtmlEscapedString {
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += renderChild(values[i]) + strings[i + 1]!;
+  return safe(out);
+}
+
 /** `<>…</>` */
 export function Fragment(props: { children?: unknown }): HtmlEscapedString {
   return safe(renderChild(props.children));
