@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { DnsRecordListItem } from '../../src/db/repos/dns-records.js';
 import { RecordRow, StatusCell } from '../../src/web/views/dns-records/list.js';
 
-const record = {
+const record: DnsRecordListItem = {
   id: 7,
   subdomain: 'www',
   type: 'TXT',
@@ -37,7 +38,7 @@ describe('records table row (markup template)', () => {
     expect(row).toContain('aria-label="Delete www.u1.starchart.test"');
     const short = String(
       RecordRow({
-        record: { ...record, value: '192.0.2.1', type: 'A' },
+        record: { ...record, value: '192.0.2.1', type: 'A' as const },
         baseDomain: 'b',
         csrf: 't',
       }),
@@ -46,9 +47,11 @@ describe('records table row (markup template)', () => {
   });
 
   it('polls only while pending', () => {
-    expect(String(StatusCell({ record: { ...record, status: 'pending' } }))).toContain(
+    expect(String(StatusCell({ record: { ...record, status: 'pending' as const } }))).toContain(
       'hx-trigger="every 2s"',
     );
-    expect(String(StatusCell({ record: { ...record, status: 'live' } }))).not.toContain('hx-get');
+    expect(String(StatusCell({ record: { ...record, status: 'live' as const } }))).not.toContain(
+      'hx-get',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { Db } from '../client.js';
 import type { Insertable } from 'kysely';
-import type { SessionRow, SessionsTable } from '../schema.js';
+import type { SessionRow, SessionsTable, User } from '../schema.js';
 
 /** Delete sessions past their absolute or idle expiry. Returns how many were removed. */
 export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
@@ -14,6 +14,61 @@ export async function insertSession(db: Db, row: Insertable<SessionsTable>): Pro
 
 export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {
   return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * A session and the user it belongs to, in one query (this runs on every signed-in request). Null when
+ * the session is unknown; a session cannot outlive its user (sessions.user_id references users.id).
+ */
+export async function findSessionWithUser(
+  db: Db,
+  id: string,
+): Promise<{ session: SessionRow; user: User } | null> {
+  const r = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select([
+      'sessions.id as s_id',
+      'sessions.user_id as s_user_id',
+      'sessions.csrf_token as s_csrf_token',
+      'sessions.impersonated_user_id as s_impersonated_user_id',
+      'sessions.created_at as s_created_at',
+      'sessions.last_seen_at as s_last_seen_at',
+      'sessions.expires_at as s_expires_at',
+      'sessions.idp_name_id as s_idp_name_id',
+      'sessions.idp_name_id_format as s_idp_name_id_format',
+      'sessions.idp_session_index as s_idp_session_index',
+    ])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+  if (!r) return null;
+  const {
+    s_id,
+    s_user_id,
+    s_csrf_token,
+    s_impersonated_user_id,
+    s_created_at,
+    s_last_seen_at,
+    s_expires_at,
+    s_idp_name_id,
+    s_idp_name_id_format,
+    s_idp_session_index,
+    ...user
+  } = r;
+  const session: SessionRow = {
+    id: s_id,
+    user_id: s_user_id,
+    csrf_token: s_csrf_token,
+    impersonated_user_id: s_impersonated_user_id,
+    created_at: s_created_at,
+    last_seen_at: s_last_seen_at,
+    expires_at: s_expires_at,
+    idp_name_id: s_idp_name_id,
+    idp_name_id_format: s_idp_name_id_format,
+    idp_session_index: s_idp_session_index,
+  };
+  return { session, user };
 }
 
 export async function updateSession(

@@ -6,7 +6,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Db } from '../../db/client.js';
 import {
   deleteSession,
-  findSession,
+  findSessionWithUser,
   insertSession,
   updateSession,
 } from '../../db/repos/sessions.js';
@@ -100,14 +100,14 @@ export async function resolveSession(
   const token = unsignValue(policy.secret, cookie);
   if (!token) return null;
   const id = hashToken(token);
-  const row = await findSession(db, id);
-  if (!row) return null;
+  const found = await findSessionWithUser(db, id);
+  if (!found) return null;
+  const { session: row, user } = found;
   if (Number(row.expires_at) <= now) {
     await deleteSession(db, id);
     return null;
   }
-  const user = await findUserById(db, row.user_id);
-  if (!user || user.suspended_at !== null) {
+  if (user.suspended_at !== null) {
     await deleteSession(db, id);
     return null;
   }
