@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(mariadb-server mariadb-client redis-server redis-tools pebble dnsutils knot knot-dnsutils dnsperf
-  php-cli php-xml php-mbstring simplesamlphp chromium shellcheck openssl ca-certificates webhook wrk)
+  php-cli php-xml php-mbstring simplesamlphp chromium shellcheck openssl ca-certificates webhook wrk apache2-utils)
 
 log() { printf '[services] %s\n' "$*" >&2; }
 

@@ -8,7 +8,8 @@ export type AppErrorCode =
   | 'LIMIT_EXCEEDED'
   | 'INVALID_INPUT'
   | 'CONFLICT'
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'PAYLOAD_TOO_LARGE';
 
 const STATUS: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,
@@ -18,6 +19,7 @@ const STATUS: Record<AppErrorCode, number> = {
   INVALID_INPUT: 400,
   CONFLICT: 409,
   UPSTREAM_UNAVAILABLE: 503,
+  PAYLOAD_TOO_LARGE: 413,
 };
 
 export class AppError extends Error {

@@ -1,5 +1,6 @@
 import type { ActiveSession } from '../domain/sessions/sessions.js';
 import type { Logger } from '../logger.js';
+import type { FormBody } from './form.js';
 
 /** Per-request values set by middleware. */
 export interface AppEnv {
@@ -11,6 +12,8 @@ export interface AppEnv {
     session: ActiveSession | null;
     /** Token every state-changing request must echo (form field _csrf or header X-CSRF-Token). */
     csrfToken: string;
+    /** The parsed form body, once read (see readForm). */
+    form?: FormBody;
     /** Set when the handler already chose the body's encoding (see sendHtml). */
     encoded?: boolean;
   };

@@ -16,6 +16,7 @@ import {
   unsignValue,
 } from '../../domain/sessions/sessions.js';
 import type { AppEnv } from '../env.js';
+import { readForm } from '../form.js';
 
 export const SESSION_COOKIE = '__session';
 export const ANON_CSRF_COOKIE = '__csrf';
@@ -71,7 +72,7 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
           type.startsWith('application/x-www-form-urlencoded') ||
           type.startsWith('multipart/form-data')
         ) {
-          const body = await c.req.parseBody();
+          const body = await readForm(c);
           given = typeof body._csrf === 'string' ? body._csrf : undefined;
         }
       }

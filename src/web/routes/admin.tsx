@@ -48,6 +48,7 @@ import {
   ConfirmUserActionPage,
 } from '../views/admin/user.js';
 import { RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
+import { readForm } from '../form.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -91,7 +92,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return { id: s.id, impersonatedUserId: s.impersonating ? s.effectiveUser.id : null };
   };
   const csrf = (c: Ctx) => c.get('csrfToken');
-  const body = async (c: Ctx) => (await c.req.parseBody()) as Record<string, unknown>;
+  const body = async (c: Ctx): Promise<Record<string, unknown>> => readForm(c);
   const self = (c: Ctx, userId: number) => c.get('session')!.user.id === userId;
 
   app.get('/admin', async (c) => {

@@ -18,6 +18,7 @@ import { SESSION_COOKIE, sessionCookieOptions } from '../middleware/session.js';
 import { type PageShell, renderPage } from '../render.js';
 import { safeRedirectPath } from '../safe-redirect.js';
 import { LoggedOutPage, LoginPage, SignInFailed, SignedOutEverywhere } from '../views/auth.js';
+import { readFormStrings } from '../form.js';
 
 export const SLO_COOKIE = '__slo';
 
@@ -38,18 +39,7 @@ interface SloInfo {
   sessionIndex: string | null;
 }
 
-async function formStrings(c: Context<AppEnv>): Promise<Record<string, string>> {
-  const type = c.req.header('content-type') ?? '';
-  if (
-    !type.startsWith('application/x-www-form-urlencoded') &&
-    !type.startsWith('multipart/form-data')
-  )
-    return {};
-  const body = await c.req.parseBody();
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
+const formStrings = readFormStrings;
 
 export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv> {
   const { config, identityProvider: idp } = container;

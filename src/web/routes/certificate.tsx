@@ -26,6 +26,7 @@ import { requireUser } from '../middleware/session.js';
 import { type PageShell, renderPage } from '../render.js';
 import { InformationPage } from '../views/certificate/information.js';
 import { CertificatePage, ConfirmDeletePage, PendingStatus } from '../views/certificate/page.js';
+import { readForm } from '../form.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -103,7 +104,7 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   });
 
   app.post('/certificate', async (c) => {
-    const body = (await c.req.parseBody()) as Record<string, unknown>;
+    const body = await readForm(c);
     const intent = typeof body.intent === 'string' ? body.intent : 'request';
     if (intent !== 'request' && intent !== 'renew')
       throw new AppError('INVALID_INPUT', 'Unknown action.');
@@ -129,7 +130,7 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   });
 
   app.post('/certificate/delete', async (c) => {
-    const body = (await c.req.parseBody()) as Record<string, unknown>;
+    const body = await readForm(c);
     if (body.confirm !== 'yes') {
       // Without JavaScript there was no confirmation dialog: ask on a page first.
       return c.redirect('/certificate/delete', 303);

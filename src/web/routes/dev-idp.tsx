@@ -18,6 +18,7 @@ import type { AppEnv } from '../env.js';
 import { type PageShell, renderPage } from '../render.js';
 import { AutoPostForm, DevIdpPicker } from '../views/auth.js';
 import { ErrorBody } from '../views/error-page.js';
+import { readForm } from '../form.js';
 
 export function devIdpRoutes(container: Container, shell: PageShell): Hono<AppEnv> {
   const devIdp = container.devIdp;
@@ -68,7 +69,7 @@ export function devIdpRoutes(container: Container, shell: PageShell): Hono<AppEn
   });
 
   app.post('/dev-idp/sso', async (c) => {
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     const str = (k: string) => (typeof body[k] === 'string' ? body[k] : '');
     const identity = DEV_IDENTITIES.find((i) => i.key === str('identity'));
     const requestId = str('requestId');

@@ -41,6 +41,7 @@ import {
   RecordRow,
   StatusCell,
 } from '../views/dns-records/list.js';
+import { readForm } from '../form.js';
 
 const NOTICES: Record<string, string> = {
   created: 'DNS record created. It will be live in a moment.',
@@ -72,7 +73,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   };
   const owner = (c: Ctx) => c.get('session')!.effectiveUser;
   const base = (c: Ctx) => baseDomainOf(owner(c), config.rootDomain);
-  const body = async (c: Ctx) => (await c.req.parseBody()) as Record<string, unknown>;
+  const body = async (c: Ctx): Promise<Record<string, unknown>> => readForm(c);
   const done = (c: Ctx, what: keyof typeof NOTICES) => {
     const to = `/dns-records?done=${what}`;
     if (isHtmx(c)) {
