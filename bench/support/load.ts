@@ -26,6 +26,11 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** URL-encoded form POSTed on every request; its `subdomain` gets a unique suffix each time. */
   form?: Record<string, string>;
+  /**
+   * POST as these signed-in users in turn (wrk only): each request carries the next session's cookie
+   * and its CSRF token as `_csrf`. Without it every request uses `headers` and `form` as given.
+   */
+  sessions?: { cookie: string; csrf: string }[];
 }
 
 export interface LoadResult {
@@ -70,7 +75,10 @@ function hasAb(): boolean {
 
 export async function load(opts: LoadOptions): Promise<LoadResult> {
   if (!opts.form && hasAb()) return abLoad(opts);
-  if (!hasWrk()) return autocannonLoad(opts);
+  if (!hasWrk()) {
+    if (opts.sessions) throw new Error('POSTs as many users need wrk (apt-get install wrk)');
+    return autocannonLoad(opts);
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'starchart-wrk-'));
   const script = path.join(dir, 'script.lua');
   const headerLines = Object.entries(opts.headers ?? {})
@@ -88,9 +96,16 @@ ${
   opts.form
     ? `wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local sessions = {${(opts.sessions ?? []).map((x) => `{${lua(x.cookie)}, ${lua(x.csrf)}}`).join(', ')}}
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, nil, ${lua(formBody)} .. "&subdomain=" .. ${lua(subdomain)} .. prefix .. "x" .. counter)
+  local body = ${lua(formBody)} .. "&subdomain=" .. ${lua(subdomain)} .. prefix .. "x" .. counter
+  if #sessions > 0 then
+    local s = sessions[(counter % #sessions) + 1]
+    wrk.headers["Cookie"] = s[1]
+    body = body .. "&_csrf=" .. s[2]
+  end
+  return wrk.format(nil, nil, nil, body)
 end`
     : ''
 }
