@@ -3,7 +3,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  MysqlDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './schema.js';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -17,6 +27,26 @@ export interface DbHandle {
   /** Cheap liveness query used by /healthcheck. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Every SQLite transaction begins IMMEDIATE: it takes the database write lock at BEGIN, so a second
+ * process (a CLI, a migration) waits there under busy_timeout instead of failing with SQLITE_BUSY when
+ * its read snapshot turns out stale at the first write. It also makes a transaction the only writer from
+ * its first statement, which is what per-user locks need (see lockUserRow).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly driverConfig: SqliteDialectConfig) {
+    super(driverConfig);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.driverConfig);
+  }
 }
 
 /**
@@ -58,7 +88,7 @@ export async function createDb(config: DatabaseConfig): Promise<DbHandle> {
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
     db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: cachingStatements(database) }),
+      dialect: new ImmediateSqliteDialect({ database: cachingStatements(database) }),
     });
     // /healthcheck is hot: reuse one prepared statement instead of preparing per request.
     const pingStatement = database.prepare('select 1');

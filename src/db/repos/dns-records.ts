@@ -3,6 +3,7 @@ import { type Transaction, sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { Database, DnsRecordRow, DnsRecordsTable } from '../schema.js';
 import type { Insertable, Updateable } from 'kysely';
+import { isMysql } from '../dialect.js';
 
 export type DbOrTrx = Db | Transaction<Database>;
 
@@ -109,11 +110,13 @@ export async function deleteDnsRecord(db: DbOrTrx, userId: number, id: number): 
 }
 
 /**
- * Take the per-user write lock for the rest of the transaction: a no-op UPDATE of the user's row.
- * MySQL holds the row lock until commit; SQLite takes the database write lock (BEGIN IMMEDIATE
- * semantics), so concurrent creates for one user run one after another on both dialects.
+ * Take the per-user write lock for the rest of the transaction, so concurrent creates for one user run
+ * one after another. MySQL: a no-op UPDATE of the user's row, whose row lock lasts until commit. SQLite:
+ * nothing to do, every transaction already holds the database write lock from BEGIN IMMEDIATE
+ * (src/db/client.ts); an UPDATE there would only write the user's page to the WAL again.
  */
 export async function lockUserRow(trx: Transaction<Database>, userId: number): Promise<void> {
+  if (!isMysql(trx)) return;
   await trx
     .updateTable('users')
     .set({ updated_at: sql<number>`updated_at` })

@@ -2,7 +2,7 @@
  * Queries behind DNS synchronisation: the zone serial, dirty/owned labels, the per-zone lease, the
  * desired state (records + ACME challenge values) and per-record sync status.
  */
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { isMysql } from '../dialect.js';
 import type { Db } from '../client.js';
 import type { DbOrTrx } from './dns-records.js';
@@ -49,7 +49,7 @@ export async function upsertDirtyLabels(
     const q = db
       .insertInto('dns_labels')
       .values({ label, dirty_serial: serial, published_at: null });
-    if (isMysql(db as unknown as Kysely<unknown>)) {
+    if (isMysql(db)) {
       await q.onDuplicateKeyUpdate({ dirty_serial: serial }).execute();
     } else {
       await q
