@@ -32,6 +32,7 @@ import { insertUser } from '../test/support/factories.js';
 import { FakeRoute53 } from '../test/support/fake-route53.js';
 import { dig, startKnot } from '../test/support/knot.js';
 import { load } from './support/load.js';
+import { printMachineSpeed } from './support/calibrate.js';
 import { startServerProcess } from './support/server.js';
 
 const run = promisify(execFile);
@@ -157,6 +158,7 @@ async function benchPage() {
   console.log(
     `server RSS: idle before load ${(srv.rss() / 1048576).toFixed(0)} MB after, peak under load ${(rss / 1048576).toFixed(0)} MB (server process: web + in-process jobs + built-in DNS)`,
   );
+  printMachineSpeed();
   await srv.stop();
 }
 
@@ -229,6 +231,7 @@ async function benchPost() {
   console.log(
     `${USERS} users in turn, limit ${LIMIT} each: requests/s: ${r2.rps.toFixed(0)}   p50: ${ms(r2.p50)}   p99: ${ms(r2.p99)}   records created: ${created2} of ${r2.requests} requests   non-2xx/3xx: ${r2.bad} (over the limit: 409 once a user has ${LIMIT})   errors: ${r2.errors}`,
   );
+  printMachineSpeed();
   await cls.stop();
 }
 
@@ -487,6 +490,7 @@ async function benchDnsperf() {
   await tdb.cleanup();
 }
 
+printMachineSpeed();
 if (want('page')) await benchPage();
 if (want('big')) await benchBig();
 if (want('post')) await benchPost();

@@ -19,6 +19,9 @@ import { load } from './support/load.js';
 import { startServerProcess } from './support/server.js';
 import { HttpBrowser, loginAtSimpleSamlPhp, startSignIn } from '../test/support/saml-flow.js';
 import { freePort, startSimpleSamlPhp } from '../test/support/simplesamlphp.js';
+import { printMachineSpeed } from './support/calibrate.js';
+
+printMachineSpeed();
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);

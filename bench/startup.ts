@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { load } from './support/load.js';
+import { printMachineSpeed } from './support/calibrate.js';
+
+printMachineSpeed();
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BUILT = path.join(ROOT, 'dist', 'src', 'main.js');
