@@ -9,11 +9,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
 import { loadConfig } from '../../src/config.js';
 import { findDnsSerial } from '../../src/db/repos/dns-sync.js';
+import type { RecordType } from '../../src/domain/dns-records/types.js';
 import { loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
 import { type RunningService, startService } from '../../src/service.js';
 import { type TestDb, createTestDb, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
+import { insertRecord } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
 import { type KnotServer, dig, startKnot } from '../support/knot.js';
 
@@ -30,27 +32,8 @@ describe('embedded DNS server vs knotd', () => {
     tdb = await createTestDb('sqlite');
     const db = tdb.db;
     const alice = await insertUser(db, { username: 'alice', dns_label: 'alice' });
-    const now = Date.now();
     const rec = (subdomain: string, type: string, value: string, priority: number | null = null) =>
-      db
-        .insertInto('dns_records')
-        .values({
-          user_id: alice.id,
-          subdomain,
-          type: type as 'A',
-          value,
-          priority,
-          ports: null,
-          course: null,
-          description: null,
-          expires_at: now + 1e9,
-          status_message: null,
-          change_id: null,
-          status_at: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      insertRecord(db, alice, subdomain, type as RecordType, value, priority);
     await rec('www', 'A', '192.0.2.10');
     await rec('www', 'A', '192.0.2.11');
     await rec('www', 'AAAA', '2001:db8::10');
@@ -62,6 +45,7 @@ describe('embedded DNS server vs knotd', () => {
     await rec('txt', 'TXT', 'hello world');
     await rec('long', 'TXT', LONG_TXT);
     for (let i = 0; i < 12; i++) await rec('big', 'TXT', `${'x'.repeat(90)}-${i}`);
+    const now = Date.now();
     const cert = await db
       .insertInto('certificates')
       .values({
@@ -255,27 +239,8 @@ describe('built-in DNS server with a UDP worker process (DNS_SERVER_UDP_WORKERS=
     const tdb = await createTestDb('sqlite');
     const db = tdb.db;
     const carol = await insertUser(db, { username: 'carol', dns_label: 'carol' });
-    const now = Date.now();
     const add = async (subdomain: string, value: string) => {
-      await db
-        .insertInto('dns_records')
-        .values({
-          user_id: carol.id,
-          subdomain,
-          type: 'A',
-          value,
-          priority: null,
-          ports: null,
-          course: null,
-          description: null,
-          expires_at: now + 1e9,
-          status_message: null,
-          change_id: null,
-          status_at: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await insertRecord(db, carol, subdomain, 'A', value);
       await markDnsChanged(db, ['carol'], Date.now());
     };
     await add('one', '192.0.2.1');
