@@ -12,10 +12,6 @@ export async function insertSession(db: Db, row: Insertable<SessionsTable>): Pro
   await db.insertInto('sessions').values(row).execute();
 }
 
-export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /**
  * A session and the user it belongs to, in one query (this runs on every signed-in request). Null when
  * the session is unknown; a session cannot outlive its user (sessions.user_id references users.id).

@@ -67,14 +67,8 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
     if (!SAFE_METHODS.has(c.req.method) && !(options.csrfExempt?.(c.req.path) ?? false)) {
       let given = c.req.header('x-csrf-token');
       if (!given) {
-        const type = c.req.header('content-type') ?? '';
-        if (
-          type.startsWith('application/x-www-form-urlencoded') ||
-          type.startsWith('multipart/form-data')
-        ) {
-          const body = await readForm(c);
-          given = typeof body._csrf === 'string' ? body._csrf : undefined;
-        }
+        const body = await readForm(c); // {} for a body that is not a form
+        given = typeof body._csrf === 'string' ? body._csrf : undefined;
       }
       if (!tokensMatch(given, csrfToken)) {
         c.get('log').warn(

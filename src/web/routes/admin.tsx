@@ -92,7 +92,6 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return { id: s.id, impersonatedUserId: s.impersonating ? s.effectiveUser.id : null };
   };
   const csrf = (c: Ctx) => c.get('csrfToken');
-  const body = async (c: Ctx): Promise<Record<string, unknown>> => readForm(c);
   const self = (c: Ctx, userId: number) => c.get('session')!.user.id === userId;
 
   app.get('/admin', async (c) => {
@@ -186,7 +185,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
   app.get('/admin/users/:id/suspend', (c) => confirmPage(c, 'suspend'));
   app.post('/admin/users/:id/suspend', async (c) => {
     const id = parseUserId(c.req.param('id'));
-    const b = await body(c);
+    const b = await readForm(c);
     if (b.confirm !== 'yes') return confirmPage(c, 'suspend');
     const reason = str(b.reason).trim().slice(0, 255) || null;
     await suspendUser(deps, admin(c), id, reason);
@@ -202,7 +201,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
   app.get('/admin/users/:id/delete', (c) => confirmPage(c, 'delete'));
   app.post('/admin/users/:id/delete', async (c) => {
     const id = parseUserId(c.req.param('id'));
-    const b = await body(c);
+    const b = await readForm(c);
     if (b.confirm !== 'yes') return confirmPage(c, 'delete');
     const detail = await getUserDetail(deps, admin(c), id);
     if (str(b.username).trim() !== detail.user.username)
@@ -264,7 +263,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
 
   app.post('/admin/users/:id/records/:rid', async (c) => {
     const { actor, record } = await recordActor(c);
-    const b = await body(c);
+    const b = await readForm(c);
     try {
       await updateDnsRecord(deps, actor, record.id, b);
     } catch (e) {
@@ -296,7 +295,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
   };
   app.get('/admin/users/:id/records/:rid/delete', recordDeletePage);
   app.post('/admin/users/:id/records/:rid/delete', async (c) => {
-    const b = await body(c);
+    const b = await readForm(c);
     if (b.confirm !== 'yes') return recordDeletePage(c);
     const { actor, record } = await recordActor(c);
     await deleteDnsRecord(deps, actor, record.id);
@@ -327,7 +326,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
     );
   app.get('/admin/blocked-labels', (c) => labelsPage(c));
   app.post('/admin/blocked-labels', async (c) => {
-    const b = await body(c);
+    const b = await readForm(c);
     try {
       await blockLabel(deps, admin(c), b.label, b.reason);
     } catch (e) {

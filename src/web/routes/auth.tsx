@@ -39,8 +39,6 @@ interface SloInfo {
   sessionIndex: string | null;
 }
 
-const formStrings = readFormStrings;
-
 export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv> {
   const { config, identityProvider: idp } = container;
   const db = container.dbh.db;
@@ -87,7 +85,7 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
   });
 
   app.post('/login', async (c) => {
-    const form = await formStrings(c);
+    const form = await readFormStrings(c);
     const requested = form.redirectTo ?? c.req.query('redirectTo') ?? '/';
     const redirectTo = safeRedirectPath(requested);
     if (redirectTo === null) return unsafeRedirect(c, requested);
@@ -99,7 +97,7 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
 
   // The ACS. CSRF-exempt: the IdP's signed, one-time, solicited response is the authentication.
   app.post('/login/callback', async (c) => {
-    const form = await formStrings(c);
+    const form = await readFormStrings(c);
     const relayState = form.RelayState ?? '/';
     const redirectTo = safeRedirectPath(relayState);
     if (redirectTo === null) return unsafeRedirect(c, relayState);
@@ -173,7 +171,7 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
       return c.redirect('/logout', 303);
     }
     // Step two (optional): ask the IdP to end its session too.
-    const form = await formStrings(c);
+    const form = await readFormStrings(c);
     const slo = readSlo(c);
     deleteCookie(c, SLO_COOKIE, { path: '/logout' });
     if (form.everywhere === '1' && slo?.nameId) {
@@ -230,7 +228,7 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
     }
   };
   app.get('/logout/callback', (c) => logoutCallback(c, c.req.query()));
-  app.post('/logout/callback', async (c) => logoutCallback(c, await formStrings(c)));
+  app.post('/logout/callback', async (c) => logoutCallback(c, await readFormStrings(c)));
 
   return app;
 }

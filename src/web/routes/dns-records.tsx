@@ -73,7 +73,6 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   };
   const owner = (c: Ctx) => c.get('session')!.effectiveUser;
   const base = (c: Ctx) => baseDomainOf(owner(c), config.rootDomain);
-  const body = async (c: Ctx): Promise<Record<string, unknown>> => readForm(c);
   const done = (c: Ctx, what: keyof typeof NOTICES) => {
     const to = `/dns-records?done=${what}`;
     if (isHtmx(c)) {
@@ -161,7 +160,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   );
 
   app.post('/dns-records/new', async (c) => {
-    const b = await body(c);
+    const b = await readForm(c);
     try {
       await createDnsRecord(deps, actor(c), b);
       return done(c, 'created');
@@ -172,7 +171,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
 
   // Inline validation (htmx): field errors swapped out of band; only filled-in fields are judged.
   app.post('/dns-records/validate', async (c) => {
-    const b = await body(c);
+    const b = await readForm(c);
     const form = toRecordForm(b);
     const rawId = typeof b.id === 'string' && b.id !== '' ? b.id : null;
     let editing: number | null = null;
@@ -203,7 +202,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
 
   app.post('/dns-records/:id', async (c) => {
     const id = parseRecordId(c.req.param('id'));
-    const b = await body(c);
+    const b = await readForm(c);
     try {
       await updateDnsRecord(deps, actor(c), id, b);
       return done(c, 'updated');
@@ -231,7 +230,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
 
   app.post('/dns-records/:id/delete', async (c) => {
     const id = parseRecordId(c.req.param('id'));
-    const b = await body(c);
+    const b = await readForm(c);
     if (b.confirm !== 'yes') {
       // Without JavaScript there was no confirmation dialog: ask on a page first.
       const r = await getDnsRecord(deps, owner(c), id);
