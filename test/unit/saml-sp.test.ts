@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignedXml } from 'xml-crypto';
 import {
   type SigningKeys,
   buildSignedResponse,
@@ -16,6 +17,32 @@ import { DIALECTS, type TestDb, createTestDb } from '../support/db.js';
 
 const appUrl = 'http://localhost:8080';
 const b64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64');
+
+/** Sign the Response envelope as well (SimpleSAMLphp signs both it and the assertion). */
+function signEnvelope(responseXml: string, k: SigningKeys): string {
+  const sig = new SignedXml({
+    privateKey: k.keyPem,
+    publicCert: k.certPem,
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sig.addReference({
+    xpath: "/*[local-name(.)='Response']",
+    transforms: [
+      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+      'http://www.w3.org/2001/10/xml-exc-c14n#',
+    ],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  });
+  sig.computeSignature(responseXml, {
+    prefix: 'ds',
+    location: {
+      reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']",
+      action: 'after',
+    },
+  });
+  return sig.getSignedXml();
+}
 
 let keys: SigningKeys;
 let rogue: SigningKeys;
@@ -112,6 +139,24 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
       group: ['g1', 'g2'],
       displayname: ['J Doe'],
     });
+  });
+
+  it('accepts a response signed on its envelope as well as on its assertion', async () => {
+    const xml = signEnvelope(await buildSignedResponse(await params(), keys), keys);
+    expect(xml.match(/<ds:Signature[\s>]/g)).toHaveLength(2);
+    expect((await verify(xml)).attributes.group).toEqual(['g1', 'g2']);
+  });
+
+  it('does not take a signed envelope in place of a signed assertion', async () => {
+    await rejected(signEnvelope(buildUnsignedResponse(await params()), keys), /signature/i);
+  });
+
+  it('rejects an attribute changed after signing when envelope and assertion are both signed', async () => {
+    const xml = signEnvelope(await buildSignedResponse(await params(), keys), keys).replace(
+      '>g1<',
+      '>mycustomdomain-admins<',
+    );
+    await rejected(xml, /signature/i);
   });
 
   it('rejects the same response twice (replay)', async () => {

@@ -5,7 +5,7 @@
  * Recipient, and one-time use of each response, with both request ids and used ids in the database so
  * every replica shares them.
  */
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import type { SamlConfig } from '@node-saml/node-saml';
 import { inflateRawSync } from 'node:zlib';
 import xpath from 'xpath';
@@ -42,6 +42,29 @@ function parseXml(xml: string): Document {
   }).parseFromString(xml, 'text/xml');
   if (errors.length > 0 || !doc.documentElement) throw new SignInRejected('malformed XML');
   return doc;
+}
+
+const XMLDSIG = 'http://www.w3.org/2000/09/xmldsig#';
+
+/**
+ * The response, base64, without the signature on its envelope (`<Response><ds:Signature>`), or null when
+ * it has none. node-saml verifies an envelope signature whenever one is present and then, because we
+ * want signed assertions, the assertion's own signature as well: two full XML-signature checks, each
+ * scanning the whole document with XPath. We rely on the assertion signature alone (Entra ID signs only
+ * that; the envelope fields read here are unsigned hints checked for mismatch), and node-saml already
+ * ignores an envelope signature that fails when the assertion is signed. Dropping it first therefore
+ * changes no outcome and halves the work: 28 → 12 ms per SimpleSAMLphp response (bench/sign-in.ts).
+ */
+function withoutEnvelopeSignature(doc: Document): string | null {
+  const response = doc.documentElement;
+  const signatures: Node[] = [];
+  for (let n = response.firstChild; n; n = n.nextSibling) {
+    if ((n as Element).localName === 'Signature' && (n as Element).namespaceURI === XMLDSIG)
+      signatures.push(n);
+  }
+  if (signatures.length === 0) return null;
+  for (const s of signatures) response.removeChild(s);
+  return Buffer.from(new XMLSerializer().serializeToString(doc), 'utf8').toString('base64');
 }
 
 const selectAll = (expr: string, node: Node) => xpath.select(expr, node) as Node[];
@@ -125,20 +148,23 @@ export class SamlServiceProvider implements IdentityProvider {
     const response = responseDoc.documentElement;
     if (response.localName !== 'Response') throw new SignInRejected('not a SAML Response');
 
+    const destination = response.getAttribute('Destination');
+    const responseIssuer = text("./*[local-name()='Issuer']", response);
+    const responseId = response.getAttribute('ID');
+    const forEngine = withoutEnvelopeSignature(responseDoc) ?? encoded;
+
     const engine = await this.saml();
     let profile;
     try {
-      ({ profile } = await engine.saml.validatePostResponseAsync({ SAMLResponse: encoded }));
+      ({ profile } = await engine.saml.validatePostResponseAsync({ SAMLResponse: forEngine }));
     } catch (err) {
       throw toRejection(err, engine);
     }
     if (!profile?.getAssertionXml) throw new SignInRejected('response carries no assertion');
 
     // Envelope checks (the envelope may be unsigned, but a mismatch still means it is not for us).
-    const destination = response.getAttribute('Destination');
     if (destination && destination !== this.acsUrl)
       throw new SignInRejected(`Destination ${destination} is not this ACS`);
-    const responseIssuer = text("./*[local-name()='Issuer']", response);
     if (responseIssuer && responseIssuer !== this.options.idp.entityId)
       throw new SignInRejected(`response Issuer ${responseIssuer} is not the IdP`);
 
@@ -184,7 +210,6 @@ export class SamlServiceProvider implements IdentityProvider {
       ))
     )
       throw new SignInRejected(`assertion ${assertionId} was already used`, 'replay');
-    const responseId = response.getAttribute('ID');
     if (
       responseId &&
       !(await insertUsedSamlId(
