@@ -4,6 +4,7 @@ import type { Db } from '../client.js';
 import type { Database, DnsRecordRow, DnsRecordsTable } from '../schema.js';
 import type { Insertable, Updateable } from 'kysely';
 import { isMysql } from '../dialect.js';
+import { preparedQuery } from '../prepared.js';
 
 export type DbOrTrx = Db | Transaction<Database>;
 
@@ -36,13 +37,8 @@ export const DNS_RECORD_LIST_COLUMNS = [
 ] as const;
 export type DnsRecordListItem = Pick<DnsRecordRow, (typeof DNS_RECORD_LIST_COLUMNS)[number]>;
 
-export async function findDnsRecordsPage(
-  db: DbOrTrx,
-  userId: number,
-  offset: number,
-  limit: number,
-): Promise<DnsRecordListItem[]> {
-  return db
+const dnsRecordsPage = preparedQuery((db, userId: number, offset: number, limit: number) =>
+  db
     .selectFrom('dns_records')
     .select(DNS_RECORD_LIST_COLUMNS)
     .where('user_id', '=', userId)
@@ -51,8 +47,17 @@ export async function findDnsRecordsPage(
     .orderBy('value')
     .orderBy('id')
     .limit(limit)
-    .offset(offset)
-    .execute();
+    .offset(offset),
+);
+
+/** One page of the user's records in list order (the records page: every load runs it). */
+export function findDnsRecordsPage(
+  db: DbOrTrx,
+  userId: number,
+  offset: number,
+  limit: number,
+): Promise<DnsRecordListItem[]> {
+  return dnsRecordsPage(db, userId, offset, limit);
 }
 
 export async function countDnsRecords(db: DbOrTrx, userId: number): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Db } from '../client.js';
+import { preparedQuery } from '../prepared.js';
 import type { Insertable } from 'kysely';
 import type { SessionRow, SessionsTable, User } from '../schema.js';
 
@@ -16,11 +17,8 @@ export async function insertSession(db: Db, row: Insertable<SessionsTable>): Pro
  * A session and the user it belongs to, in one query (this runs on every signed-in request). Null when
  * the session is unknown; a session cannot outlive its user (sessions.user_id references users.id).
  */
-export async function findSessionWithUser(
-  db: Db,
-  id: string,
-): Promise<{ session: SessionRow; user: User } | null> {
-  const r = await db
+const sessionWithUser = preparedQuery((db, id: string) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('users')
@@ -36,8 +34,14 @@ export async function findSessionWithUser(
       'sessions.idp_name_id_format as s_idp_name_id_format',
       'sessions.idp_session_index as s_idp_session_index',
     ])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
+    .where('sessions.id', '=', id),
+);
+
+export async function findSessionWithUser(
+  db: Db,
+  id: string,
+): Promise<{ session: SessionRow; user: User } | null> {
+  const [r] = await sessionWithUser(db, id);
   if (!r) return null;
   const {
     s_id,
