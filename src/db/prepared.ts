@@ -28,7 +28,7 @@ export function preparedQuery<A extends unknown[], O>(
     let query = compiled.get(key);
     if (!query) {
       const placeholders = args.map((_, i) => new Placeholder(i)) as unknown as A;
-      query = build(db as Db, ...placeholders).compile();
+      query = build(db, ...placeholders).compile();
       const used = new Set(
         query.parameters.flatMap((p) => (p instanceof Placeholder ? [p.index] : [])),
       );

@@ -43,7 +43,7 @@ describe.each(DIALECTS)('preparedQuery on %s', (dialect) => {
     await t.db
       .transaction()
       .execute(async (trx) => {
-        const u = await insertUser(trx as never);
+        const u = await insertUser(trx);
         expect((await usersFrom(trx, u.id, 10)).map((r) => r.id)).toEqual([u.id]);
         throw new Error('roll back');
       })

@@ -33,7 +33,7 @@ export async function sendHtml(
   const gz = await gzipOffThread(body, GZIP.level).catch(async (err: unknown) => {
     c.get('log').warn({ err }, 'gzip worker failed; compressing on the zlib thread pool');
     const b = await gzipAsync(body, GZIP);
-    return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
   });
   return c.body(gz, status as 200, {
     'Content-Type': HTML,
