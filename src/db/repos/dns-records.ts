@@ -60,26 +60,35 @@ export function findDnsRecordsPage(
   return dnsRecordsPage(db, userId, offset, limit);
 }
 
-export async function countDnsRecords(db: DbOrTrx, userId: number): Promise<number> {
-  const row = await db
+// Prepared (compiled once): the create path runs these on every request.
+const recordCount = preparedQuery((db, userId: number) =>
+  db
     .selectFrom('dns_records')
     .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId),
+);
+const recordsAtName = preparedQuery((db, userId: number, subdomain: string) =>
+  db
+    .selectFrom('dns_records')
+    .select(['id', 'subdomain', 'type', 'value', 'priority'])
     .where('user_id', '=', userId)
-    .executeTakeFirst();
+    .where('subdomain', '=', subdomain),
+);
+const blockedLabel = preparedQuery((db, label: string) =>
+  db.selectFrom('blocked_labels').select('label').where('label', '=', label),
+);
+
+export async function countDnsRecords(db: DbOrTrx, userId: number): Promise<number> {
+  const [row] = await recordCount(db, userId);
   return Number(row?.n ?? 0);
 }
 
-export async function findDnsRecordsAtName(
+export function findDnsRecordsAtName(
   db: DbOrTrx,
   userId: number,
   subdomain: string,
 ): Promise<Pick<DnsRecordRow, 'id' | 'subdomain' | 'type' | 'value' | 'priority'>[]> {
-  return db
-    .selectFrom('dns_records')
-    .select(['id', 'subdomain', 'type', 'value', 'priority'])
-    .where('user_id', '=', userId)
-    .where('subdomain', '=', subdomain)
-    .execute();
+  return recordsAtName(db, userId, subdomain);
 }
 
 export async function insertDnsRecord(
@@ -130,10 +139,5 @@ export async function lockUserRow(trx: Transaction<Database>, userId: number): P
 }
 
 export async function findBlockedLabel(db: DbOrTrx, label: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('blocked_labels')
-    .select('label')
-    .where('label', '=', label)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await blockedLabel(db, label)).length > 0;
 }

@@ -4,29 +4,40 @@
  */
 import { sql } from 'kysely';
 import { isMysql } from '../dialect.js';
+import { preparedQuery } from '../prepared.js';
 import type { Db } from '../client.js';
 import type { DbOrTrx } from './dns-records.js';
 
 /** Bump the zone serial and flag reconciliation; returns the new serial (call inside the change's transaction). */
-export async function updateDnsSerial(db: DbOrTrx, now: number): Promise<number> {
-  await db
+// Prepared (compiled once): every DNS change runs these, and every replica polls the serial.
+const bumpSerial = preparedQuery((db, now: number) =>
+  db
     .updateTable('system_state')
     .set((eb) => ({
       dns_serial: eb('dns_serial', '+', 1),
       reconciliation_needed: 1,
       updated_at: now,
     }))
-    .where('id', '=', 1)
-    .execute();
+    .where('id', '=', 1),
+);
+const serialRow = preparedQuery((db) =>
+  db.selectFrom('system_state').select('dns_serial').where('id', '=', 1),
+);
+const markLabelDirty = preparedQuery((db, label: string, serial: number) => {
+  const q = db.insertInto('dns_labels').values({ label, dirty_serial: serial, published_at: null });
+  // The serial goes in twice (insert and update): the same placeholder, used twice.
+  return isMysql(db)
+    ? q.onDuplicateKeyUpdate({ dirty_serial: serial })
+    : q.onConflict((oc) => oc.column('label').doUpdateSet({ dirty_serial: serial }));
+});
+
+export async function updateDnsSerial(db: DbOrTrx, now: number): Promise<number> {
+  await bumpSerial(db, now);
   return findDnsSerial(db);
 }
 
 export async function findDnsSerial(db: DbOrTrx): Promise<number> {
-  const row = await db
-    .selectFrom('system_state')
-    .select('dns_serial')
-    .where('id', '=', 1)
-    .executeTakeFirst();
+  const [row] = await serialRow(db);
   return Number(row?.dns_serial ?? 0);
 }
 
@@ -45,18 +56,7 @@ export async function upsertDirtyLabels(
   labels: readonly string[],
   serial: number,
 ): Promise<void> {
-  for (const label of new Set(labels)) {
-    const q = db
-      .insertInto('dns_labels')
-      .values({ label, dirty_serial: serial, published_at: null });
-    if (isMysql(db)) {
-      await q.onDuplicateKeyUpdate({ dirty_serial: serial }).execute();
-    } else {
-      await q
-        .onConflict((oc) => oc.column('label').doUpdateSet({ dirty_serial: serial }))
-        .execute();
-    }
-  }
+  for (const label of new Set(labels)) await markLabelDirty(db, label, serial);
 }
 
 export async function findDirtyLabels(db: Db, maxSerial: number): Promise<string[]> {
