@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignedXml } from 'xml-crypto';
 import {
   type SigningKeys,
   buildSignedResponse,
@@ -10,6 +9,7 @@ import {
   parseRedirectRequest,
   signAssertion,
 } from '../../src/adapters/saml/dev-idp.js';
+import { signElementWith } from '../../src/adapters/saml/dev-idp-signer.js';
 import { parseIdpMetadata } from '../../src/adapters/saml/idp-metadata.js';
 import { SamlServiceProvider } from '../../src/adapters/saml/service-provider.js';
 import { SignInRejected } from '../../src/ports/identity-provider.js';
@@ -19,30 +19,8 @@ const appUrl = 'http://localhost:8080';
 const b64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64');
 
 /** Sign the Response envelope as well (SimpleSAMLphp signs both it and the assertion). */
-function signEnvelope(responseXml: string, k: SigningKeys): string {
-  const sig = new SignedXml({
-    privateKey: k.keyPem,
-    publicCert: k.certPem,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  });
-  sig.addReference({
-    xpath: "/*[local-name(.)='Response']",
-    transforms: [
-      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-      'http://www.w3.org/2001/10/xml-exc-c14n#',
-    ],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  });
-  sig.computeSignature(responseXml, {
-    prefix: 'ds',
-    location: {
-      reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']",
-      action: 'after',
-    },
-  });
-  return sig.getSignedXml();
-}
+const signEnvelope = (responseXml: string, k: SigningKeys) =>
+  signElementWith(responseXml, k, "/*[local-name(.)='Response']");
 
 let keys: SigningKeys;
 let rogue: SigningKeys;

@@ -4,6 +4,14 @@ import type { SigningKeys } from './dev-idp.js';
 
 /** Sign the (single) Assertion in a Response document, placing the signature after its Issuer. */
 export function signAssertionWith(responseXml: string, keys: SigningKeys): string {
+  return signElementWith(responseXml, keys, "//*[local-name(.)='Assertion']");
+}
+
+/**
+ * Sign the element `target` selects (enveloped RSA-SHA256, exclusive c14n), placing the signature after
+ * its Issuer. Tests also sign the Response envelope with it, as SimpleSAMLphp does.
+ */
+export function signElementWith(xml: string, keys: SigningKeys, target: string): string {
   const sig = new SignedXml({
     privateKey: keys.keyPem,
     publicCert: keys.certPem,
@@ -11,19 +19,16 @@ export function signAssertionWith(responseXml: string, keys: SigningKeys): strin
     canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
   });
   sig.addReference({
-    xpath: "//*[local-name(.)='Assertion']",
+    xpath: target,
     transforms: [
       'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
       'http://www.w3.org/2001/10/xml-exc-c14n#',
     ],
     digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
   });
-  sig.computeSignature(responseXml, {
+  sig.computeSignature(xml, {
     prefix: 'ds',
-    location: {
-      reference: "//*[local-name(.)='Assertion']/*[local-name(.)='Issuer']",
-      action: 'after',
-    },
+    location: { reference: `${target}/*[local-name(.)='Issuer']`, action: 'after' },
   });
   return sig.getSignedXml();
 }
