@@ -28,19 +28,17 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `main`: another build's entry point, e.g. a copy of dist/ from before a change, to compare two. */
 export async function startServerProcess(
   env: Record<string, string> = {},
   rootDomain = 'starchart.test',
-  main = BUILT,
 ): Promise<ServerProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
   const file = path.join(dir, 'bench.sqlite');
   const port = nextPort++;
-  const runtime = existsSync(main) ? 'dist' : 'tsx';
+  const runtime = existsSync(BUILT) ? 'dist' : 'tsx';
   const args =
     runtime === 'dist'
-      ? [main]
+      ? [BUILT]
       : [
           '--import',
           path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs'),
