@@ -24,7 +24,7 @@ import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
 import { prepareDatabase } from './db/migrate.js';
 import { findDnsSerial } from './db/repos/dns-sync.js';
-import { loadZoneRecords } from './domain/reconciler/desired-state.js';
+import { loadZoneChanges, loadZoneRecords } from './domain/reconciler/desired-state.js';
 import type { JobDeps } from './jobs/deps.js';
 import { buildRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
@@ -136,6 +136,7 @@ export async function createContainer(
       source: {
         serial: () => findDnsSerial(db),
         load: () => loadZoneRecords(db, config.rootDomain, () => findDnsSerial(db)),
+        changesSince: (since) => loadZoneChanges(db, config.rootDomain, since),
       },
     });
     dns = new EmbeddedDnsProvider(dnsServer);

@@ -98,6 +98,8 @@ export interface SystemStateTable {
   updated_at: number;
   /** Bumped by every DNS change; the embedded server's SOA serial and the reconciler's watermark. */
   dns_serial: Generated<number>;
+  /** dns_zone_changes rows up to this serial have been pruned (a server behind it reloads the whole zone). */
+  dns_changes_pruned_serial: Generated<number>;
 }
 
 export interface DnsLabelsTable {
@@ -106,6 +108,16 @@ export interface DnsLabelsTable {
   dirty_serial: number | null;
   /** Set once anything was published under the label: from then on the reconciler owns its names. */
   published_at: number | null;
+}
+
+/** Which names a DNS change touched (see migration 20261127140000_dns_zone_changes). */
+export interface DnsZoneChangesTable {
+  id: Generated<number>;
+  serial: number;
+  label: string;
+  /** The owner name's first label under `label` (a subdomain or `_acme-challenge`); null = all of it. */
+  name: string | null;
+  created_at: number;
 }
 
 export interface DnsReconcileLeasesTable {
@@ -194,6 +206,7 @@ export interface Database {
   saml_requests: SamlRequestsTable;
   saml_used_ids: SamlUsedIdsTable;
   dns_labels: DnsLabelsTable;
+  dns_zone_changes: DnsZoneChangesTable;
   dns_reconcile_leases: DnsReconcileLeasesTable;
 }
 

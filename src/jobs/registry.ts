@@ -8,6 +8,7 @@ import type { JobDeps } from './deps.js';
 import { certificateAdvanceJob } from './certificate-advance.job.js';
 import { certificateRenewJob } from './certificate-renew.job.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
+import { dnsChangesPurgeJob } from './dns-changes-purge.job.js';
 import { dnsReconcileJob } from './dns-reconcile.job.js';
 import { expiryProcessJob } from './expiry-process.job.js';
 import { remindersScanJob } from './reminders-scan.job.js';
@@ -23,6 +24,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   remindersScanJob,
   expiryProcessJob,
   dnsReconcileJob,
+  dnsChangesPurgeJob,
   certificateAdvanceJob,
   certificateRenewJob,
 ];

@@ -10,7 +10,7 @@ import { EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
 import { loadConfig } from '../../src/config.js';
 import { findDnsSerial } from '../../src/db/repos/dns-sync.js';
 import type { RecordType } from '../../src/domain/dns-records/types.js';
-import { loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
+import { loadZoneChanges, loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
 import { type RunningService, startService } from '../../src/service.js';
@@ -235,13 +235,13 @@ describe('embedded mode end to end', () => {
 });
 
 describe('built-in DNS server with a UDP worker process (DNS_SERVER_UDP_WORKERS=1)', () => {
-  test('the worker answers from the same zone, and follows every reload', async () => {
+  test('the worker answers from the same zone, and follows every patch', async () => {
     const tdb = await createTestDb('sqlite');
     const db = tdb.db;
     const carol = await insertUser(db, { username: 'carol', dns_label: 'carol' });
     const add = async (subdomain: string, value: string) => {
       await insertRecord(db, carol, subdomain, 'A', value);
-      await markDnsChanged(db, ['carol'], Date.now());
+      await markDnsChanged(db, [{ label: 'carol', name: subdomain }], Date.now());
     };
     await add('one', '192.0.2.1');
     const server = new EmbeddedDnsServer({
@@ -253,6 +253,7 @@ describe('built-in DNS server with a UDP worker process (DNS_SERVER_UDP_WORKERS=
       source: {
         serial: () => findDnsSerial(db),
         load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
+        changesSince: (since) => loadZoneChanges(db, ROOT, since),
       },
       logger: silentLogger,
       pollMs: 50,
@@ -270,10 +271,14 @@ describe('built-in DNS server with a UDP worker process (DNS_SERVER_UDP_WORKERS=
       for (let i = 0; i < 100 && server.workerZoneSerials()[0] !== target; i++)
         await new Promise((r) => setTimeout(r, 20));
       expect(server.workerZoneSerials()).toEqual([target]);
+      expect(server.loads.partial).toBeGreaterThan(0); // the worker got a patch, not a new zone
       for (let i = 0; i < 20; i++)
         expect((await dig(server.port, `two.carol.${ROOT}`, 'A')).answers[0]).toMatch(
           /\sA\s192\.0\.2\.2$/,
         );
+      // …and the one record left in place by the patch is still answered by both.
+      for (let i = 0; i < 20; i++)
+        expect((await dig(server.port, `one.carol.${ROOT}`, 'A')).answers).toHaveLength(1);
     } finally {
       await server.stop();
       await tdb.cleanup();

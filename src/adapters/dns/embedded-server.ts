@@ -1,9 +1,10 @@
 /**
  * The built-in authoritative DNS server for ROOT_DOMAIN (UDP and TCP on one port) and the matching
  * "embedded" DNS provider. Answers come from an in-memory copy of the zone loaded from the shared
- * database; the copy is replaced when this process changes DNS data (notifyChanged) and when the zone
+ * database. The copy is updated when this process changes DNS data (notifyChanged) and when the zone
  * serial in the database moves (polled every pollMs), so every replica converges within a fraction of
- * a second.
+ * a second. An update reloads only the names changed since the copy's serial (the source's change log);
+ * the whole zone is reloaded at start, when the log cannot tell, and every fullReloadMs as a backstop.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -16,14 +17,26 @@ import type {
   RecordSet,
   RecordSetChange,
 } from '../../ports/dns-provider.js';
-import type { ZoneMessage } from './udp-worker.js';
-import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
+import type { WorkerMessage, WorkerReply } from './udp-worker.js';
+import { Zone, type ZoneRecord, ZoneResponder, type ZoneScope } from './zone-responder.js';
+
+export interface ZoneChanges {
+  serial: number;
+  /** The parts of the zone that changed; `records` holds everything now in them. */
+  scopes: ZoneScope[];
+  records: ZoneRecord[];
+}
 
 export interface ZoneSource {
   /** The zone serial in the database (cheap; polled). */
   serial(): Promise<number>;
   /** Every record of the zone with the serial read before them. */
   load(): Promise<{ serial: number; records: ZoneRecord[] }>;
+  /**
+   * What changed after serial `since` (the serial read before the changes), or null when only a full
+   * load can tell. Without it every update is a full load.
+   */
+  changesSince?(since: number): Promise<ZoneChanges | null>;
 }
 
 export interface EmbeddedServerOptions {
@@ -35,8 +48,10 @@ export interface EmbeddedServerOptions {
   source: ZoneSource;
   logger: Logger;
   pollMs?: number;
-  /** Minimum time between two zone reloads (default 200 ms). */
+  /** Minimum time between two zone updates (default 200 ms). */
   minReloadMs?: number;
+  /** Reload the whole zone at least this often, to repair anything the change log missed (default 10 min). */
+  fullReloadMs?: number;
   /**
    * Child processes that also answer UDP queries on the same socket (default 0: this process only).
    * Each holds a copy of the zone; use them when the server carries real query load.
@@ -60,13 +75,17 @@ export class EmbeddedDnsServer {
   private again = false;
   private boundPort = 0;
   private lastLoad = 0;
-  /** How long the last successful zone load took. */
+  /** How long the last successful zone update took. */
   private lastLoadMs = 0;
+  /** The database serial the copy reflects (the SOA carries it modulo 2^32); null = nothing loaded. */
+  private loadedSerial: number | null = null;
+  private lastFullLoad = 0;
+  private fullWanted = true;
   private readonly workers: ChildProcess[] = [];
   private stopping = false;
   private readonly workerSerials = new Map<ChildProcess, number>();
-  /** The last loaded records, kept only when UDP workers need a copy (a new worker gets them). */
-  private zoneRecords: ZoneRecord[] = [];
+  /** Counts of whole-zone loads and of change-only updates since start (for tests and benchmarks). */
+  readonly loads = { full: 0, partial: 0 };
 
   constructor(private readonly options: EmbeddedServerOptions) {
     this.responder = new ZoneResponder(
@@ -116,12 +135,12 @@ export class EmbeddedDnsServer {
       if (out) this.udp?.send(out, rinfo.port, rinfo.address);
     });
     this.udp.on('error', (err) => this.options.logger.warn({ err }, 'DNS UDP socket error'));
-    for (let i = 0; i < (this.options.udpWorkers ?? 0); i++) await this.startWorker(this.udp);
+    await this.startWorkers(this.udp, this.options.udpWorkers ?? 0);
     const poll = this.options.pollMs ?? 250;
     this.timer = setInterval(() => {
       this.options.source.serial().then(
         (s) => {
-          if (s >>> 0 !== this.responder.current.serial) void this.refresh();
+          if (s !== this.loadedSerial) void this.refresh();
         },
         (err: unknown) => this.options.logger.warn({ err }, 'DNS zone serial check failed'),
       );
@@ -143,7 +162,7 @@ export class EmbeddedDnsServer {
     return [...this.workerSerials.values()];
   }
 
-  /** Reload the zone from the database now; concurrent calls coalesce. Never throws. */
+  /** Bring the zone up to date with the database now; concurrent calls coalesce. Never throws. */
   refresh(): Promise<void> {
     if (this.loading) {
       this.again = true;
@@ -151,26 +170,44 @@ export class EmbeddedDnsServer {
     }
     this.loading = (async () => {
       do {
-        // Under a burst of changes, reload at most every minReloadMs, and for a large zone leave at least
-        // twice the last reload's duration between reloads (each reload reads the whole zone).
+        // Under a burst of changes, update at most every minReloadMs, and leave at least twice the last
+        // update's duration between updates (a whole-zone load of a large zone takes a while).
         const spacing = Math.max(this.options.minReloadMs ?? 200, 2 * this.lastLoadMs);
         const wait = this.lastLoad + spacing - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         this.lastLoad = Date.now();
         this.again = false;
         try {
-          const { serial, records } = await this.options.source.load();
-          this.responder.setZone(
-            new Zone({
-              origin: this.options.origin,
-              serial,
-              nameservers: this.options.nameservers,
-              records,
-            }),
-          );
+          const { source } = this.options;
+          const stale = Date.now() - this.lastFullLoad >= (this.options.fullReloadMs ?? 600_000);
+          const changes =
+            this.fullWanted || stale || this.loadedSerial === null || !source.changesSince
+              ? null
+              : await source.changesSince(this.loadedSerial);
+          if (changes) {
+            if (changes.serial !== this.loadedSerial) {
+              this.responder.patch(changes.serial, changes.scopes, changes.records);
+              this.loadedSerial = changes.serial;
+              this.loads.partial++;
+              for (const w of this.workers) this.send(w, { type: 'patch', ...changes });
+            }
+          } else {
+            const { serial, records } = await source.load();
+            this.responder.setZone(
+              new Zone({
+                origin: this.options.origin,
+                serial,
+                nameservers: this.options.nameservers,
+                records,
+              }),
+            );
+            this.loadedSerial = serial;
+            this.fullWanted = false;
+            this.lastFullLoad = this.lastLoad;
+            this.loads.full++;
+            for (const w of this.workers) this.sendZone(w, records);
+          }
           this.lastLoadMs = Date.now() - this.lastLoad;
-          if (this.options.udpWorkers) this.zoneRecords = records;
-          for (const w of this.workers) this.sendZone(w);
         } catch (err) {
           this.options.logger.error(
             { err },
@@ -184,43 +221,58 @@ export class EmbeddedDnsServer {
     return this.loading;
   }
 
-  /** Fork one UDP answerer, give it the zone, then the socket; resolves once it holds the zone. */
-  private async startWorker(udp: dgram.Socket): Promise<void> {
+  /**
+   * Fork `count` UDP answerers, give them a whole-zone copy (one more full load), then the socket;
+   * resolves once each holds the zone. From then on they get the same patches as this process.
+   */
+  private async startWorkers(udp: dgram.Socket, count: number): Promise<void> {
+    if (count <= 0) return;
     // Under tsx (npm start, tests) the worker is TypeScript too: make sure the child can load it.
     const execArgv =
       WORKER_FILE.pathname.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx'))
         ? [...process.execArgv, '--import', 'tsx']
         : process.execArgv;
-    const child = fork(WORKER_FILE, [], { serialization: 'advanced', stdio: 'inherit', execArgv });
-    this.workers.push(child);
-    child.on('exit', (code, signal) => {
-      const i = this.workers.indexOf(child);
-      if (i >= 0) this.workers.splice(i, 1);
-      this.workerSerials.delete(child);
-      if (!this.stopping)
-        this.options.logger.warn({ code, signal }, 'built-in DNS UDP worker exited');
-    });
-    child.on('message', (m: { type?: string; serial?: number }) => {
-      if (m.type === 'zone-loaded' && typeof m.serial === 'number')
-        this.workerSerials.set(child, m.serial);
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('message', () => resolve()); // the first zone-loaded
-      this.sendZone(child);
-    });
-    child.send({ type: 'socket' }, udp);
+    const started: { child: ChildProcess; loaded: Promise<void> }[] = [];
+    for (let i = 0; i < count; i++) {
+      const child = fork(WORKER_FILE, [], {
+        serialization: 'advanced',
+        stdio: 'inherit',
+        execArgv,
+      });
+      child.on('exit', (code, signal) => {
+        const i = this.workers.indexOf(child);
+        if (i >= 0) this.workers.splice(i, 1);
+        this.workerSerials.delete(child);
+        if (!this.stopping)
+          this.options.logger.warn({ code, signal }, 'built-in DNS UDP worker exited');
+      });
+      const loaded = new Promise<void>((resolve, reject) => {
+        child.once('error', reject);
+        child.on('message', (m: WorkerReply) => {
+          this.workerSerials.set(child, m.serial);
+          if (m.type === 'zone-loaded') resolve();
+        });
+      });
+      this.workers.push(child);
+      started.push({ child, loaded });
+    }
+    this.fullWanted = true;
+    await this.refresh();
+    await Promise.all(started.map((w) => w.loaded));
+    for (const { child } of started) child.send({ type: 'socket' }, udp);
   }
 
-  private sendZone(child: ChildProcess): void {
-    const zone = this.responder.current;
-    const msg: ZoneMessage = {
+  private sendZone(child: ChildProcess, records: ZoneRecord[]): void {
+    this.send(child, {
       type: 'zone',
       origin: this.options.origin,
-      serial: zone.serial,
+      serial: this.responder.current.serial,
       nameservers: this.options.nameservers,
-      records: this.zoneRecords,
-    };
+      records,
+    });
+  }
+
+  private send(child: ChildProcess, msg: WorkerMessage): void {
     if (child.connected) child.send(msg);
   }
 

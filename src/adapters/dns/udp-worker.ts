@@ -1,25 +1,30 @@
 /**
  * Extra UDP answerer for the built-in DNS server (DNS_SERVER_UDP_WORKERS > 0): a child process that
  * receives the server's bound UDP socket from its parent (the kernel then spreads datagrams over every
- * process reading it) and copies of the zone whenever the parent reloads it. It has no database or
+ * process reading it), a copy of the zone, and the same patches the parent applies to its own. It has no database or
  * configuration of its own and exits when its parent goes away.
  */
 import type dgram from 'node:dgram';
-import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
+import { Zone, type ZoneRecord, ZoneResponder, type ZoneScope } from './zone-responder.js';
 
-export interface ZoneMessage {
-  type: 'zone';
-  origin: string;
+/** From the parent: a whole zone, or a patch to the zone held (see Zone.patch). */
+export type WorkerMessage =
+  | { type: 'zone'; origin: string; serial: number; nameservers: string[]; records: ZoneRecord[] }
+  | { type: 'patch'; serial: number; scopes: ZoneScope[]; records: ZoneRecord[] };
+
+/** To the parent, after each message: the serial now held. */
+export interface WorkerReply {
+  type: 'zone-loaded' | 'zone-patched';
   serial: number;
-  nameservers: string[];
-  records: ZoneRecord[];
 }
 
 const responder = new ZoneResponder(
   new Zone({ origin: 'invalid.', serial: 0, nameservers: [], records: [] }),
 );
 
-process.on('message', (msg: ZoneMessage | { type: 'socket' }, handle?: unknown) => {
+const reply = (r: WorkerReply) => process.send?.(r);
+
+process.on('message', (msg: WorkerMessage | { type: 'socket' }, handle?: unknown) => {
   if (msg.type === 'zone') {
     responder.setZone(
       new Zone({
@@ -29,7 +34,10 @@ process.on('message', (msg: ZoneMessage | { type: 'socket' }, handle?: unknown) 
         records: msg.records,
       }),
     );
-    process.send?.({ type: 'zone-loaded', serial: msg.serial });
+    reply({ type: 'zone-loaded', serial: msg.serial });
+  } else if (msg.type === 'patch') {
+    responder.patch(msg.serial, msg.scopes, msg.records);
+    reply({ type: 'zone-patched', serial: responder.current.serial });
   } else if (msg.type === 'socket' && handle) {
     const udp = handle as dgram.Socket;
     udp.on('message', (query, rinfo) => {

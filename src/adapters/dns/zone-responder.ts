@@ -34,45 +34,111 @@ const MAX_CNAME_CHAIN = 8;
 const MAX_UDP = 1232;
 const CACHE_MAX = 50_000;
 
+/** A part of the zone: the records at `name`, and with `subtree` also every name below it. */
+export interface ZoneScope {
+  name: string;
+  subtree: boolean;
+}
+
 export class Zone {
   readonly origin: string;
-  readonly serial: number;
+  private currentSerial: number;
   private readonly sets = new Map<string, Map<StoredType, Answer[]>>();
-  /** Every name that exists, including empty non-terminals (so their absence of data is NODATA). */
-  private readonly names = new Set<string>();
-  readonly soa: Answer;
+  /**
+   * Every name that exists, including empty non-terminals (so their absence of data is NODATA), with
+   * how many names holding data are at or below it (a name stops existing when that reaches 0).
+   */
+  private readonly names = new Map<string, number>();
+  /** Names holding data, by their ancestor directly below the apex (so a user's part is found at once). */
+  private readonly branches = new Map<string, Set<string>>();
+  soa: Answer;
+  private readonly ttl: number;
+  private readonly nameservers: readonly string[];
   private readonly negativeTtl: number;
 
   constructor(input: ZoneInput) {
     this.origin = input.origin.toLowerCase().replace(/\.$/, '');
-    this.serial = input.serial >>> 0;
-    const ttl = input.ttl ?? 300;
+    this.currentSerial = input.serial >>> 0;
+    this.ttl = input.ttl ?? 300;
+    this.nameservers = input.nameservers;
     this.negativeTtl = input.negativeTtl ?? 60;
-    this.names.add(this.origin);
-    this.soa = {
+    this.names.set(this.origin, 1);
+    this.soa = this.makeSoa();
+    this.put(this.origin, 'SOA', this.soa);
+    for (const ns of input.nameservers)
+      this.put(this.origin, 'NS', {
+        name: this.origin,
+        type: 'NS',
+        class: 'IN',
+        ttl: this.ttl,
+        data: ns,
+      });
+    for (const r of input.records) this.add(r);
+  }
+
+  get serial(): number {
+    return this.currentSerial;
+  }
+
+  private makeSoa(): Answer {
+    return {
       name: this.origin,
       type: 'SOA',
       class: 'IN',
-      ttl,
+      ttl: this.ttl,
       data: {
-        mname: input.nameservers[0] ?? `ns1.${this.origin}`,
+        mname: this.nameservers[0] ?? `ns1.${this.origin}`,
         rname: `hostmaster.${this.origin}`,
-        serial: this.serial,
+        serial: this.currentSerial,
         refresh: 3600,
         retry: 600,
         expire: 1_209_600,
         minimum: this.negativeTtl,
       },
     };
-    this.put(this.origin, 'SOA', this.soa);
-    for (const ns of input.nameservers)
-      this.put(this.origin, 'NS', { name: this.origin, type: 'NS', class: 'IN', ttl, data: ns });
-    for (const r of input.records) {
-      const name = r.name.toLowerCase().replace(/\.$/, '');
-      if (name !== this.origin && !name.endsWith(`.${this.origin}`)) continue;
-      const answer = toAnswer(name, r, r.ttl ?? ttl);
-      if (answer) this.put(name, r.type, answer);
+  }
+
+  /** Add one record; records outside the zone are ignored. */
+  private add(r: ZoneRecord): void {
+    const name = r.name.toLowerCase().replace(/\.$/, '');
+    if (name !== this.origin && !name.endsWith(`.${this.origin}`)) return;
+    const answer = toAnswer(name, r, r.ttl ?? this.ttl);
+    if (answer) this.put(name, r.type, answer);
+  }
+
+  /**
+   * Replace parts of the zone in place: drop every record in `scopes`, add those of `records` that fall
+   * in them, and take `serial`. The apex (SOA, NS) cannot be replaced.
+   */
+  patch(serial: number, scopes: readonly ZoneScope[], records: readonly ZoneRecord[]): void {
+    const exact = new Set<string>();
+    const subtrees = new Set<string>();
+    for (const sc of scopes) {
+      const name = sc.name.toLowerCase().replace(/\.$/, '');
+      if (!name.endsWith(`.${this.origin}`)) continue;
+      (sc.subtree ? subtrees : exact).add(name);
     }
+    for (const name of exact) this.drop(name);
+    for (const top of subtrees) {
+      const branch = this.branchOf(top);
+      for (const name of [...(this.branches.get(branch) ?? [])])
+        if (name === top || name.endsWith(`.${top}`)) this.drop(name);
+    }
+    const covered = (name: string) => {
+      if (exact.has(name)) return true;
+      for (let n = name; n.length > this.origin.length; n = n.slice(n.indexOf('.') + 1))
+        if (subtrees.has(n)) return true;
+      return false;
+    };
+    for (const r of records) if (covered(r.name.toLowerCase().replace(/\.$/, ''))) this.add(r);
+    this.currentSerial = serial >>> 0;
+    this.sets.get(this.origin)!.set('SOA', [(this.soa = this.makeSoa())]);
+  }
+
+  /** The name's ancestor directly below the apex (the name itself when it is there). */
+  private branchOf(name: string): string {
+    const rest = name.slice(0, -(this.origin.length + 1));
+    return `${rest.slice(rest.lastIndexOf('.') + 1)}.${this.origin}`;
   }
 
   private put(name: string, type: StoredType, answer: Answer) {
@@ -80,16 +146,33 @@ export class Zone {
     if (!node) {
       node = new Map();
       this.sets.set(name, node);
-      // Register the name and its ancestors up to the apex (empty non-terminals exist).
-      let n = name;
-      while (n.length > this.origin.length && !this.names.has(n)) {
-        this.names.add(n);
-        n = n.slice(n.indexOf('.') + 1);
+      // The name and its ancestors up to the apex exist (empty non-terminals too).
+      for (let n = name; n.length > this.origin.length; n = n.slice(n.indexOf('.') + 1))
+        this.names.set(n, (this.names.get(n) ?? 0) + 1);
+      if (name !== this.origin) {
+        const branch = this.branchOf(name);
+        let set = this.branches.get(branch);
+        if (!set) this.branches.set(branch, (set = new Set()));
+        set.add(name);
       }
     }
     const list = node.get(type) ?? [];
     list.push(answer);
     node.set(type, list);
+  }
+
+  /** Remove every record at `name` (below the apex). */
+  private drop(name: string): void {
+    if (!this.sets.delete(name)) return;
+    for (let n = name; n.length > this.origin.length; n = n.slice(n.indexOf('.') + 1)) {
+      const left = (this.names.get(n) ?? 1) - 1;
+      if (left > 0) this.names.set(n, left);
+      else this.names.delete(n);
+    }
+    const branch = this.branchOf(name);
+    const set = this.branches.get(branch);
+    set?.delete(name);
+    if (set?.size === 0) this.branches.delete(branch);
   }
 
   inZone(lname: string): boolean {
@@ -174,6 +257,12 @@ export class ZoneResponder {
 
   setZone(zone: Zone): void {
     this.zone = zone;
+    this.cache = new Map();
+  }
+
+  /** Replace parts of the current zone (see Zone.patch); cached answers are dropped. */
+  patch(serial: number, scopes: readonly ZoneScope[], records: readonly ZoneRecord[]): void {
+    this.zone.patch(serial, scopes, records);
     this.cache = new Map();
   }
 

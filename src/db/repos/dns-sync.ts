@@ -31,6 +31,78 @@ const markLabelDirty = preparedQuery((db, label: string, serial: number) => {
     : q.onConflict((oc) => oc.column('label').doUpdateSet({ dirty_serial: serial }));
 });
 
+const insertZoneChange = preparedQuery(
+  (db, serial: number, label: string, name: string | null, now: number) =>
+    db.insertInto('dns_zone_changes').values({ serial, label, name, created_at: now }),
+);
+
+/** Log which names a change touched (`name` null = everything under the label), for the DNS servers. */
+export async function insertZoneChanges(
+  db: DbOrTrx,
+  serial: number,
+  changes: readonly { label: string; name: string | null }[],
+  now: number,
+): Promise<void> {
+  const seen = new Set<string>();
+  for (const c of changes) {
+    const key = `${c.label} ${c.name ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await insertZoneChange(db, serial, c.label, c.name, now);
+  }
+}
+
+export interface ZoneChanges {
+  /** The zone serial, read before the changes. */
+  serial: number;
+  /** What changed after the given serial; null when the log no longer reaches back that far. */
+  changes: { label: string; name: string | null }[] | null;
+}
+
+/** The zone serial and the names changed after `since` (see dns_zone_changes). */
+export async function findZoneChangesSince(db: Db, since: number): Promise<ZoneChanges> {
+  const state = await db
+    .selectFrom('system_state')
+    .select(['dns_serial', 'dns_changes_pruned_serial'])
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  const serial = Number(state?.dns_serial ?? 0);
+  if (!state || Number(state.dns_changes_pruned_serial) > since || serial < since)
+    return { serial, changes: null };
+  const rows = await db
+    .selectFrom('dns_zone_changes')
+    .select(['label', 'name'])
+    .distinct()
+    .where('serial', '>', since)
+    .execute();
+  return { serial, changes: rows };
+}
+
+/** Forget zone changes older than `before` (ms); servers further behind reload the whole zone. */
+export async function deleteZoneChangesBefore(db: Db, before: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const last = await trx
+      .selectFrom('dns_zone_changes')
+      .select((eb) => eb.fn.max('serial').as('serial'))
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    const through = Number(last?.serial ?? 0);
+    if (!through) return 0;
+    await trx
+      .updateTable('system_state')
+      .set((eb) => ({
+        dns_changes_pruned_serial: sql<number>`case when ${eb.ref('dns_changes_pruned_serial')} > ${through} then ${eb.ref('dns_changes_pruned_serial')} else ${through} end`,
+      }))
+      .where('id', '=', 1)
+      .execute();
+    const res = await trx
+      .deleteFrom('dns_zone_changes')
+      .where('serial', '<=', through)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  });
+}
+
 export async function updateDnsSerial(db: DbOrTrx, now: number): Promise<number> {
   await bumpSerial(db, now);
   return findDnsSerial(db);
@@ -190,10 +262,14 @@ export interface DesiredRecordRow {
   change_id: string | null;
 }
 
-/** Records that should be published: those of users who are not suspended (suspension withdraws them). */
+/**
+ * Records that should be published: those of users who are not suspended (suspension withdraws them).
+ * `labels` null = every user; `subdomains` narrows to those names under the labels.
+ */
 export async function findDesiredRecords(
   db: Db,
   labels: readonly string[] | null,
+  subdomains?: readonly string[],
 ): Promise<DesiredRecordRow[]> {
   let q = db
     .selectFrom('dns_records as r')
@@ -214,6 +290,10 @@ export async function findDesiredRecords(
   if (labels) {
     if (labels.length === 0) return [];
     q = q.where('u.dns_label', 'in', labels);
+  }
+  if (subdomains) {
+    if (subdomains.length === 0) return [];
+    q = q.where('r.subdomain', 'in', subdomains);
   }
   const rows = await q.execute();
   return rows.map((r) => ({

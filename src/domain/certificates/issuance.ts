@@ -32,6 +32,7 @@ import type { JobQueue } from '../../ports/job-queue.js';
 import type { Mailer } from '../../ports/mailer.js';
 import { composeEmail } from '../notifications/templates.js';
 import { queueEmail } from '../notifications/outbox.js';
+import { ACME_CHALLENGE_LABEL } from '../dns-records/types.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { generatePrivateKey, openPrivateKey, sealPrivateKey } from './key-box.js';
 import { parseChain } from './pem.js';
@@ -237,7 +238,7 @@ async function runStep(deps: CertificateDeps, row: CertificateRow): Promise<Outc
           values.map((c) => ({ name: c.name, value: c.value })),
           now,
         );
-        await markDnsChanged(trx, [label], now);
+        await markDnsChanged(trx, [{ label, name: ACME_CHALLENGE_LABEL }], now);
       });
       await publishNow(deps);
       return moveTo(deps, row, 'challenges-published');
@@ -379,7 +380,11 @@ async function complete(
       .where('id', '<>', row.id)
       .execute();
     await deleteChallenges(trx, row.id);
-    await markDnsChanged(trx, [labelOf(row.domain, deps.config.rootDomain)], now);
+    await markDnsChanged(
+      trx,
+      [{ label: labelOf(row.domain, deps.config.rootDomain), name: ACME_CHALLENGE_LABEL }],
+      now,
+    );
     const renewal = row.renewal_of !== null;
     await insertAuditLog(trx, {
       at: now,
@@ -454,7 +459,11 @@ export async function fail(
     );
     if (!ok) return false;
     await deleteChallenges(trx, row.id);
-    await markDnsChanged(trx, [labelOf(row.domain, deps.config.rootDomain)], now);
+    await markDnsChanged(
+      trx,
+      [{ label: labelOf(row.domain, deps.config.rootDomain), name: ACME_CHALLENGE_LABEL }],
+      now,
+    );
     await insertAuditLog(trx, {
       at: now,
       actor_user_id: null,

@@ -186,7 +186,7 @@ export async function createDnsRecord(
       updated_at: now,
     } as const;
     const id = await insertDnsRecord(trx, values);
-    await markDnsChanged(trx, [owner.dns_label], now);
+    await markDnsChanged(trx, [{ label: owner.dns_label, name: input.subdomain }], now);
     await audit(trx, actor, 'dns-record.create', id, null, snapshot(values), now);
     return { id, ...values };
   });
@@ -228,7 +228,14 @@ export async function updateDnsRecord(
       updated_at: now,
     } as const;
     await updateRow(trx, owner.id, id, values);
-    await markDnsChanged(trx, [owner.dns_label], now);
+    await markDnsChanged(
+      trx,
+      [
+        { label: owner.dns_label, name: before.subdomain },
+        { label: owner.dns_label, name: input.subdomain },
+      ],
+      now,
+    );
     await audit(trx, actor, 'dns-record.update', id, snapshot(before), snapshot(values), now);
     return { ...before, ...values };
   });
@@ -274,7 +281,7 @@ export async function deleteDnsRecord(
     const row = await findDnsRecordForUser(trx, owner.id, id);
     if (!row) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
     await deleteRow(trx, owner.id, id);
-    await markDnsChanged(trx, [owner.dns_label], now);
+    await markDnsChanged(trx, [{ label: owner.dns_label, name: row.subdomain }], now);
     await audit(trx, actor, 'dns-record.delete', id, snapshot(row), null, now);
     return row;
   });

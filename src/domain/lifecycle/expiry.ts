@@ -123,7 +123,12 @@ export async function expireItems(deps: ExpiryDeps): Promise<ExpiryResult> {
           .executeTakeFirst();
         if (Number(res.numDeletedRows) === 1) removedCerts.push(c);
       }
-      if (removedRecords.length > 0) await markDnsChanged(trx, [o.label], now);
+      if (removedRecords.length > 0)
+        await markDnsChanged(
+          trx,
+          removedRecords.map((r) => ({ label: o.label, name: r.subdomain })),
+          now,
+        );
       for (const r of removedRecords)
         await audit(trx, o, 'dns-record.expire', 'dns_record', r.id, r, now);
       for (const c of removedCerts)

@@ -9,6 +9,7 @@ import {
   type DesiredRecordRow,
   findChallengeRows,
   findDesiredRecords,
+  findZoneChangesSince,
 } from '../../db/repos/dns-sync.js';
 import { canonicalValue } from '../dns-records/rules.js';
 import {
@@ -139,16 +140,75 @@ export function buildDesiredState(
   return out;
 }
 
+type FlatRecord = { name: string; type: RecordType; value: string };
+
+function flatten(sets: Map<string, DesiredSet>): FlatRecord[] {
+  const records: FlatRecord[] = [];
+  for (const s of sets.values())
+    for (const value of s.values) records.push({ name: s.name, type: s.type, value });
+  return records;
+}
+
 /** Every record of the zone as flat (name, type, value) rows, with the serial read first. */
 export async function loadZoneRecords(
   db: Db,
   root: string,
   readSerial: () => Promise<number>,
-): Promise<{ serial: number; records: { name: string; type: RecordType; value: string }[] }> {
+): Promise<{ serial: number; records: FlatRecord[] }> {
   const serial = await readSerial();
-  const sets = await loadDesiredState(db, root, null);
-  const records: { name: string; type: RecordType; value: string }[] = [];
-  for (const s of sets.values())
-    for (const value of s.values) records.push({ name: s.name, type: s.type, value });
-  return { serial, records };
+  return { serial, records: flatten(await loadDesiredState(db, root, null)) };
+}
+
+/** A part of the zone to replace: the records at `name`, and with `subtree` also every name below it. */
+export interface ZoneScope {
+  name: string;
+  subtree: boolean;
+}
+
+/** Beyond this many changed names a whole-zone load is as cheap as loading them one by one. */
+export const MAX_ZONE_CHANGES = 5000;
+
+/**
+ * What changed in the zone after serial `since`: the current serial, the parts of the zone that
+ * changed and every record now in those parts. Null when only a whole-zone load can tell (the change
+ * log was pruned past `since`, the serial went backwards after a wipe, or too much changed).
+ */
+export async function loadZoneChanges(
+  db: Db,
+  root: string,
+  since: number,
+): Promise<{ serial: number; scopes: ZoneScope[]; records: FlatRecord[] } | null> {
+  const { serial, changes } = await findZoneChangesSince(db, since);
+  if (!changes || changes.length > MAX_ZONE_CHANGES) return null;
+  if (changes.length === 0) return { serial, scopes: [], records: [] };
+  const whole = new Set(changes.filter((c) => c.name === null).map((c) => c.label));
+  const named = new Map<string, Set<string>>();
+  for (const c of changes) {
+    if (c.name === null || whole.has(c.label)) continue;
+    const names = named.get(c.label) ?? new Set<string>();
+    names.add(c.name.toLowerCase());
+    named.set(c.label, names);
+  }
+  const scopes: ZoneScope[] = [...whole].map((l) => ({ name: `${l}.${root}`, subtree: true }));
+  for (const [label, names] of named)
+    for (const n of names) scopes.push({ name: `${n}.${label}.${root}`, subtree: false });
+
+  const allNames = [...new Set([...named.values()].flatMap((n) => [...n]))];
+  const [wholeRecords, namedRecords] = await Promise.all([
+    findDesiredRecords(db, [...whole]),
+    findDesiredRecords(db, [...named.keys()], allNames),
+  ]);
+  const challengeNames = [
+    ...[...whole].map((l) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`),
+    ...[...named]
+      .filter(([, names]) => names.has(ACME_CHALLENGE_LABEL))
+      .map(([l]) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`),
+  ];
+  const challenges = await findChallengeRows(db, challengeNames);
+  // The name filter is per label x name: keep only the pairs that changed.
+  const records = [
+    ...wholeRecords,
+    ...namedRecords.filter((r) => named.get(r.label)?.has(r.subdomain.toLowerCase())),
+  ];
+  return { serial, scopes, records: flatten(buildDesiredState(root, records, challenges)) };
 }

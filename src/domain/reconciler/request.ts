@@ -4,7 +4,7 @@
  */
 import type { Db } from '../../db/client.js';
 import type { DbOrTrx } from '../../db/repos/dns-records.js';
-import { updateDnsSerial, upsertDirtyLabels } from '../../db/repos/dns-sync.js';
+import { insertZoneChanges, updateDnsSerial, upsertDirtyLabels } from '../../db/repos/dns-sync.js';
 import type { Logger } from '../../logger.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 
@@ -17,16 +17,35 @@ export const RECONCILE_DEDUPE_ID = 'dns.reconcile:changes';
 export const RECONCILE_DEBOUNCE_MS = 50;
 
 /**
- * Record that names under these user labels changed (call in the same transaction as the change).
- * Bumps the zone serial and returns it. Never throws for valid labels.
+ * What a change touched: a user label (everything under it), or one owner name under a label, given
+ * by its first label (`{ label: 'alice', name: 'www' }` is `www.alice.{root}`; ACME challenges are
+ * `_acme-challenge`). Naming the owner name lets DNS servers reload just that name.
+ */
+export type DnsChange = string | { label: string; name: string };
+
+/**
+ * Record that these names changed (call in the same transaction as the change): bumps the zone serial,
+ * marks the labels dirty for the reconciler and logs the names for the DNS servers. Returns the serial.
+ * Never throws for valid labels.
  */
 export async function markDnsChanged(
   db: DbOrTrx,
-  labels: readonly string[],
+  changes: readonly DnsChange[],
   now: number,
 ): Promise<number> {
+  // One transaction, so a DNS server never sees the new serial without the names it changed.
+  if (!db.isTransaction)
+    return db.transaction().execute((trx) => markDnsChanged(trx, changes, now));
   const serial = await updateDnsSerial(db, now);
-  await upsertDirtyLabels(db, labels, serial);
+  const scoped = changes.map((c) =>
+    typeof c === 'string' ? { label: c, name: null } : { label: c.label, name: c.name },
+  );
+  await upsertDirtyLabels(
+    db,
+    scoped.map((c) => c.label),
+    serial,
+  );
+  await insertZoneChanges(db, serial, scoped, now);
   return serial;
 }
 
@@ -55,9 +74,9 @@ export async function requestReconcile(deps: { queue: JobQueue; logger?: Logger 
  */
 export async function notifyDnsChanged(
   deps: { db: Db; queue: JobQueue; logger?: Logger },
-  labels: readonly string[],
+  changes: readonly DnsChange[],
   now: number,
 ): Promise<void> {
-  await markDnsChanged(deps.db, labels, now);
+  await markDnsChanged(deps.db, changes, now);
   await requestReconcile(deps);
 }
