@@ -25,6 +25,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     stops.unshift(() => dev.stop());
     process.env.E2E_APP_URL = app.url;
     process.env.E2E_DEV_APP_URL = dev.url;
+    process.env.E2E_DEV_DATA_DIR = dev.dataDir;
     process.env.E2E_IDP_URL = ssp.baseUrl;
   } catch (err) {
     for (const stop of stops) await stop();

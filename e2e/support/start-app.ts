@@ -9,6 +9,8 @@ import path from 'node:path';
 
 export interface RunningApp {
   url: string;
+  /** The instance's DATA_DIR: its SQLite database is starchart.sqlite in it. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startApp(
   }
   return {
     url,
+    dataDir,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

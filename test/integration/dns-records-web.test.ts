@@ -281,6 +281,60 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     await db().deleteFrom('dns_records').execute();
   });
 
+  test('one status poll covers every pending record on the page, and stops once none are pending', async () => {
+    const a = await t.agent(owner);
+    const p1 = await insertRecord(db(), owner, 'p1', 'A', '192.0.2.1'); // pending (the default)
+    const p2 = await insertRecord(db(), owner, 'p2', 'A', '192.0.2.2');
+    const theirs = await insertRecord(db(), other, 'p3', 'A', '192.0.2.3');
+    const page = await (await a.get('/dns-records')).text();
+    // One poller for the page, naming both pending records; no cell polls on its own.
+    expect(page.match(/hx-trigger="every 2s"/g)).toHaveLength(1);
+    expect(page).toContain(`hx-get="/dns-records/status?ids=${p1},${p2}"`);
+
+    // One record goes live: its cell comes back for an out-of-band swap, the poller keeps the other.
+    await db().updateTable('dns_records').set({ status: 'live' }).where('id', '=', p1).execute();
+    const poll = await a.get(`/dns-records/status?ids=${p1},${p2},${theirs}`);
+    expect(poll.status).toBe(200);
+    expect(poll.headers.get('cache-control')).toBe('no-store');
+    const body = await poll.text();
+    expect(body).toContain(`<td id="status-${p1}" hx-swap-oob="true"><span class="badge ok">live`);
+    expect(body).toContain(`<td id="status-${p2}" data-pending="${p2}" hx-swap-oob="true">`);
+    expect(body).toContain(`hx-get="/dns-records/status?ids=${p2}"`);
+    // Cells come inside a <template> (after the poller's <div> an HTML parser drops bare cells).
+    expect(body).toMatch(/^<div id="status-poller"[^>]*><\/div><template><td /);
+    // Another user's record is not reported at all.
+    expect(body).not.toContain(`status-${theirs}`);
+
+    // The last one goes wrong: its reason is shown and the poller is gone.
+    await db()
+      .updateTable('dns_records')
+      .set({ status: 'error', status_message: 'Route53 said no' })
+      .where('id', '=', p2)
+      .execute();
+    const last = await (await a.get(`/dns-records/status?ids=${p2}`)).text();
+    expect(last).toContain('Route53 said no');
+    expect(last).not.toContain('status-poller');
+    expect(await (await a.get('/dns-records')).text()).not.toContain('status-poller');
+
+    for (const bad of [
+      '',
+      'abc',
+      '1,,x',
+      '0',
+      '-3',
+      '1.5',
+      Array(101)
+        .fill(1)
+        .map((_, i) => i + 1)
+        .join(','),
+    ]) {
+      const res = await a.get(`/dns-records/status?ids=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(await res.text()).toMatch(/record ids|at most 100/i);
+    }
+    await db().deleteFrom('dns_records').where('id', 'in', [p1, p2, theirs]).execute();
+  });
+
   test(`20 concurrent creates at a limit of ${LIMIT} end with exactly ${LIMIT}`, async () => {
     const u = await insertUser(db());
     const a = await t.agent(u);

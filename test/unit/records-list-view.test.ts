@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DnsRecordListItem } from '../../src/db/repos/dns-records.js';
-import { RecordRow, StatusCell } from '../../src/web/views/dns-records/list.js';
+import { RecordRow, StatusCell, StatusPoller } from '../../src/web/views/dns-records/list.js';
 
 const record: DnsRecordListItem = {
   id: 7,
@@ -46,12 +46,17 @@ describe('records table row (markup template)', () => {
     expect(short).toContain('<span class="mono">192.0.2.1</span>');
   });
 
-  it('polls only while pending', () => {
-    expect(String(StatusCell({ record: { ...record, status: 'pending' as const } }))).toContain(
-      'hx-trigger="every 2s"',
-    );
+  it('marks pending cells for the page poller; only the poller polls', () => {
+    const pending = String(StatusCell({ record: { ...record, status: 'pending' as const } }));
+    expect(pending).toContain('data-pending="7"');
+    expect(pending).not.toContain('hx-get');
     expect(String(StatusCell({ record: { ...record, status: 'live' as const } }))).not.toContain(
-      'hx-get',
+      'data-pending',
     );
+    expect(String(StatusCell({ record, oob: true }))).toContain('hx-swap-oob="true"');
+    expect(String(StatusPoller({ ids: [3, 9] }))).toContain(
+      'hx-get="/dns-records/status?ids=3,9" hx-trigger="every 2s"',
+    );
+    expect(String(StatusPoller({ ids: [] }))).toBe('');
   });
 });

@@ -8,6 +8,22 @@ import { preparedQuery } from '../prepared.js';
 
 export type DbOrTrx = Db | Transaction<Database>;
 
+/** Status of those of `ids` that belong to the user (others are left out). */
+export async function findDnsRecordStatuses(
+  db: DbOrTrx,
+  userId: number,
+  ids: readonly number[],
+): Promise<Pick<DnsRecordRow, 'id' | 'status' | 'status_message'>[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('dns_records')
+    .select(['id', 'status', 'status_message'])
+    .where('user_id', '=', userId)
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .execute();
+}
+
 export async function findDnsRecordForUser(
   db: DbOrTrx,
   userId: number,

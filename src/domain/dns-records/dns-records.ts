@@ -11,6 +11,7 @@ import {
   deleteDnsRecord as deleteRow,
   findBlockedLabel,
   findDnsRecordForUser,
+  findDnsRecordStatuses,
   findDnsRecordsAtName,
   findDnsRecordsPage,
   type DnsRecordListItem,
@@ -53,6 +54,33 @@ export function parseRecordId(raw: string | undefined): number {
   if (!raw || !/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2_147_483_647)
     throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
   return Number(raw);
+}
+
+/** The most record ids one status request may name. */
+export const MAX_STATUS_IDS = 100;
+
+/** Parse `ids=1,2,3` (1–100 record ids); throws INVALID_INPUT with a message saying what is wrong. */
+export function parseRecordIds(raw: string | undefined): number[] {
+  const parts = (raw ?? '').split(',').filter((p) => p !== '');
+  if (parts.length === 0)
+    throw new AppError('INVALID_INPUT', 'Give the record ids to check, e.g. ?ids=12,13.');
+  if (parts.length > MAX_STATUS_IDS)
+    throw new AppError('INVALID_INPUT', `Ask about at most ${MAX_STATUS_IDS} records at a time.`);
+  const ids = parts.map((p) =>
+    /^\d{1,10}$/.test(p) && Number(p) >= 1 && Number(p) <= 2_147_483_647 ? Number(p) : NaN,
+  );
+  if (ids.some(Number.isNaN))
+    throw new AppError('INVALID_INPUT', 'Record ids are whole numbers separated by commas.');
+  return [...new Set(ids)];
+}
+
+/** The status of each of the owner's records among `ids`; ids of other users' records are left out. */
+export function getDnsRecordStatuses(
+  deps: Pick<DnsRecordDeps, 'db'>,
+  owner: User,
+  ids: readonly number[],
+): Promise<Pick<DnsRecordRow, 'id' | 'status' | 'status_message'>[]> {
+  return findDnsRecordStatuses(deps.db, owner.id, ids);
 }
 
 export interface RecordPage {

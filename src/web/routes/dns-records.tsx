@@ -1,7 +1,7 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 /** @jsxFrag Fragment */
-import { Fragment, h } from '../jsx/runtime.js';
+import { Fragment, h, markup } from '../jsx/runtime.js';
 /**
  * /dns-records pages (paths kept from the original). Thin edges: parse input, take the effective
  * user from the session, call one domain function, render. Forms work as plain POST → redirect;
@@ -16,8 +16,10 @@ import {
   createDnsRecord,
   deleteDnsRecord,
   getDnsRecord,
+  getDnsRecordStatuses,
   listDnsRecords,
   parseRecordId,
+  parseRecordIds,
   renewDnsRecord,
   updateDnsRecord,
   validateDnsRecordDraft,
@@ -40,6 +42,7 @@ import {
   DnsRecordsPage,
   RecordRow,
   StatusCell,
+  StatusPoller,
 } from '../views/dns-records/list.js';
 import { readForm } from '../form.js';
 
@@ -187,6 +190,17 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
         ))}
       </>,
     );
+  });
+
+  // The page's status poller: the next poller (if any are still pending), and every asked-about cell
+  // for an out-of-band swap by id. The cells are wrapped in a <template>: parsed after the poller's
+  // <div> they would be dropped (table cells are only valid in a row). Registered before /dns-records/:id.
+  app.get('/dns-records/status', async (c) => {
+    const rows = await getDnsRecordStatuses(deps, owner(c), parseRecordIds(c.req.query('ids')));
+    c.header('Cache-Control', 'no-store');
+    const pending = rows.filter((r) => r.status === 'pending').map((r) => r.id);
+    const cells = rows.map((r) => StatusCell({ record: r, oob: true }));
+    return c.html(markup`${StatusPoller({ ids: pending })}<template>${cells}</template>`);
   });
 
   app.get('/dns-records/:id/status', async (c) => {

@@ -1,8 +1,9 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 /** @jsxFrag Fragment */
-import { Fragment, h, markup } from '../../jsx/runtime.js';
+import { Fragment, h, markup, safe } from '../../jsx/runtime.js';
 import type { DnsRecordListItem } from '../../../db/repos/dns-records.js';
+import { MAX_STATUS_IDS } from '../../../domain/dns-records/dns-records.js';
 import type { DnsRecordRow } from '../../../db/schema.js';
 
 export interface ListProps {
@@ -22,16 +23,33 @@ const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
 const CLIP = 48;
 const clip = (s: string, n = CLIP) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-/** Status cell; while pending it polls itself (htmx) until the provider reports the record live. */
+/**
+ * Status cell. `oob` marks it for an htmx out-of-band swap (the status poller's response replaces cells
+ * by id). Pending cells carry data-pending; the page's one StatusPoller asks about all of them at once.
+ */
 export function StatusCell(props: {
   record: Pick<DnsRecordRow, 'id' | 'status' | 'status_message'>;
+  oob?: boolean;
 }) {
   const r = props.record;
+  const oob = props.oob ? markup` hx-swap-oob="true"` : '';
   if (r.status === 'pending')
-    return markup`<td id="status-${r.id}" hx-get="/dns-records/${r.id}/status" hx-trigger="every 2s" hx-swap="outerHTML"><span class="badge warn">pending</span></td>`;
+    return markup`<td id="status-${r.id}" data-pending="${r.id}"${oob}><span class="badge warn">pending</span></td>`;
   if (r.status === 'error')
-    return markup`<td id="status-${r.id}"><span class="badge err">error</span><p class="field-error">${r.status_message ?? 'The DNS provider rejected this record.'}</p></td>`;
-  return markup`<td id="status-${r.id}"><span class="badge ok">live</span></td>`;
+    return markup`<td id="status-${r.id}"${oob}><span class="badge err">error</span><p class="field-error">${r.status_message ?? 'The DNS provider rejected this record.'}</p></td>`;
+  return markup`<td id="status-${r.id}"${oob}><span class="badge ok">live</span></td>`;
+}
+
+/**
+ * While some records on the page are pending: one element that asks every 2 s for all their statuses
+ * (GET /dns-records/status?ids=…). The response swaps the changed cells in by id and replaces this
+ * element with a poller for those still pending, or with nothing once none are. Without JavaScript
+ * nothing polls; reloading the page shows the current status.
+ */
+export function StatusPoller(props: { ids: readonly number[] }) {
+  if (props.ids.length === 0) return safe('');
+  const ids = props.ids.slice(0, MAX_STATUS_IDS).join(',');
+  return markup`<div id="status-poller" hidden hx-get="/dns-records/status?ids=${ids}" hx-trigger="every 2s" hx-swap="outerHTML"></div>`;
 }
 
 /**
@@ -103,6 +121,9 @@ export function DnsRecordsPage(props: ListProps) {
               )}
             </tbody>
           </table>
+          {StatusPoller({
+            ids: props.records.filter((r) => r.status === 'pending').map((r) => r.id),
+          })}
           <p class="legend muted">
             <span class="badge warn">pending</span> sent to DNS, waiting to be published.{' '}
             <span class="badge ok">live</span> published: anyone on the internet can look it up.{' '}

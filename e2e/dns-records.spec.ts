@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import Database from 'better-sqlite3';
+
+/**
+ * The records page keeps its status column current by itself: one poll for every pending record,
+ * cells swapped in place (no reload), and no more requests once nothing is pending. The development
+ * instance publishes to its built-in DNS server, where records are live at once, so the test sets a
+ * record's status in the database the way a Route53 reconciliation would.
+ */
+const devUrl = () => process.env.E2E_DEV_APP_URL!;
+
+test('pending records turn live and error in place, with one poller for the page', async ({
+  page,
+}) => {
+  test.setTimeout(45_000);
+  const db = new Database(path.join(process.env.E2E_DEV_DATA_DIR!, 'starchart.sqlite'));
+  db.pragma('busy_timeout = 5000');
+  const setStatus = (names: string[], status: string, message: string | null = null) =>
+    db
+      .prepare(
+        `update dns_records set status = ?, status_message = ? where subdomain in (${names.map(() => '?').join(',')})`,
+      )
+      .run(status, message, ...names);
+  try {
+    await page.goto(`${devUrl()}/login`);
+    await page.getByRole('button', { name: 'Sign In' }).click();
+    await page.getByRole('button', { name: 'Sign in as Dev Student' }).click();
+    await expect(page.locator('#header-user')).toHaveText('Dev Student');
+    const names = ['poll1', 'poll2'].map((n) => `${n}${Date.now().toString(36)}`);
+    for (const name of names) {
+      await page.goto(`${devUrl()}/dns-records/new`);
+      await page.locator('#subdomain').fill(name);
+      await page.locator('#type').selectOption('A');
+      await page.locator('#value').fill('192.0.2.20');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await expect(page).toHaveURL(/\/dns-records\?done=created/);
+    }
+    setStatus(names, 'pending');
+
+    const polls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/dns-records/status')) polls.push(r.url());
+    });
+    await page.goto(`${devUrl()}/dns-records`);
+    const row = (name: string) => page.locator('tr', { hasText: name });
+    for (const name of names) await expect(row(name).locator('.badge')).toHaveText('pending');
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+    setStatus([names[0]!], 'live');
+    await expect(row(names[0]!).locator('.badge')).toHaveText('live', { timeout: 10_000 });
+    await expect(row(names[1]!).locator('.badge')).toHaveText('pending');
+    setStatus([names[1]!], 'error', 'The provider refused this value.');
+    await expect(row(names[1]!).locator('.badge')).toHaveText('error', { timeout: 10_000 });
+    await expect(row(names[1]!)).toContainText('The provider refused this value.');
+
+    // Swapped in place: the page was not reloaded, and each poll asked about both records at once.
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.every((u) => /ids=\d+(,\d+)?$/.test(u))).toBe(true);
+    await expect(page.locator('#status-poller')).toHaveCount(0);
+    const settled = polls.length;
+    await page.waitForTimeout(4500);
+    expect(polls.length).toBe(settled);
+  } finally {
+    db.close();
+  }
+});
