@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { createARecord, signInAsDev } from './support/pages.js';
 
 /**
  * An admin (development IdP) searches for a student, impersonates them, edits the student's record
@@ -14,24 +15,13 @@ test('admin searches, impersonates, edits a record as the user, stops, and audit
   // The student exists and owns a record.
   const studentCtx = await browser.newContext();
   const student = await studentCtx.newPage();
-  await student.goto(`${devUrl()}/login`);
-  await student.getByRole('button', { name: 'Sign In' }).click();
-  await student.getByRole('button', { name: 'Sign in as Dev Student' }).click();
-  await expect(student.locator('#header-user')).toHaveText('Dev Student');
-  await student.goto(`${devUrl()}/dns-records/new`);
-  await student.locator('#subdomain').fill(name);
-  await student.locator('#type').selectOption('A');
-  await student.locator('#value').fill('192.0.2.10');
-  await student.getByRole('button', { name: 'Create' }).click();
-  await expect(student).toHaveURL(/\/dns-records\?done=created/);
+  await signInAsDev(student, devUrl(), 'Dev Student');
+  await createARecord(student, devUrl(), name, '192.0.2.10');
   await studentCtx.close();
 
   // The admin signs in and searches (htmx, debounced) for the student.
   const page = await browser.newPage();
-  await page.goto(`${devUrl()}/login`);
-  await page.getByRole('button', { name: 'Sign In' }).click();
-  await page.getByRole('button', { name: 'Sign in as Dev Admin' }).click();
-  await expect(page.locator('#header-user')).toHaveText('Dev Admin');
+  await signInAsDev(page, devUrl(), 'Dev Admin');
   await page.goto(`${devUrl()}/admin`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Admin');
   await expect(page.locator('[data-metric="users"]')).not.toHaveText('0');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
+import { createARecord, signInAsDev } from './support/pages.js';
 
 /**
  * The records page keeps its status column current by itself: one poll for every pending record,
@@ -23,19 +24,9 @@ test('pending records turn live and error in place, with one poller for the page
       )
       .run(status, message, ...names);
   try {
-    await page.goto(`${devUrl()}/login`);
-    await page.getByRole('button', { name: 'Sign In' }).click();
-    await page.getByRole('button', { name: 'Sign in as Dev Student' }).click();
-    await expect(page.locator('#header-user')).toHaveText('Dev Student');
+    await signInAsDev(page, devUrl(), 'Dev Student');
     const names = ['poll1', 'poll2'].map((n) => `${n}${Date.now().toString(36)}`);
-    for (const name of names) {
-      await page.goto(`${devUrl()}/dns-records/new`);
-      await page.locator('#subdomain').fill(name);
-      await page.locator('#type').selectOption('A');
-      await page.locator('#value').fill('192.0.2.20');
-      await page.getByRole('button', { name: 'Create' }).click();
-      await expect(page).toHaveURL(/\/dns-records\?done=created/);
-    }
+    for (const name of names) await createARecord(page, devUrl(), name, '192.0.2.20');
     setStatus(names, 'pending');
 
     const polls: string[] = [];
