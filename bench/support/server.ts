@@ -28,12 +28,26 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(
-  env: Record<string, string> = {},
-  rootDomain = 'starchart.test',
-): Promise<ServerProcess> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
-  const file = path.join(dir, 'bench.sqlite');
+export interface SpawnedService {
+  child: ChildProcess;
+  url: string;
+  runtime: 'dist' | 'tsx';
+  /** From spawn to the first 200 from /healthcheck. */
+  healthyAfterMs: number;
+  /** Resident memory of the process now, in bytes. */
+  rss: () => number;
+}
+
+/**
+ * Start `node dist/src/main.js` (or src/main.ts through tsx when there is no build) in `cwd` on the
+ * next free bench port, with a minimal environment plus `env`, and wait for /healthcheck to answer 200.
+ * BENCH_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+ */
+export async function spawnService(
+  env: Record<string, string>,
+  cwd: string,
+  stdout: 'inherit' | 'ignore' = 'ignore',
+): Promise<SpawnedService> {
   const port = nextPort++;
   const runtime = existsSync(BUILT) ? 'dist' : 'tsx';
   const args =
@@ -44,28 +58,22 @@ export async function startServerProcess(
           path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs'),
           path.join(ROOT, 'src', 'main.ts'),
         ];
-  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const started = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
-    cwd: dir,
+    cwd,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development',
       PORT: String(port),
       HOST: '127.0.0.1',
       DNS_SERVER_PORT: String(port + 1000),
-      ROOT_DOMAIN: rootDomain,
-      DATA_DIR: dir,
-      DATABASE_URL: `sqlite:${file}`,
-      SECRETS_OVERRIDE: '1',
-      SESSION_SECRET: SECRET,
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const started = Date.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
@@ -73,12 +81,38 @@ export async function startServerProcess(
     } catch {
       /* not listening yet */
     }
-    if (Date.now() - started > 30_000) throw new Error('server not healthy within 30 s');
-    await new Promise((r) => setTimeout(r, 20));
+    if (performance.now() - started > 30_000) {
+      child.kill('SIGKILL');
+      throw new Error('server not healthy within 30 s');
+    }
+    await new Promise((r) => setTimeout(r, 5));
   }
-  const db = await createDb({ dialect: 'sqlite', file, url: `sqlite:${file}` });
+  const healthyAfterMs = performance.now() - started;
   const rss = () =>
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+  return { child, url, runtime, healthyAfterMs, rss };
+}
+
+/** The service on a fresh SQLite database that this process can also open, with sessions it can mint. */
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  rootDomain = 'starchart.test',
+): Promise<ServerProcess> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
+  const file = path.join(dir, 'bench.sqlite');
+  const { child, url, runtime, rss } = await spawnService(
+    {
+      ROOT_DOMAIN: rootDomain,
+      DATA_DIR: dir,
+      DATABASE_URL: `sqlite:${file}`,
+      SECRETS_OVERRIDE: '1',
+      SESSION_SECRET: SECRET,
+      ...env,
+    },
+    dir,
+    process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore',
+  );
+  const db = await createDb({ dialect: 'sqlite', file, url: `sqlite:${file}` });
   return {
     url,
     runtime,
