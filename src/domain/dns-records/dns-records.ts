@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
+import { inTransaction } from '../../db/group-commit.js';
 import { insertAuditLog } from '../../db/repos/audit-log.js';
 import {
   countDnsRecords,
@@ -188,7 +189,7 @@ export async function createDnsRecord(
   const input = await checkInput(deps.db, body);
   const now = deps.clock.now();
   const limit = deps.config.dns.recordLimit;
-  const row = await deps.db.transaction().execute(async (trx) => {
+  const row = await inTransaction(deps.db, async (trx) => {
     await lockUserRow(trx, owner.id);
     if (limit !== null && (await countDnsRecords(trx, owner.id)) >= limit) {
       throw new AppError(
@@ -236,7 +237,7 @@ export async function updateDnsRecord(
   await getDnsRecord(deps, owner, id);
   const input = await checkInput(deps.db, body);
   const now = deps.clock.now();
-  const row = await deps.db.transaction().execute(async (trx) => {
+  const row = await inTransaction(deps.db, async (trx) => {
     await lockUserRow(trx, owner.id);
     const before = await findDnsRecordForUser(trx, owner.id, id);
     if (!before) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
@@ -279,7 +280,7 @@ export async function renewDnsRecord(
 ): Promise<DnsRecordRow> {
   const owner = actor.effectiveUser;
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(deps.db, async (trx) => {
     const before = await findDnsRecordForUser(trx, owner.id, id);
     if (!before) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
     const expires_at = now + deps.config.dns.recordLifetimeDays * DAY_MS;
@@ -305,7 +306,7 @@ export async function deleteDnsRecord(
 ): Promise<DnsRecordRow> {
   const owner = actor.effectiveUser;
   const now = deps.clock.now();
-  const before = await deps.db.transaction().execute(async (trx) => {
+  const before = await inTransaction(deps.db, async (trx) => {
     const row = await findDnsRecordForUser(trx, owner.id, id);
     if (!row) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
     await deleteRow(trx, owner.id, id);
