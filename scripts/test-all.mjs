@@ -23,7 +23,7 @@ const vitestCode = run('npx', ['vitest', 'run', ...process.argv.slice(2)]);
 if (existsSync(vitestReport)) {
   const r = JSON.parse(readFileSync(vitestReport, 'utf8'));
   passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(r);
+  failed += (r.numFailedTests ?? 0) + countFilesFailedWithoutTests(r);
 } else if (vitestCode !== 0) failed += 1;
 if (vitestCode !== 0 && failed === 0) failed = 1;
 
@@ -42,9 +42,11 @@ if (existsSync('playwright.config.ts') && process.argv.length <= 2) {
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 
-// A suite that failed only because its tests failed is already counted by numFailedTests.
-function countSuitesWithFailedTests(r) {
+// A test file that failed without any failing test (it did not load, or a hook threw) counts once; a
+// file whose tests failed is already counted by numFailedTests. (vitest's numFailedTestSuites also
+// counts every describe block around a failing test, so it cannot be used here.)
+function countFilesFailedWithoutTests(r) {
   return (r.testResults ?? []).filter(
-    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed'),
+    (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
 }

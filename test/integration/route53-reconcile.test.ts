@@ -74,7 +74,10 @@ describe.each(DIALECTS)('reconciler with fake Route53 (%s)', (dialect) => {
     let rows = await db().selectFrom('dns_records').selectAll().execute();
     expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
     const page = await (await agent.get('/dns-records')).text();
-    expect(page).toContain(`hx-get="/dns-records/${rows[0]!.id}/status"`);
+    // One poller asks about all three until they are live.
+    const ids = rows.map((r) => r.id);
+    expect(page).toMatch(new RegExp(`hx-get="/dns-records/status\\?ids=(\\d+,){2}\\d+"`));
+    for (const id of ids) expect(page).toContain(`data-pending="${id}"`);
 
     const report = await run('changes');
     expect(report.changeRequests).toBe(1);
@@ -89,7 +92,10 @@ describe.each(DIALECTS)('reconciler with fake Route53 (%s)', (dialect) => {
     expect((await dig(fake.dnsPort, fqdn, 'A')).answers[0]).toMatch(/192\.0\.2\.10$/);
     const cell = await (await agent.get(`/dns-records/${rows[0]!.id}/status`)).text();
     expect(cell).toContain('live');
-    expect(cell).not.toContain('hx-trigger');
+    expect(cell).not.toContain('data-pending');
+    const poll = await (await agent.get(`/dns-records/status?ids=${ids.join(',')}`)).text();
+    expect(poll.match(/badge ok">live/g)).toHaveLength(3);
+    expect(poll).not.toContain('status-poller'); // nothing left to poll
 
     expect(
       (await agent.post(`/dns-records/${rows[0]!.id}/delete`, { confirm: 'yes' })).status,
