@@ -9,7 +9,7 @@
 import dgram from 'node:dgram';
 import dnsPacket, { type Answer } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
+import { EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
 import { Zone, ZoneResponder } from '../../src/adapters/dns/zone-responder.js';
 import { deleteZoneChangesBefore, findDnsSerial } from '../../src/db/repos/dns-sync.js';
 import type { User } from '../../src/db/schema.js';
@@ -20,10 +20,11 @@ import {
   updateDnsRecord,
 } from '../../src/domain/dns-records/dns-records.js';
 import { expireItems } from '../../src/domain/lifecycle/expiry.js';
-import { loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
+import { loadZoneChanges, loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { type TestApp, createTestApp } from '../support/app.js';
-import { DIALECTS } from '../support/db.js';
+import { DIALECTS, silentLogger } from '../support/db.js';
+import { insertRecord } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
 
 const ROOT = 'starchart.test';
@@ -237,5 +238,40 @@ describe.each(DIALECTS)('built-in DNS server follows changes name by name on %s'
     // A serial lower than the server's (the database was wiped and rebuilt) means a whole load.
     await db.updateTable('system_state').set({ dns_serial: 1 }).where('id', '=', 1).execute();
     await expectSameAsWholeLoad('full');
+  });
+
+  test('rows changed behind its back (no change logged) are picked up by the periodic whole load', async () => {
+    const db = app.container.dbh.db;
+    const dave = await insertUser(db, { username: 'dave', dns_label: 'dave' });
+    const separate = new EmbeddedDnsServer({
+      origin: ROOT,
+      nameservers: app.config.dns.embeddedServer.nameservers,
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      pollMs: 20,
+      minReloadMs: 0,
+      fullReloadMs: 300,
+      source: {
+        serial: () => findDnsSerial(db),
+        load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
+        changesSince: (since) => loadZoneChanges(db, ROOT, since),
+      },
+    });
+    await separate.start();
+    try {
+      // A row written straight into the database: no serial bump, no change logged.
+      await insertRecord(db, dave, 'byhand', 'A', '192.0.2.77');
+      const name = `byhand.dave.${ROOT}`;
+      let answers: string[] = [];
+      for (let i = 0; i < 100 && answers.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        answers = summary(await udpQuery(separate.port, name, 'A')).answers;
+      }
+      expect(answers).toHaveLength(1);
+      expect(separate.loads.full).toBeGreaterThan(1);
+    } finally {
+      await separate.stop();
+    }
   });
 });

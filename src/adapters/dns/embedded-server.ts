@@ -50,7 +50,10 @@ export interface EmbeddedServerOptions {
   pollMs?: number;
   /** Minimum time between two zone updates (default 200 ms). */
   minReloadMs?: number;
-  /** Reload the whole zone at least this often, to repair anything the change log missed (default 10 min). */
+  /**
+   * Reload the whole zone this often even when nothing changed (default 10 min): repairs anything the
+   * change log cannot show, such as rows edited by hand in the database.
+   */
   fullReloadMs?: number;
   /**
    * Child processes that also answer UDP queries on the same socket (default 0: this process only).
@@ -140,7 +143,8 @@ export class EmbeddedDnsServer {
     this.timer = setInterval(() => {
       this.options.source.serial().then(
         (s) => {
-          if (s !== this.loadedSerial) void this.refresh();
+          const stale = Date.now() - this.lastFullLoad >= (this.options.fullReloadMs ?? 600_000);
+          if (s !== this.loadedSerial || stale) void this.refresh();
         },
         (err: unknown) => this.options.logger.warn({ err }, 'DNS zone serial check failed'),
       );
