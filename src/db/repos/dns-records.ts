@@ -60,7 +60,10 @@ export type DnsRecordListItem = Pick<DnsRecordRow, (typeof DNS_RECORD_LIST_COLUM
  * query every records page runs). Pages are few (offset is a multiple of the page size), so the
  * cache stays small; it is capped anyway.
  */
-const pageQueries = new Map<string, (db: DbOrTrx, userId: number) => Promise<DnsRecordListItem[]>>();
+const pageQueries = new Map<
+  string,
+  (db: DbOrTrx, userId: number) => Promise<DnsRecordListItem[]>
+>();
 const MAX_PAGE_QUERIES = 200;
 
 function dnsRecordsPage(offset: number, limit: number) {
