@@ -29,6 +29,11 @@ test('pending records turn live and error in place, with one poller for the page
     for (const name of names) await createARecord(page, devUrl(), name, '192.0.2.20');
     setStatus(names, 'pending');
 
+    const cspErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/.test(m.text()))
+        cspErrors.push(m.text());
+    });
     const polls: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/dns-records/status')) polls.push(r.url());
@@ -50,6 +55,8 @@ test('pending records turn live and error in place, with one poller for the page
     expect(polls.length).toBeGreaterThan(0);
     expect(polls.every((u) => /ids=\d+(,\d+)?$/.test(u))).toBe(true);
     await expect(page.locator('#status-poller')).toHaveCount(0);
+    // The page and its swaps run under the CSP without a single violation.
+    expect(cspErrors).toEqual([]);
     const settled = polls.length;
     await page.waitForTimeout(4500);
     expect(polls.length).toBe(settled);

@@ -31,6 +31,8 @@ export function Layout(props: LayoutProps) {
             : `${props.title} · ${props.productName}`}
         </title>
         <meta name="description" content="Simple, secure DNS records and HTTPS certificates" />
+        {/* htmx would inject an inline <style> for request indicators, which the CSP refuses. */}
+        <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
         <link rel="stylesheet" href={assets['app.css']!.url} />
         <script nonce={props.nonce} src={assets['htmx.min.js']!.url} defer></script>
         <script nonce={props.nonce} src={assets['app.js']!.url} defer></script>
