@@ -20,9 +20,8 @@ import { EmbeddedDnsServer } from '../src/adapters/dns/embedded-server.js';
 import { Route53Provider } from '../src/adapters/dns/route53.js';
 import { loadConfig } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
-import { findDnsSerial } from '../src/db/repos/dns-sync.js';
 import type { User } from '../src/db/schema.js';
-import { loadZoneRecords } from '../src/domain/reconciler/desired-state.js';
+import { databaseZoneSource } from '../src/domain/reconciler/desired-state.js';
 import { reconcileDns } from '../src/domain/reconciler/reconcile.js';
 import { markDnsChanged } from '../src/domain/reconciler/request.js';
 import { createSession } from '../src/domain/sessions/sessions.js';
@@ -438,10 +437,7 @@ async function benchDnsperf() {
   for (let i = 0; i < 200; i++)
     users.push(await insertUser(db, { username: `perf${i}`, dns_label: `perf${i}` }));
   await bulkRecords(db, users, 10);
-  const source = {
-    serial: () => findDnsSerial(db),
-    load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
-  };
+  const source = databaseZoneSource(db, ROOT);
   const workers = Number(process.env.BENCH_DNS_WORKERS ?? '1');
   const servers = [0, ...(workers > 0 ? [workers] : [])].map(
     (udpWorkers) =>

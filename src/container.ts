@@ -23,8 +23,7 @@ import type { DnsChecker } from './ports/dns-checker.js';
 import type { Config } from './config.js';
 import { type DbHandle, createDb, ensureMysqlDatabase } from './db/client.js';
 import { prepareDatabase } from './db/migrate.js';
-import { findDnsSerial } from './db/repos/dns-sync.js';
-import { loadZoneChanges, loadZoneRecords } from './domain/reconciler/desired-state.js';
+import { databaseZoneSource } from './domain/reconciler/desired-state.js';
 import type { JobDeps } from './jobs/deps.js';
 import { buildRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
@@ -133,11 +132,7 @@ export async function createContainer(
       port: config.dns.embeddedServer.port,
       udpWorkers: config.dns.embeddedServer.udpWorkers,
       logger,
-      source: {
-        serial: () => findDnsSerial(db),
-        load: () => loadZoneRecords(db, config.rootDomain, () => findDnsSerial(db)),
-        changesSince: (since) => loadZoneChanges(db, config.rootDomain, since),
-      },
+      source: databaseZoneSource(db, config.rootDomain),
     });
     dns = new EmbeddedDnsProvider(dnsServer);
   }

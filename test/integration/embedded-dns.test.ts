@@ -10,7 +10,7 @@ import { EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
 import { loadConfig } from '../../src/config.js';
 import { findDnsSerial } from '../../src/db/repos/dns-sync.js';
 import type { RecordType } from '../../src/domain/dns-records/types.js';
-import { loadZoneChanges, loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
+import { databaseZoneSource } from '../../src/domain/reconciler/desired-state.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
 import { type RunningService, startService } from '../../src/service.js';
@@ -67,10 +67,7 @@ describe('embedded DNS server vs knotd', () => {
         status_at: null,
       })
       .execute();
-    const source = {
-      serial: () => findDnsSerial(db),
-      load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
-    };
+    const source = databaseZoneSource(db, ROOT);
     server = new EmbeddedDnsServer({
       origin: ROOT,
       nameservers: NS,
@@ -250,11 +247,7 @@ describe('built-in DNS server with a UDP worker process (DNS_SERVER_UDP_WORKERS=
       host: '127.0.0.1',
       port: 0,
       udpWorkers: 1,
-      source: {
-        serial: () => findDnsSerial(db),
-        load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
-        changesSince: (since) => loadZoneChanges(db, ROOT, since),
-      },
+      source: databaseZoneSource(db, ROOT),
       logger: silentLogger,
       pollMs: 50,
     });

@@ -20,7 +20,7 @@ import {
   updateDnsRecord,
 } from '../../src/domain/dns-records/dns-records.js';
 import { expireItems } from '../../src/domain/lifecycle/expiry.js';
-import { loadZoneChanges, loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
+import { databaseZoneSource, loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS, silentLogger } from '../support/db.js';
@@ -252,11 +252,7 @@ describe.each(DIALECTS)('built-in DNS server follows changes name by name on %s'
       pollMs: 20,
       minReloadMs: 0,
       fullReloadMs: 300,
-      source: {
-        serial: () => findDnsSerial(db),
-        load: () => loadZoneRecords(db, ROOT, () => findDnsSerial(db)),
-        changesSince: (since) => loadZoneChanges(db, ROOT, since),
-      },
+      source: databaseZoneSource(db, ROOT),
     });
     await separate.start();
     try {

@@ -9,6 +9,7 @@ import {
   type DesiredRecordRow,
   findChallengeRows,
   findDesiredRecords,
+  findDnsSerial,
   findZoneChangesSince,
 } from '../../db/repos/dns-sync.js';
 import { canonicalValue } from '../dns-records/rules.js';
@@ -211,4 +212,13 @@ export async function loadZoneChanges(
     ...namedRecords.filter((r) => named.get(r.label)?.has(r.subdomain.toLowerCase())),
   ];
   return { serial, scopes, records: flatten(buildDesiredState(root, records, challenges)) };
+}
+
+/** The zone as the database holds it, in the shape the built-in DNS server reads (its ZoneSource). */
+export function databaseZoneSource(db: Db, root: string) {
+  return {
+    serial: () => findDnsSerial(db),
+    load: () => loadZoneRecords(db, root, () => findDnsSerial(db)),
+    changesSince: (since: number) => loadZoneChanges(db, root, since),
+  };
 }
