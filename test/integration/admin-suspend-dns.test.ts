@@ -9,44 +9,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/client.js';
 import type { User } from '../../src/db/schema.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
 import { type RunningService, startService } from '../../src/service.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
-import { insertRecord, reconciler } from '../support/dns.js';
+import { insertChallenge, insertRecord, reconciler } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
 import { FakeRoute53 } from '../support/fake-route53.js';
 import { dig } from '../support/knot.js';
 
 const ROOT = 'starchart.test';
-
-async function addChallenge(db: Db, user: User, value: string) {
-  const now = Date.now();
-  const cert = await db
-    .insertInto('certificates')
-    .values({
-      user_id: user.id,
-      domain: `${user.dns_label}.${ROOT}`,
-      created_at: now,
-      updated_at: now,
-    })
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto('acme_challenges')
-    .values({
-      certificate_id: Number(cert.insertId),
-      name: `_acme-challenge.${user.dns_label}.${ROOT}`,
-      value,
-      created_at: now,
-      status_message: null,
-      change_id: null,
-      status_at: null,
-    })
-    .execute();
-}
 
 /** Poll (the server reloads on its own schedule); the bound is generous and never asserted on. */
 const until = async (fn: () => Promise<boolean>) => {
@@ -124,7 +98,7 @@ describe('suspension through the embedded DNS server (dig)', () => {
       (await asVictim('/dns-records/new', { subdomain: 'txt', type: 'TXT', value: 'hello' }))
         .status,
     ).toBe(303);
-    await addChallenge(db, victim, 'challenge-vic');
+    await insertChallenge(db, victim, 'challenge-vic');
     await insertRecord(db, bystander, 'www', 'A', '192.0.2.20');
     await markDnsChanged(db, ['vic', 'by'], Date.now());
 
@@ -209,7 +183,7 @@ describe.each(DIALECTS)('suspension through Route53 (fake, %s)', (dialect) => {
     const other = await insertUser(db, { username: `o${dialect}`, dns_label: `o${dialect}` });
     await insertRecord(db, victim, 'www', 'A', '192.0.2.10');
     await insertRecord(db, victim, 'mail', 'MX', 'mx.example.com', 10);
-    await addChallenge(db, victim, 'tok-1');
+    await insertChallenge(db, victim, 'tok-1');
     await insertRecord(db, other, 'www', 'A', '192.0.2.20');
     await markDnsChanged(db, [victim.dns_label, other.dns_label], Date.now());
     await run('changes');

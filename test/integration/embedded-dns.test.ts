@@ -15,7 +15,7 @@ import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
 import { type RunningService, startService } from '../../src/service.js';
 import { type TestDb, createTestDb, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
-import { insertRecord } from '../support/dns.js';
+import { insertChallenge, insertRecord } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
 import { type KnotServer, dig, startKnot } from '../support/knot.js';
 
@@ -45,28 +45,7 @@ describe('embedded DNS server vs knotd', () => {
     await rec('txt', 'TXT', 'hello world');
     await rec('long', 'TXT', LONG_TXT);
     for (let i = 0; i < 12; i++) await rec('big', 'TXT', `${'x'.repeat(90)}-${i}`);
-    const now = Date.now();
-    const cert = await db
-      .insertInto('certificates')
-      .values({
-        user_id: alice.id,
-        domain: `alice.${ROOT}`,
-        created_at: now,
-        updated_at: now,
-      })
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('acme_challenges')
-      .values({
-        certificate_id: Number(cert.insertId),
-        name: `_acme-challenge.alice.${ROOT}`,
-        value: 'challenge-token-1',
-        created_at: now,
-        status_message: null,
-        change_id: null,
-        status_at: null,
-      })
-      .execute();
+    await insertChallenge(db, alice, 'challenge-token-1');
     const source = databaseZoneSource(db, ROOT);
     server = new EmbeddedDnsServer({
       origin: ROOT,

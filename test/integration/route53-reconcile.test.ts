@@ -12,7 +12,7 @@ import { markDnsChanged, notifyDnsChanged } from '../../src/domain/reconciler/re
 import { startJobs } from '../../src/jobs/worker.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS, silentLogger } from '../support/db.js';
-import { insertRecord, reconciler } from '../support/dns.js';
+import { insertChallenge, insertRecord, reconciler } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
 import { FakeRoute53 } from '../support/fake-route53.js';
 import { dig } from '../support/knot.js';
@@ -153,28 +153,7 @@ describe.each(DIALECTS)('reconciler with fake Route53 (%s)', (dialect) => {
   test('ACME challenge values are part of the desired state', async () => {
     const u = await insertUser(db(), { username: `acme${dialect}`, dns_label: `acme${dialect}` });
     const now = Date.now();
-    const cert = await db()
-      .insertInto('certificates')
-      .values({
-        user_id: u.id,
-        domain: `${u.dns_label}.${ROOT}`,
-        created_at: now,
-        updated_at: now,
-      })
-      .executeTakeFirstOrThrow();
-    for (const value of ['token-a', 'token-b'])
-      await db()
-        .insertInto('acme_challenges')
-        .values({
-          certificate_id: Number(cert.insertId),
-          name: `_acme-challenge.${u.dns_label}.${ROOT}`,
-          value,
-          created_at: now,
-          status_message: null,
-          change_id: null,
-          status_at: null,
-        })
-        .execute();
+    await insertChallenge(db(), u, ['token-a', 'token-b'], ROOT);
     await notifyDnsChanged({ db: db(), queue: t.container.queue }, [u.dns_label], now);
     await run('changes');
     expect(fake.get(`_acme-challenge.${u.dns_label}.${ROOT}`, 'TXT')?.values.sort()).toEqual(

@@ -24,7 +24,7 @@ import { databaseZoneSource, loadZoneRecords } from '../../src/domain/reconciler
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS, silentLogger } from '../support/db.js';
-import { insertRecord } from '../support/dns.js';
+import { insertChallenge, insertRecord } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
 
 const ROOT = 'starchart.test';
@@ -169,22 +169,7 @@ describe.each(DIALECTS)('built-in DNS server follows changes name by name on %s'
     // An ACME challenge value, logged as issuance logs it.
     const db = app.container.dbh.db;
     const now = Date.now();
-    const cert = await db
-      .insertInto('certificates')
-      .values({ user_id: bob.id, domain: `bob.${ROOT}`, created_at: now, updated_at: now })
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('acme_challenges')
-      .values({
-        certificate_id: Number(cert.insertId),
-        name: `_acme-challenge.bob.${ROOT}`,
-        value: 'token-1',
-        created_at: now,
-        status_message: null,
-        change_id: null,
-        status_at: null,
-      })
-      .execute();
+    await insertChallenge(db, bob, 'token-1');
     await markDnsChanged(db, [{ label: 'bob', name: '_acme-challenge' }], now);
     await expectSameAsWholeLoad('patch');
     const challenge = summary(await udpQuery(server.port, `_acme-challenge.bob.${ROOT}`, 'TXT'));

@@ -41,6 +41,38 @@ export async function insertRecord(
   return Number(res.insertId);
 }
 
+/** ACME challenge values (one per name the certificate covers) on a new pending certificate row. */
+export async function insertChallenge(
+  db: Db,
+  user: User,
+  values: string | string[],
+  root = 'starchart.test',
+): Promise<void> {
+  const now = Date.now();
+  const cert = await db
+    .insertInto('certificates')
+    .values({
+      user_id: user.id,
+      domain: `${user.dns_label}.${root}`,
+      created_at: now,
+      updated_at: now,
+    })
+    .executeTakeFirstOrThrow();
+  for (const value of Array.isArray(values) ? values : [values])
+    await db
+      .insertInto('acme_challenges')
+      .values({
+        certificate_id: Number(cert.insertId),
+        name: `_acme-challenge.${user.dns_label}.${root}`,
+        value,
+        created_at: now,
+        status_message: null,
+        change_id: null,
+        status_at: null,
+      })
+      .execute();
+}
+
 export function reconciler(
   db: Db,
   provider: DnsProvider,
