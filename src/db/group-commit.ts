@@ -5,9 +5,10 @@
  * the WAL (and now and then checkpoints it), about a fifth of a millisecond on this kind of machine,
  * often more than the transaction's own statements. Here a transaction starts at the end of the
  * event-loop turn in which it was asked for, and every unit asked for by then (requests whose data
- * arrived in the same turn) runs in it, each inside its own SAVEPOINT, committed once. A unit that throws is rolled back to
- * its savepoint (its writes vanish, the others' stay) and its promise rejects with its own error; if the
- * COMMIT itself fails, every unit of the batch rejects. No unit's promise resolves before its COMMIT.
+ * arrived in the same turn) runs in it, each inside its own SAVEPOINT, committed once. A unit that
+ * throws is rolled back to its savepoint (its writes vanish, the others' stay) and its promise rejects
+ * with its own error; if the COMMIT itself fails, every unit of the batch rejects. No unit's promise
+ * resolves before its COMMIT.
  * Units of a batch run in arrival order and see each other's writes, exactly as if run one by one.
  *
  * On MySQL this is db.transaction(): InnoDB runs transactions side by side and locks rows, and batching

@@ -3,12 +3,14 @@
  * compiles a query in 20–40 µs on this kind of machine, longer than SQLite takes to run the session
  * lookup; a prepared query reuses the SQL and substitutes only the parameters.
  *
- *   const findX = preparedQuery((db, id: number, limit: number) =>
- *     db.selectFrom('x').selectAll().where('id', '=', id).limit(limit));
- *   const rows = await findX(db, 42, 10);
+ *   const findX = preparedQuery((db, userId: number, kind: string) =>
+ *     db.selectFrom('x').selectAll().where('user_id', '=', userId).where('kind', '=', kind));
+ *   const rows = await findX(db, 42, 'a');
  *
  * `build` runs once per dialect with placeholders standing in for the arguments, so it must pass each
- * argument to Kysely as a value (where/limit/offset/values), never inspect or branch on it.
+ * argument to Kysely as a value (where/values/set), never inspect or branch on it. Keep LIMIT and
+ * OFFSET out of the arguments: SQLite re-prepares a statement on every run when they are bound
+ * parameters (see findDnsRecordsPage, which compiles one query per page window instead).
  */
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Db } from './client.js';

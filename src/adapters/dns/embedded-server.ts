@@ -10,6 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { RecordType } from '../../domain/dns-records/types.js';
+import type { ZonePatch } from '../../domain/reconciler/desired-state.js';
 import type { Logger } from '../../logger.js';
 import type {
   BatchLimits,
@@ -18,14 +19,7 @@ import type {
   RecordSetChange,
 } from '../../ports/dns-provider.js';
 import type { WorkerMessage, WorkerReply } from './udp-worker.js';
-import { Zone, type ZoneRecord, ZoneResponder, type ZoneScope } from './zone-responder.js';
-
-export interface ZoneChanges {
-  serial: number;
-  /** The parts of the zone that changed; `records` holds everything now in them. */
-  scopes: ZoneScope[];
-  records: ZoneRecord[];
-}
+import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
 
 export interface ZoneSource {
   /** The zone serial in the database (cheap; polled). */
@@ -36,7 +30,7 @@ export interface ZoneSource {
    * What changed after serial `since` (the serial read before the changes), or null when only a full
    * load can tell. Without it every update is a full load.
    */
-  changesSince?(since: number): Promise<ZoneChanges | null>;
+  changesSince?(since: number): Promise<ZonePatch<ZoneRecord> | null>;
 }
 
 export interface EmbeddedServerOptions {
@@ -143,8 +137,7 @@ export class EmbeddedDnsServer {
     this.timer = setInterval(() => {
       this.options.source.serial().then(
         (s) => {
-          const stale = Date.now() - this.lastFullLoad >= (this.options.fullReloadMs ?? 600_000);
-          if (s !== this.loadedSerial || stale) void this.refresh();
+          if (s !== this.loadedSerial || this.fullReloadDue()) void this.refresh();
         },
         (err: unknown) => this.options.logger.warn({ err }, 'DNS zone serial check failed'),
       );
@@ -166,6 +159,11 @@ export class EmbeddedDnsServer {
     return [...this.workerSerials.values()];
   }
 
+  /** True when the periodic whole-zone reload (fullReloadMs) is due. */
+  private fullReloadDue(): boolean {
+    return Date.now() - this.lastFullLoad >= (this.options.fullReloadMs ?? 600_000);
+  }
+
   /** Bring the zone up to date with the database now; concurrent calls coalesce. Never throws. */
   refresh(): Promise<void> {
     if (this.loading) {
@@ -183,9 +181,11 @@ export class EmbeddedDnsServer {
         this.again = false;
         try {
           const { source } = this.options;
-          const stale = Date.now() - this.lastFullLoad >= (this.options.fullReloadMs ?? 600_000);
           const changes =
-            this.fullWanted || stale || this.loadedSerial === null || !source.changesSince
+            this.fullWanted ||
+            this.fullReloadDue() ||
+            this.loadedSerial === null ||
+            !source.changesSince
               ? null
               : await source.changesSince(this.loadedSerial);
           if (changes) {

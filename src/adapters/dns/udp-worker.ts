@@ -1,16 +1,17 @@
 /**
  * Extra UDP answerer for the built-in DNS server (DNS_SERVER_UDP_WORKERS > 0): a child process that
  * receives the server's bound UDP socket from its parent (the kernel then spreads datagrams over every
- * process reading it), a copy of the zone, and the same patches the parent applies to its own. It has no database or
- * configuration of its own and exits when its parent goes away.
+ * process reading it), a copy of the zone, and the same patches the parent applies to its own. It has
+ * no database or configuration of its own and exits when its parent goes away.
  */
 import type dgram from 'node:dgram';
-import { Zone, type ZoneRecord, ZoneResponder, type ZoneScope } from './zone-responder.js';
+import type { ZonePatch } from '../../domain/reconciler/desired-state.js';
+import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
 
 /** From the parent: a whole zone, or a patch to the zone held (see Zone.patch). */
 export type WorkerMessage =
   | { type: 'zone'; origin: string; serial: number; nameservers: string[]; records: ZoneRecord[] }
-  | { type: 'patch'; serial: number; scopes: ZoneScope[]; records: ZoneRecord[] };
+  | ({ type: 'patch' } & ZonePatch<ZoneRecord>);
 
 /** To the parent, after each message: the serial now held. */
 export interface WorkerReply {

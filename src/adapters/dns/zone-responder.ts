@@ -6,6 +6,7 @@
  */
 import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
 import type { RecordType } from '../../domain/dns-records/types.js';
+import type { ZoneScope } from '../../domain/reconciler/desired-state.js';
 
 export interface ZoneRecord {
   /** Owner name, any case, no trailing dot. */
@@ -33,12 +34,6 @@ const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REF
 const MAX_CNAME_CHAIN = 8;
 const MAX_UDP = 1232;
 const CACHE_MAX = 50_000;
-
-/** A part of the zone: the records at `name`, and with `subtree` also every name below it. */
-export interface ZoneScope {
-  name: string;
-  subtree: boolean;
-}
 
 export class Zone {
   readonly origin: string;

@@ -50,9 +50,13 @@ const DAY_MS = 86_400_000;
 export const baseDomainOf = (user: Pick<User, 'dns_label'>, rootDomain: string) =>
   `${user.dns_label}.${rootDomain}`;
 
+/** True when `raw` is a record id: a positive integer that fits the id column. */
+const isRecordId = (raw: string): boolean =>
+  /^\d{1,10}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 2_147_483_647;
+
 /** Parse an id from a URL; anything that is not a positive integer is treated as not found. */
 export function parseRecordId(raw: string | undefined): number {
-  if (!raw || !/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2_147_483_647)
+  if (!raw || !isRecordId(raw))
     throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
   return Number(raw);
 }
@@ -67,12 +71,9 @@ export function parseRecordIds(raw: string | undefined): number[] {
     throw new AppError('INVALID_INPUT', 'Give the record ids to check, e.g. ?ids=12,13.');
   if (parts.length > MAX_STATUS_IDS)
     throw new AppError('INVALID_INPUT', `Ask about at most ${MAX_STATUS_IDS} records at a time.`);
-  const ids = parts.map((p) =>
-    /^\d{1,10}$/.test(p) && Number(p) >= 1 && Number(p) <= 2_147_483_647 ? Number(p) : NaN,
-  );
-  if (ids.some(Number.isNaN))
+  if (!parts.every(isRecordId))
     throw new AppError('INVALID_INPUT', 'Record ids are whole numbers separated by commas.');
-  return [...new Set(ids)];
+  return [...new Set(parts.map(Number))];
 }
 
 /** The status of each of the owner's records among `ids`; ids of other users' records are left out. */

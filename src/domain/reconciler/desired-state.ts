@@ -166,6 +166,13 @@ export interface ZoneScope {
   subtree: boolean;
 }
 
+/** A zone update: the serial it brings the zone to, the parts replaced and every record now in them. */
+export interface ZonePatch<R = FlatRecord> {
+  serial: number;
+  scopes: ZoneScope[];
+  records: R[];
+}
+
 /** Beyond this many changed names a whole-zone load is as cheap as loading them one by one. */
 export const MAX_ZONE_CHANGES = 5000;
 
@@ -178,7 +185,7 @@ export async function loadZoneChanges(
   db: Db,
   root: string,
   since: number,
-): Promise<{ serial: number; scopes: ZoneScope[]; records: FlatRecord[] } | null> {
+): Promise<ZonePatch | null> {
   const { serial, changes } = await findZoneChangesSince(db, since);
   if (!changes || changes.length > MAX_ZONE_CHANGES) return null;
   if (changes.length === 0) return { serial, scopes: [], records: [] };
@@ -195,17 +202,17 @@ export async function loadZoneChanges(
     for (const n of names) scopes.push({ name: `${n}.${label}.${root}`, subtree: false });
 
   const allNames = [...new Set([...named.values()].flatMap((n) => [...n]))];
-  const [wholeRecords, namedRecords] = await Promise.all([
-    findDesiredRecords(db, [...whole]),
-    findDesiredRecords(db, [...named.keys()], allNames),
-  ]);
   const challengeNames = [
     ...[...whole].map((l) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`),
     ...[...named]
       .filter(([, names]) => names.has(ACME_CHALLENGE_LABEL))
       .map(([l]) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`),
   ];
-  const challenges = await findChallengeRows(db, challengeNames);
+  const [wholeRecords, namedRecords, challenges] = await Promise.all([
+    findDesiredRecords(db, [...whole]),
+    findDesiredRecords(db, [...named.keys()], allNames),
+    findChallengeRows(db, challengeNames),
+  ]);
   // The name filter is per label x name: keep only the pairs that changed.
   const records = [
     ...wholeRecords,

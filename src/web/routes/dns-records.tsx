@@ -203,6 +203,8 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
     return c.html(markup`${StatusPoller({ ids: pending })}<template>${cells}</template>`);
   });
 
+  // One record's status cell. The page no longer polls it (StatusPoller asks about all at once); it
+  // stays for pages rendered before that change, whose pending cells still poll here until swapped.
   app.get('/dns-records/:id/status', async (c) => {
     const r = await getDnsRecord(deps, owner(c), parseRecordId(c.req.param('id')));
     c.header('Cache-Control', 'no-store');
