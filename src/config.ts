@@ -25,6 +25,8 @@ export const ENV_VARS = {
   AWS_ROUTE53_HOSTED_ZONE_ID: 'Existing Route53 hosted zone id; required with DNS_PROVIDER=route53',
   AWS_REGION: 'AWS region for the Route53 client (default us-east-1)',
   AWS_ROUTE53_ENDPOINT: 'Override of the Route53 API endpoint (tests and simulators only)',
+  AWS_ROUTE53_REQUESTS_PER_SECOND:
+    "Most Route53 API requests per second this service sends (default 5, Route53's documented per-account rate; 0 = no pacing)",
   DNS_SERVER_HOST: 'Address the built-in DNS server binds (default 127.0.0.1)',
   DNS_SERVER_PORT:
     'Port of the built-in DNS server, UDP and TCP (default 5353; 0 = any free port, for tests)',
@@ -192,6 +194,7 @@ const EnvSchema = z.object({
   ),
   AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
   AWS_ROUTE53_ENDPOINT: optionalString.pipe(z.url().optional()),
+  AWS_ROUTE53_REQUESTS_PER_SECOND: intFrom(5, 0, 1000),
   DNS_SERVER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   DNS_SERVER_PORT: intFrom(5353, 0, 65535),
   DNS_SERVER_UDP_WORKERS: intFrom(0, 0, 16),
@@ -345,6 +348,8 @@ export interface Config {
       hostedZoneId: string | null;
       region: string;
       endpoint: string | null;
+      /** Pace of API requests (0 = unpaced): Route53 throttles an account's requests above its rate. */
+      requestsPerSecond: number;
       accessKeyId: string | null;
       secretAccessKey: string | null;
     };
@@ -628,6 +633,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
         hostedZoneId: e.AWS_ROUTE53_HOSTED_ZONE_ID ?? null,
         region: e.AWS_REGION,
         endpoint: e.AWS_ROUTE53_ENDPOINT ?? null,
+        requestsPerSecond: e.AWS_ROUTE53_REQUESTS_PER_SECOND,
         accessKeyId,
         secretAccessKey,
       },

@@ -18,6 +18,8 @@ import { FakeRoute53 } from '../support/fake-route53.js';
 import { dig } from '../support/knot.js';
 
 const ROOT = 'starchart.test';
+/** Batches of at most 5 records, so a few dozen records take several requests. */
+const SMALL = { maxRecords: 5, maxValueChars: 32_000, maxChanges: 1000 };
 
 describe.each(DIALECTS)('reconciler with fake Route53 (%s)', (dialect) => {
   let fake: FakeRoute53;
@@ -246,17 +248,31 @@ describe('reconciler limits and failures (fake Route53, sqlite)', () => {
     for (let i = 0; i < 30; i++) await insertRecord(db(), u, `s${i}`, 'A', `192.0.2.${i + 1}`);
     await markDnsChanged(db(), [u.dns_label], Date.now());
     fake.options = { origin: ROOT, throttleRps: 4, busyWhilePending: true, insyncDelayMs: 100 };
-    const small = new Route53Provider(t.config.dns.route53, {
-      maxRecords: 5,
-      maxValueChars: 32_000,
-      maxChanges: 1000,
-    });
+    // Unpaced, so requests burst past the fake's rate and meet its Throttling answers.
+    const small = new Route53Provider({ ...t.config.dns.route53, requestsPerSecond: 0 }, SMALL);
     const report = await reconciler(db(), small, ROOT)('changes');
     expect(fake.stats.throttled + fake.stats.busy).toBeGreaterThan(0);
     expect(report.throttled).toBeGreaterThan(0);
     expect(report.acceptedBatches).toBe(6);
     for (let i = 0; i < 30; i++)
       expect(fake.get(`s${i}.slow.${ROOT}`, 'A')?.values).toEqual([`192.0.2.${i + 1}`]);
+  });
+
+  test('paced at the account rate, the same work is never throttled and sends only the requests it needs', async () => {
+    expect(t.config.dns.route53.requestsPerSecond).toBe(5); // the default
+    const u = await insertUser(db(), { username: 'paced', dns_label: 'paced' });
+    for (let i = 0; i < 30; i++) await insertRecord(db(), u, `p${i}`, 'A', `192.0.2.${i + 1}`);
+    await markDnsChanged(db(), [u.dns_label], Date.now());
+    fake.options = { origin: ROOT, throttleRps: 5, insyncDelayMs: 0 };
+    fake.resetStats();
+    const small = new Route53Provider(t.config.dns.route53, SMALL);
+    const report = await reconciler(db(), small, ROOT)('changes');
+    expect(fake.stats.throttled).toBe(0);
+    expect(report.throttled).toBe(0);
+    expect(report.acceptedBatches).toBe(6);
+    expect(fake.stats.change).toBe(report.minimumRequests);
+    for (let i = 0; i < 30; i++)
+      expect(fake.get(`p${i}.paced.${ROOT}`, 'A')?.values).toEqual([`192.0.2.${i + 1}`]);
   });
 
   test('a rejected batch is split: the bad change is isolated and shown, the rest apply, and it is not retried blindly', async () => {

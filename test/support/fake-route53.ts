@@ -85,6 +85,8 @@ export class FakeRoute53 {
   private tcp: net.Server | null = null;
   private tokens: number;
   private lastRefill = Date.now();
+  /** The rate the bucket was filled for: a new rate (options replaced) starts a full bucket. */
+  private bucketRate: number;
   private responder: ZoneResponder;
   private dirtyZone = true;
   private sortedCache: FakeSet[] | null = null;
@@ -101,6 +103,7 @@ export class FakeRoute53 {
     this.origin = options.origin.toLowerCase().replace(/\.$/, '');
     this.zoneId = options.zoneId ?? `Z${randomBytes(8).toString('hex').toUpperCase()}`;
     this.tokens = options.throttleRps ?? 0;
+    this.bucketRate = this.tokens;
     this.responder = new ZoneResponder(this.buildZone());
     // A zone always has its SOA and NS at the apex (never owned by the reconciler).
     this.put({
@@ -234,6 +237,11 @@ export class FakeRoute53 {
     const rate = this.options.throttleRps ?? 0;
     if (rate <= 0) return true;
     const now = Date.now();
+    if (rate !== this.bucketRate) {
+      this.bucketRate = rate;
+      this.tokens = rate;
+      this.lastRefill = now;
+    }
     this.tokens = Math.min(rate, this.tokens + ((now - this.lastRefill) / 1000) * rate);
     this.lastRefill = now;
     if (this.tokens < 1) return false;

@@ -33,11 +33,13 @@ export class Route53Provider implements DnsProvider {
   readonly limits: BatchLimits;
   private readonly client: Route53Client;
   private readonly zoneId: string;
+  private readonly pacer: RequestPacer;
 
   constructor(cfg: Config['dns']['route53'], limits: BatchLimits = ROUTE53_LIMITS) {
     if (!cfg.hostedZoneId) throw new Error('AWS_ROUTE53_HOSTED_ZONE_ID is required for Route53');
     this.zoneId = cfg.hostedZoneId;
     this.limits = limits;
+    this.pacer = new RequestPacer(cfg.requestsPerSecond);
     this.client = new Route53Client({
       region: cfg.region,
       ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
@@ -134,8 +136,9 @@ export class Route53Provider implements DnsProvider {
 
   notifyChanged(): void {}
 
-  /** Map SDK errors onto the port's kinds. */
+  /** Send one request at the configured pace; map SDK errors onto the port's kinds. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
+    await this.pacer.slot();
     try {
       return await fn();
     } catch (e) {
@@ -153,3 +156,29 @@ export class Route53Provider implements DnsProvider {
 }
 
 const reversed = (name: string) => name.split('.').reverse().join('.');
+
+/**
+ * Spaces requests at least 1/rate seconds apart, in the order they ask. Route53 throttles an account
+ * above its request rate (5/s on the classic quota page; a token bucket on the newer one), and its
+ * Throttling answers still count against the account, other users of it included. Pacing below the rate
+ * sends the minimum number of requests in the same time as bursting and backing off would.
+ */
+export class RequestPacer {
+  private next = 0;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  /** Resolves when the caller may send; 0 requests per second means at once. */
+  async slot(): Promise<void> {
+    if (this.perSecond <= 0) return;
+    const now = this.now();
+    const at = Math.max(now, this.next);
+    this.next = at + 1000 / this.perSecond;
+    if (at > now) await this.sleep(at - now);
+  }
+}
