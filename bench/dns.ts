@@ -223,7 +223,7 @@ async function benchPost() {
   await srv.stop();
 
   // A class at work: many students, each under the record limit, each request from the next one.
-  const USERS = 1000;
+  const USERS = Number(process.env.BENCH_CLASS_USERS ?? 5000);
   const LIMIT = 20;
   const cls = await startServerProcess({ USER_DNS_RECORD_LIMIT: String(LIMIT) });
   const sessions: { cookie: string; csrf: string }[] = [];

@@ -177,6 +177,34 @@ export interface ZonePatch<R = FlatRecord> {
 export const MAX_ZONE_CHANGES = 5000;
 
 /**
+ * A query for "labels IN (…) AND subdomain IN (…)" probes the (user, subdomain) index once per label x
+ * name: 900 changed names under 900 labels made 810,000 probes and stalled the server for 80 ms. Groups
+ * of labels whose product stays under this bound make the same lookup a few milliseconds.
+ */
+const MAX_PROBES_PER_QUERY = 512;
+
+/** Split changed names by label into groups for one query each (see MAX_PROBES_PER_QUERY). */
+export function labelNameGroups(
+  named: ReadonlyMap<string, ReadonlySet<string>>,
+): { labels: string[]; names: Set<string> }[] {
+  const groups: { labels: string[]; names: Set<string> }[] = [];
+  let group: { labels: string[]; names: Set<string> } | null = null;
+  for (const [label, names] of named) {
+    if (group) {
+      const merged = new Set([...group.names, ...names]);
+      if ((group.labels.length + 1) * merged.size <= MAX_PROBES_PER_QUERY) {
+        group.labels.push(label);
+        group.names = merged;
+        continue;
+      }
+    }
+    group = { labels: [label], names: new Set(names) };
+    groups.push(group);
+  }
+  return groups;
+}
+
+/**
  * What changed in the zone after serial `since`: the current serial, the parts of the zone that
  * changed and every record now in those parts. Null when only a whole-zone load can tell (the change
  * log was pruned past `since`, the serial went backwards after a wipe, or too much changed).
@@ -201,7 +229,6 @@ export async function loadZoneChanges(
   for (const [label, names] of named)
     for (const n of names) scopes.push({ name: `${n}.${label}.${root}`, subtree: false });
 
-  const allNames = [...new Set([...named.values()].flatMap((n) => [...n]))];
   const challengeNames = [
     ...[...whole].map((l) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`),
     ...[...named]
@@ -210,13 +237,13 @@ export async function loadZoneChanges(
   ];
   const [wholeRecords, namedRecords, challenges] = await Promise.all([
     findDesiredRecords(db, [...whole]),
-    findDesiredRecords(db, [...named.keys()], allNames),
+    Promise.all(labelNameGroups(named).map((g) => findDesiredRecords(db, g.labels, [...g.names]))),
     findChallengeRows(db, challengeNames),
   ]);
   // The name filter is per label x name: keep only the pairs that changed.
   const records = [
     ...wholeRecords,
-    ...namedRecords.filter((r) => named.get(r.label)?.has(r.subdomain.toLowerCase())),
+    ...namedRecords.flat().filter((r) => named.get(r.label)?.has(r.subdomain.toLowerCase())),
   ];
   return { serial, scopes, records: flatten(buildDesiredState(root, records, challenges)) };
 }
