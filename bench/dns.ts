@@ -4,7 +4,8 @@
  *
  *  page      GET /dns-records, user with 10 records, signed in, 50 connections: req/s, p99, size, RSS
  *  big       a user with 5,000 records: time of paginated pages
- *  post      POST /dns-records/new with CSRF + limit check, 10 connections: req/s
+ *  post      POST /dns-records/new with CSRF + limit check, 10 connections: req/s, for one user and
+ *            for a class of BENCH_CLASS_USERS (default 5,000) students taking turns
  *  reconcile 10,000 users × 10 records into the fake Route53 throttled at 5 req/s: API calls vs the
  *            minimum, then an unchanged pass (0 change calls expected)
  *  latency   one change → visible: built-in server (dig answers) and fake Route53 (INSYNC)
