@@ -8,8 +8,12 @@
 # the fresh wipe and skips it. Any failure stops the container before the service starts.
 set -eu
 
+# `node [flags…] dist/src/main.js`: the service (the image's CMD), not a one-off command.
 is_service() {
-  [ "$#" -ge 2 ] && [ "$1" = "node" ] && [ "$2" = "dist/src/main.js" ]
+  [ "$#" -ge 2 ] || return 1
+  eval "last=\${$#}"
+  # shellcheck disable=SC2154 # set by the eval above
+  [ "$1" = "node" ] && [ "$last" = "dist/src/main.js" ]
 }
 
 if is_service "$@"; then

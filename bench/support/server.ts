@@ -1,6 +1,6 @@
 /**
- * The service under test as its own process, the way it runs in production: `node dist/src/main.js`
- * when the build exists (npm run build), else TypeScript through tsx (slower: dev JSX runtime, loader
+ * The service under test as its own process, the way it runs in production: `npm run start:prod`'s
+ * command (node, its flags, dist/src/main.js) when the build exists (npm run build), else TypeScript through tsx (slower: dev JSX runtime, loader
  * hooks). The benchmark seeds the same database directly and mints sessions with the same secret.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDb, type DbHandle } from '../../src/db/client.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
+import { productionCommand } from '../../test/support/process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BUILT = path.join(ROOT, 'dist', 'src', 'main.js');
@@ -39,7 +40,7 @@ export interface SpawnedService {
 }
 
 /**
- * Start `node dist/src/main.js` (or src/main.ts through tsx when there is no build) in `cwd` on the
+ * Start the production command (or src/main.ts through tsx when there is no build) in `cwd` on the
  * next free bench port, with a minimal environment plus `env`, and wait for /healthcheck to answer 200.
  * BENCH_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
  */
@@ -52,7 +53,7 @@ export async function spawnService(
   const runtime = existsSync(BUILT) ? 'dist' : 'tsx';
   const args =
     runtime === 'dist'
-      ? [BUILT]
+      ? [...productionCommand().flags, BUILT]
       : [
           '--import',
           path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs'),

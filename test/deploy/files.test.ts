@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { productionCommand } from '../support/process.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
@@ -100,7 +101,11 @@ describe('Dockerfile', () => {
     expect(final).toMatch(/^EXPOSE 8080$/m);
     expect(final).toMatch(/^HEALTHCHECK .*\n.*\/healthcheck/m);
     expect(final).toContain('ENTRYPOINT ["/usr/bin/tini", "--", "/app/docker-entrypoint.sh"]');
-    expect(final).toContain('CMD ["node", "dist/src/main.js"]');
+    const { flags, entry } = productionCommand();
+    expect(entry).toBe('dist/src/main.js');
+    expect(final).toContain(
+      `CMD ${JSON.stringify(['node', ...flags, entry]).replaceAll(',', ', ')}`,
+    );
     expect(stages[0]).toMatch(/apt-get install .*\btini\b/);
   });
 

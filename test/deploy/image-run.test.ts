@@ -32,6 +32,7 @@ import { prepareDatabase } from '../../src/db/migrate.js';
 import { silentLogger } from '../support/db.js';
 import { TEST_MYSQL_URL } from '../support/env.js';
 import { insertUser } from '../support/factories.js';
+import { productionCommand } from '../support/process.js';
 import { HttpBrowser, parseForms, startSignIn } from '../support/saml-flow.js';
 import { type Proc, freePort, startProcess, startRedis, stopProcess, waitFor } from './support.js';
 
@@ -170,7 +171,8 @@ function imageEnv(port: number, extra: Record<string, string> = {}): Record<stri
 }
 
 function startImage(env: Record<string, string>): Proc {
-  const p = startProcess(path.join(app, 'docker-entrypoint.sh'), ['node', 'dist/src/main.js'], {
+  const { flags, entry } = productionCommand(); // the image's CMD
+  const p = startProcess(path.join(app, 'docker-entrypoint.sh'), ['node', ...flags, entry], {
     cwd: app,
     env,
   });

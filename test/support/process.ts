@@ -1,9 +1,23 @@
 /** Spawn the service (or a fixture) with tsx and read its JSON-line output. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
+/**
+ * The production command, `npm run start:prod` (the image's CMD is kept equal to it by a test), as
+ * `node`, its flags, and the entry point: tests and benchmarks run the service the way it is deployed.
+ */
+export function productionCommand(): { flags: string[]; entry: string } {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts['start:prod']!.split(/\s+/);
+  if (words[0] !== 'node' || words.length < 2) throw new Error('start:prod must be `node … entry`');
+  return { flags: words.slice(1, -1), entry: words.at(-1)! };
+}
+
 // The tsx loader inside this Node process (not the tsx CLI, which adds a parent process that relays
 // signals and reports its own exit code).
 const TSX_LOADER = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
