@@ -21,37 +21,47 @@ function paced(perSecond: number) {
 }
 
 describe('RequestPacer (Route53 request pace)', () => {
-  it('spaces requests 1/rate apart, the first at once', async () => {
+  it('lets a second’s worth go at once, then waits for the window (plus 25 ms) to move on', async () => {
     const p = paced(5);
     const times: number[] = [];
-    for (let i = 0; i < 4; i++) times.push(await p.grant());
-    expect(times).toEqual([1000, 1200, 1400, 1600]);
+    for (let i = 0; i < 11; i++) times.push(await p.grant());
+    expect(times).toEqual([1000, 1000, 1000, 1000, 1000, 2025, 2025, 2025, 2025, 2025, 3050]);
   });
 
-  it('grants callers asking at the same moment distinct slots, in the order they asked', async () => {
+  it('never sends more than the rate allows in any second', async () => {
+    const p = paced(5);
+    const times: number[] = [];
+    for (let i = 0; i < 50; i++) times.push(await p.grant());
+    for (const t of times)
+      expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(5);
+  });
+
+  it('grants callers asking at the same moment distinct slots past the burst, in the order they asked', async () => {
     const sleeps: number[] = [];
     const granted: number[] = [];
     const wake: Array<() => void> = [];
     const pacer = new RequestPacer(
-      4,
-      () => 0, // the clock stands still while all three ask
+      2,
+      () => 0, // the clock stands still while all five ask
       (ms) => new Promise<void>((r) => (sleeps.push(ms), wake.push(r))),
     );
-    const all = Promise.all([0, 1, 2].map(async (i) => (await pacer.slot(), granted.push(i))));
+    const all = Promise.all(
+      [0, 1, 2, 3, 4].map(async (i) => (await pacer.slot(), granted.push(i))),
+    );
     await Promise.resolve();
-    expect(sleeps).toEqual([250, 500]);
+    expect(sleeps).toEqual([1025, 1025, 2050]);
     for (const w of wake) w();
     await all;
-    expect(granted).toEqual([0, 1, 2]);
+    expect(granted).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('does not save up slots while idle', async () => {
+  it('saves up no more than a second’s worth while idle', async () => {
     const p = paced(5);
-    await p.grant();
+    for (let i = 0; i < 6; i++) await p.grant();
     p.advance(10_000);
-    const a = await p.grant();
-    const b = await p.grant();
-    expect(b - a).toBe(200);
+    const times: number[] = [];
+    for (let i = 0; i < 6; i++) times.push(await p.grant());
+    expect(times.map((t) => t - times[0]!)).toEqual([0, 0, 0, 0, 0, 1025]);
   });
 
   it('never waits at 0 requests per second', async () => {

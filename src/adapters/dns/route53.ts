@@ -158,27 +158,39 @@ export class Route53Provider implements DnsProvider {
 const reversed = (name: string) => name.split('.').reverse().join('.');
 
 /**
- * Spaces requests at least 1/rate seconds apart, in the order they ask. Route53 throttles an account
- * above its request rate (5/s on the classic quota page; a token bucket on the newer one), and its
- * Throttling answers still count against the account, other users of it included. Pacing below the rate
- * sends the minimum number of requests in the same time as bursting and backing off would.
+ * Paces requests under `perSecond`: at most that many requests start in any window of one second (plus
+ * a 25 ms margin for timing jitter), so a short burst (a list, a change, a status check) goes at once and
+ * a long run settles just under the rate. Route53 throttles an account above its rate (5/s on the
+ * classic quota page; a token bucket on the newer one), and its Throttling answers still count against
+ * the account, other users of it included. Pacing sends the minimum number of requests in the time that
+ * bursting and backing off would take.
  */
 export class RequestPacer {
-  private next = 0;
+  private readonly perWindow: number;
+  private readonly windowMs: number;
+  /** Start times granted to the last `perWindow` callers (some may lie in the future), oldest first. */
+  private readonly granted: number[] = [];
 
   constructor(
     private readonly perSecond: number,
     private readonly now: () => number = () => performance.now(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) =>
       new Promise((r) => setTimeout(r, ms)),
-  ) {}
+  ) {
+    this.perWindow = Math.max(1, Math.floor(perSecond));
+    this.windowMs = (1000 * this.perWindow) / Math.max(perSecond, 1e-9) + PACER_MARGIN_MS;
+  }
 
   /** Resolves when the caller may send; 0 requests per second means at once. */
   async slot(): Promise<void> {
     if (this.perSecond <= 0) return;
     const now = this.now();
-    const at = Math.max(now, this.next);
-    this.next = at + 1000 / this.perSecond;
+    const at =
+      this.granted.length < this.perWindow ? now : Math.max(now, this.granted[0]! + this.windowMs);
+    this.granted.push(at);
+    if (this.granted.length > this.perWindow) this.granted.shift();
     if (at > now) await this.sleep(at - now);
   }
 }
+
+const PACER_MARGIN_MS = 25;
