@@ -104,3 +104,18 @@ describe('Zone.patch', () => {
     expect(view(z, names)).toEqual(view(want, names));
   });
 });
+
+describe('Zone.resolve type names', () => {
+  test('a type named like an Object.prototype member is NODATA, not a crash', () => {
+    const z = zone([a(`www.alice.${ORIGIN}`, '192.0.2.1')]);
+    for (const t of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const r = z.resolve(`www.alice.${ORIGIN}`, t);
+      expect({ rcode: r.rcode, negative: r.negative, answers: r.answers }).toEqual({
+        rcode: 0,
+        negative: true,
+        answers: [],
+      });
+    }
+    expect(z.resolve(`www.alice.${ORIGIN}`, 'A').answers.map(data)).toEqual(['192.0.2.1']);
+  });
+});
