@@ -19,6 +19,15 @@ const record: DnsRecordListItem = {
 describe('records table row (markup template)', () => {
   const row = String(RecordRow({ record, baseDomain: 'u1.starchart.test', csrf: 'a"b<c' }));
 
+  it('shows the base domain with a line break allowed before each dot, and copies the whole name', () => {
+    expect(row).toContain(
+      '<strong>www</strong><span class="muted"><wbr>.u1<wbr>.starchart<wbr>.test</span>',
+    );
+    expect(row).toContain('data-copy="www.u1.starchart.test"');
+    const other = String(RecordRow({ record, baseDomain: 'bob.example.edu', csrf: 'x' }));
+    expect(other).toContain('<span class="muted"><wbr>.bob<wbr>.example<wbr>.edu</span>');
+  });
+
   it('escapes every value it shows, in text and in attributes', () => {
     expect(row).not.toMatch(/<script|<img|<b>|a"b<c/);
     expect(row).toContain(

@@ -1,7 +1,7 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 /** @jsxFrag Fragment */
-import { Fragment, h, markup, safe } from '../../jsx/runtime.js';
+import { Fragment, escapeHtml, h, markup, safe } from '../../jsx/runtime.js';
 import type { DnsRecordListItem } from '../../../db/repos/dns-records.js';
 import { MAX_STATUS_IDS } from '../../../domain/dns-records/dns-records.js';
 import type { DnsRecordRow } from '../../../db/schema.js';
@@ -52,6 +52,14 @@ export function StatusPoller(props: { ids: readonly number[] }) {
   return markup`<div id="status-poller" hidden hx-get="/dns-records/status?ids=${ids}" hx-trigger="every 2s" hx-swap="outerHTML"></div>`;
 }
 
+/** `.base.domain` with a line-break opportunity before each dot, so a long name wraps between labels. */
+let shownBase = { domain: '', html: safe('') };
+function baseWithBreaks(domain: string) {
+  if (shownBase.domain !== domain)
+    shownBase = { domain, html: safe(escapeHtml(`.${domain}`).replaceAll('.', '<wbr>.')) };
+  return shownBase.html;
+}
+
 /**
  * One table row (also swapped in alone by htmx after a renew). Written with markup`` rather than JSX:
  * it is the page's repeated part, and the template renders it several times faster.
@@ -69,7 +77,7 @@ export function RecordRow(props: { record: DnsRecordListItem; baseDomain: string
     .join(' · ');
   const title = (t: string) => (t ? markup` title="${t}"` : '');
   const csrf = markup`<input type="hidden" name="_csrf" value="${props.csrf}"/>`;
-  return markup`<tr id="record-${r.id}"><td><span class="mono"${title(extra)}><strong>${r.subdomain}</strong><span class="muted">.${props.baseDomain}</span></span> <button type="button" class="secondary small" data-copy="${fqdn}" aria-label="Copy ${fqdn}">Copy</button></td><td>${r.type}</td><td><span class="mono"${title(value.length > CLIP ? value : '')}>${clip(value)}</span></td>${StatusCell({ record: r })}<td><span>${fmtDate(r.expires_at)}</span> <form class="inline" method="post" action="/dns-records/${r.id}/renew" hx-post="/dns-records/${r.id}/renew" hx-target="#record-${r.id}" hx-swap="outerHTML">${csrf}<button type="submit" class="secondary small" aria-label="Renew ${fqdn}">Renew</button></form></td><td class="row-actions"><a class="btn secondary small" href="/dns-records/${r.id}" aria-label="Edit ${fqdn}">Edit</a><form class="inline" method="post" action="/dns-records/${r.id}/delete" data-confirm="Delete ${fqdn}? You can't undo this action afterwards.">${csrf}<input type="hidden" name="confirm" value="" data-confirmed-value="yes"/><button type="submit" class="danger small" aria-label="Delete ${fqdn}">Delete</button></form></td></tr>`;
+  return markup`<tr id="record-${r.id}"><td><span class="mono"${title(extra)}><strong>${r.subdomain}</strong><span class="muted">${baseWithBreaks(props.baseDomain)}</span></span> <button type="button" class="secondary small" data-copy="${fqdn}" aria-label="Copy ${fqdn}">Copy</button></td><td>${r.type}</td><td><span class="mono"${title(value.length > CLIP ? value : '')}>${clip(value)}</span></td>${StatusCell({ record: r })}<td><span>${fmtDate(r.expires_at)}</span> <form class="inline" method="post" action="/dns-records/${r.id}/renew" hx-post="/dns-records/${r.id}/renew" hx-target="#record-${r.id}" hx-swap="outerHTML">${csrf}<button type="submit" class="secondary small" aria-label="Renew ${fqdn}">Renew</button></form></td><td class="row-actions"><a class="btn secondary small" href="/dns-records/${r.id}" aria-label="Edit ${fqdn}">Edit</a><form class="inline" method="post" action="/dns-records/${r.id}/delete" data-confirm="Delete ${fqdn}? You can't undo this action afterwards.">${csrf}<input type="hidden" name="confirm" value="" data-confirmed-value="yes"/><button type="submit" class="danger small" aria-label="Delete ${fqdn}">Delete</button></form></td></tr>`;
 }
 
 export function DnsRecordsPage(props: ListProps) {
