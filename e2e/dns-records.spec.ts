@@ -64,3 +64,35 @@ test('pending records turn live and error in place, with one poller for the page
     db.close();
   }
 });
+
+test('Copy puts the record’s full name on the clipboard, and is not shown without JavaScript', async ({
+  browser,
+}) => {
+  const name = `copy${Date.now().toString(36)}`;
+  const fqdn = `${name}.devstudent.starchart.test`;
+  const ctx = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await ctx.newPage();
+  await signInAsDev(page, devUrl(), 'Dev Student');
+  await createARecord(page, devUrl(), name, '192.0.2.30');
+  const copy = page.getByRole('button', { name: `Copy ${fqdn}` });
+  await copy.click();
+  await expect(copy).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(fqdn);
+  await expect(copy).toHaveText('Copy', { timeout: 3_000 });
+  await ctx.close();
+
+  // Without JavaScript the button could do nothing, so it is not there to be pressed.
+  const noJs = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noJs.newPage();
+  await plain.goto(`${devUrl()}/login`);
+  await plain.getByRole('button', { name: 'Sign In' }).click();
+  await plain.getByRole('button', { name: 'Sign in as Dev Student' }).click();
+  // The SAML response is posted by script; without it, by this button.
+  await plain.getByRole('button', { name: 'Continue' }).click();
+  await expect(plain.locator('#header-user')).toHaveText('Dev Student');
+  await plain.goto(`${devUrl()}/dns-records`);
+  await expect(plain.getByText(fqdn.slice(0, name.length), { exact: true })).toBeVisible();
+  await expect(plain.getByRole('button', { name: `Copy ${fqdn}` })).toBeHidden();
+  await expect(plain.getByRole('button', { name: `Renew ${fqdn}` })).toBeVisible();
+  await noJs.close();
+});

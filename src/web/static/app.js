@@ -1,14 +1,43 @@
 // Progressive enhancement only: every page works without this file.
-// Copy buttons: <button data-copy="text">; confirmation for forms marked data-confirm="question".
+// Copy buttons: <button data-copy="text">, shown only when this file runs (see html.js in app.css);
+// confirmation for forms marked data-confirm="question".
+document.documentElement.classList.add('js');
+
+/** Put text on the clipboard: the Clipboard API where the page may use it (HTTPS, localhost), else
+ * the older selection copy. Resolves true when the text was copied. */
+function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext)
+    return navigator.clipboard.writeText(text).then(
+      () => true,
+      () => false,
+    );
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.appendChild(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand('copy');
+  } catch {
+    copied = false;
+  }
+  area.remove();
+  return Promise.resolve(copied);
+}
+
 document.addEventListener('click', (event) => {
   const button = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
   if (!button) return;
   event.preventDefault();
-  navigator.clipboard.writeText(button.getAttribute('data-copy') || '').then(() => {
-    const before = button.textContent;
-    button.textContent = 'Copied';
+  const label = button.dataset.label || button.textContent;
+  button.dataset.label = label;
+  copyText(button.getAttribute('data-copy') || '').then((copied) => {
+    button.textContent = copied ? 'Copied' : 'Copy failed';
     setTimeout(() => {
-      button.textContent = before;
+      button.textContent = label;
     }, 1500);
   });
 });
