@@ -12,7 +12,9 @@ import { createSession } from '../../src/domain/sessions/sessions.js';
 import { productionCommand } from '../../test/support/process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BUILT = path.join(ROOT, 'dist', 'src', 'main.js');
+/** The production command (npm run start:prod): its node flags and its entry point. */
+const PRODUCTION = productionCommand();
+const BUILT = path.join(ROOT, PRODUCTION.entry);
 const SECRET = 'bench-session-secret-0123456789abcdef0123456789';
 let nextPort = 18_600;
 
@@ -53,7 +55,7 @@ export async function spawnService(
   const runtime = existsSync(BUILT) ? 'dist' : 'tsx';
   const args =
     runtime === 'dist'
-      ? [...productionCommand().flags, BUILT]
+      ? [...PRODUCTION.flags, BUILT]
       : [
           '--import',
           path.join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs'),

@@ -178,7 +178,7 @@ export class RequestPacer {
       new Promise((r) => setTimeout(r, ms)),
   ) {
     this.perWindow = Math.max(1, Math.floor(perSecond));
-    this.windowMs = (1000 * this.perWindow) / Math.max(perSecond, 1e-9) + PACER_MARGIN_MS;
+    this.windowMs = perSecond > 0 ? (1000 * this.perWindow) / perSecond + PACER_MARGIN_MS : 0;
   }
 
   /** Resolves when the caller may send; 0 requests per second means at once. */
