@@ -20,7 +20,12 @@ import {
   updateDnsRecord,
 } from '../../src/domain/dns-records/dns-records.js';
 import { expireItems } from '../../src/domain/lifecycle/expiry.js';
-import { databaseZoneSource, loadZoneRecords } from '../../src/domain/reconciler/desired-state.js';
+import {
+  databaseZoneSource,
+  labelNameGroups,
+  loadZoneChanges,
+  loadZoneRecords,
+} from '../../src/domain/reconciler/desired-state.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import {
   ZONE_CHANGES_RETENTION_MS,
@@ -208,6 +213,48 @@ describe.each(DIALECTS)('built-in DNS server follows changes name by name on %s'
     await deleteUser(deps(), adminActor(), alice.id);
     await expectSameAsWholeLoad('patch');
     expect(summary(await udpQuery(server.port, `again.alice.${ROOT}`, 'A')).rcode).toBe('NXDOMAIN');
+  });
+
+  test('a class changing many labels at once: the patch, looked up in groups, holds exactly the changed names', async () => {
+    const db = app.container.dbh.db;
+    const students: User[] = [];
+    for (let i = 0; i < 60; i++) {
+      const u = await insertUser(db, { username: `class${i}`, dns_label: `class${i}` });
+      students.push(u);
+      await insertRecord(db, u, `unchanged${i}`, 'A', '192.0.2.1');
+    }
+    await markDnsChanged(
+      db,
+      students.map((u) => u.dns_label),
+      Date.now(),
+    );
+    const before = await findDnsSerial(db);
+    const changed = new Map<string, Set<string>>();
+    for (const [i, u] of students.entries()) {
+      await insertRecord(db, u, `site${i}`, 'A', `192.0.2.${i + 2}`);
+      changed.set(u.dns_label, new Set([`site${i}`]));
+    }
+    await markDnsChanged(
+      db,
+      students.map((u, i) => ({ label: u.dns_label, name: `site${i}` })),
+      Date.now(),
+    );
+    expect(labelNameGroups(changed).length).toBeGreaterThan(1); // 60 labels x 60 names > 512
+
+    const patch = (await loadZoneChanges(db, ROOT, before))!;
+    const names = new Set(students.map((u, i) => `site${i}.${u.dns_label}.${ROOT}`));
+    const whole = await loadZoneRecords(db, ROOT, () => findDnsSerial(db));
+    const key = (r: { name: string; type: string; value: string }) =>
+      `${r.name} ${r.type} ${r.value}`;
+    expect(patch.records.map(key).sort()).toEqual(
+      whole.records
+        .filter((r) => names.has(r.name))
+        .map(key)
+        .sort(),
+    );
+    expect(patch.records).toHaveLength(60);
+    expect(patch.scopes.map((sc) => sc.name).sort()).toEqual([...names].sort());
+    await expectSameAsWholeLoad('patch');
   });
 
   test('a server behind the pruned log, or ahead of a wiped database, reloads the whole zone', async () => {
