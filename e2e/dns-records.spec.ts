@@ -96,3 +96,31 @@ test('Copy puts the record’s full name on the clipboard, and is not shown with
   await expect(plain.getByRole('button', { name: `Renew ${fqdn}` })).toBeVisible();
   await noJs.close();
 });
+
+test('on a phone, each record reads as a card: the name across the width, actions together on the right', async ({
+  browser,
+}) => {
+  const name = `phone${Date.now().toString(36)}-with-a-longer-name`;
+  const fqdn = `${name}.devstudent.starchart.test`;
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  await signInAsDev(page, devUrl(), 'Dev Student');
+  await createARecord(page, devUrl(), name, '192.0.2.40');
+  const row = page.locator('tr', { has: page.getByRole('button', { name: `Copy ${fqdn}` }) });
+  const box = async (locator: ReturnType<typeof page.locator>) => (await locator.boundingBox())!;
+  const rowBox = await box(row);
+  // The name gets (nearly) the row's whole width beside its Copy button, on lines below its label.
+  const nameBox = await box(row.locator('td').first().locator('.mono'));
+  expect(nameBox.width).toBeGreaterThan(rowBox.width * 0.6);
+  // Edit and Delete sit side by side at the right; so do the expiry date and Renew.
+  const edit = await box(row.getByRole('link', { name: `Edit ${fqdn}` }));
+  const del = await box(row.getByRole('button', { name: `Delete ${fqdn}` }));
+  expect(del.x - (edit.x + edit.width)).toBeLessThan(20);
+  expect(rowBox.x + rowBox.width - (del.x + del.width)).toBeLessThan(30);
+  const renew = await box(row.getByRole('button', { name: `Renew ${fqdn}` }));
+  const date = await box(row.locator('td').nth(4).locator('span').first());
+  expect(renew.x - (date.x + date.width)).toBeLessThan(20);
+  // Nothing sticks out of the screen.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await ctx.close();
+});
