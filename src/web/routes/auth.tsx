@@ -68,7 +68,7 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
 
   app.get('/login', (c) => {
     const requested = c.req.query('redirectTo') ?? '/';
-    const redirectTo = safeRedirectPath(requested);
+    const redirectTo = safeRedirectPath(requested, config.appUrl);
     if (redirectTo === null) return unsafeRedirect(c, requested);
     if (c.get('session')) return c.redirect(redirectTo, 302);
     return renderPage(
@@ -87,7 +87,7 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
   app.post('/login', async (c) => {
     const form = await readFormStrings(c);
     const requested = form.redirectTo ?? c.req.query('redirectTo') ?? '/';
-    const redirectTo = safeRedirectPath(requested);
+    const redirectTo = safeRedirectPath(requested, config.appUrl);
     if (redirectTo === null) return unsafeRedirect(c, requested);
     if (c.get('session')) return c.redirect(redirectTo, 303);
     return c.redirect(await idp.loginUrl(redirectTo), 303);
@@ -99,7 +99,7 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
   app.post('/login/callback', async (c) => {
     const form = await readFormStrings(c);
     const relayState = form.RelayState ?? '/';
-    const redirectTo = safeRedirectPath(relayState);
+    const redirectTo = safeRedirectPath(relayState, config.appUrl);
     if (redirectTo === null) return unsafeRedirect(c, relayState);
     try {
       const started = performance.now();
