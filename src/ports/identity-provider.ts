@@ -11,12 +11,29 @@ export interface VerifiedIdentity {
   attributes: Record<string, string[]>;
 }
 
+/** A verified login response, with the id of the request it answered. */
+export interface VerifiedLogin extends VerifiedIdentity {
+  inResponseTo: string;
+}
+
+/** How long a started sign-in stays answerable (people may take a while at an MFA prompt). */
+export const SIGN_IN_TTL_MS = 30 * 60_000;
+
+export type RejectionKind =
+  | 'invalid'
+  | 'replay'
+  | 'unsolicited'
+  | 'expired'
+  | 'idp-error'
+  /** The response answers a request this browser did not start (login CSRF, or another device). */
+  | 'other-browser';
+
 /** Why a sign-in (or logout) message was refused; `reason` is for logs, never shown verbatim. */
 export class SignInRejected extends Error {
   constructor(
     readonly reason: string,
     /** Short category for users and metrics. */
-    readonly kind: 'invalid' | 'replay' | 'unsolicited' | 'expired' | 'idp-error' = 'invalid',
+    readonly kind: RejectionKind = 'invalid',
   ) {
     super(reason);
     this.name = 'SignInRejected';
@@ -32,13 +49,21 @@ export interface IdentityProvider {
   readonly supportsSingleLogout: boolean;
   /** The SP metadata XML the IdP registration uses. */
   spMetadataXml(): string;
-  /** URL that starts sign-in at the IdP; remembers the request id for InResponseTo. */
-  loginUrl(relayState: string): Promise<string>;
+  /**
+   * Start sign-in: the URL that sends the browser to the IdP, and the id of the request, remembered
+   * for InResponseTo. The caller binds that id to the browser.
+   */
+  startLogin(relayState: string): Promise<{ url: string; requestId: string }>;
   /**
    * Verify a POSTed SAMLResponse completely (signature, issuer, audience, destination, recipient, time
-   * window, InResponseTo, replay). Returns the identity or throws SignInRejected.
+   * window, InResponseTo, replay). `startedHere` are the request ids this browser started: a response
+   * to any other request is refused ('other-browser') before anything is consumed, so the browser that
+   * did start it can still use it. Returns the identity or throws SignInRejected.
    */
-  verifyLoginResponse(form: Record<string, string>): Promise<VerifiedIdentity>;
+  verifyLoginResponse(
+    form: Record<string, string>,
+    startedHere: readonly string[],
+  ): Promise<VerifiedLogin>;
   /** URL that asks the IdP to end its session too; null when the IdP has no single logout. */
   logoutUrl(who: Omit<VerifiedIdentity, 'attributes'>, relayState: string): Promise<string | null>;
   /** Verify the IdP's LogoutResponse (redirect query or POST form). Throws SignInRejected. */

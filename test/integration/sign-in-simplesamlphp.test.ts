@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAML } from '@node-saml/node-saml';
 import { insertSamlRequest } from '../../src/db/repos/saml.js';
+import { signInBinding } from '../../src/web/sign-in-binding.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS } from '../support/db.js';
 import {
@@ -81,7 +82,7 @@ describe.each(DIALECTS)('sign-in through SimpleSAMLphp (%s)', (dialect) => {
     const res = await b.postForm(post.acsUrl, post.fields);
     expect(res.status).toBe(status);
     const html = await res.text();
-    expect(html).toMatch(/Sign-in failed/);
+    expect(html).toMatch(/Sign-in failed|Sign in again/);
     expect(html).toMatch(text);
     expect(res.headers.getSetCookie().some((c) => c.startsWith('__session='))).toBe(false);
     expect(b.cookies(appUrl).has('__session')).toBe(false);
@@ -340,6 +341,9 @@ describe.each(DIALECTS)('sign-in through SimpleSAMLphp (%s)', (dialect) => {
         created_at: Date.now(),
         expires_at: Date.now() + 600_000,
       });
+      // ... and bound to this browser, as if it had started it.
+      const bound = signInBinding(t.config, clock).cookieFor(req.id, clock.now());
+      b.cookies(appUrl).set(bound.name, bound.value);
       const post = await loginAtSimpleSamlPhp(b, url.toString(), 'user1', 'user1pass');
       expect(decode(post.fields.SAMLResponse!)).toContain(`<saml:Audience>${otherSp.entityId}<`);
       await expectRejected(b, post, 400, /could not be verified/);
@@ -348,10 +352,15 @@ describe.each(DIALECTS)('sign-in through SimpleSAMLphp (%s)', (dialect) => {
     it('a replayed response', async () => {
       const b = browser();
       const post = await genuinePost(b);
+      const before = new Map(b.cookies(appUrl));
       const ok = await b.postForm(post.acsUrl, post.fields);
       expect(ok.status).toBe(302);
-      const attacker = browser();
-      await expectRejected(attacker, post);
+      // A copy of the browser as it was before the first use: the request is answered already.
+      const copy = browser();
+      for (const [name, value] of before) copy.cookies(appUrl).set(name, value);
+      await expectRejected(copy, post, 400, /does not belong to a sign-in started here/);
+      // Any other browser: it never started that sign-in.
+      await expectRejected(browser(), post, 400, /not started in this browser/);
     });
 
     it('a response to a request this SP never made (IdP-initiated)', async () => {

@@ -12,6 +12,7 @@ import {
 import { signElementWith } from '../../src/adapters/saml/dev-idp-signer.js';
 import { parseIdpMetadata } from '../../src/adapters/saml/idp-metadata.js';
 import { SamlServiceProvider } from '../../src/adapters/saml/service-provider.js';
+import { insertSamlRequest } from '../../src/db/repos/saml.js';
 import { SignInRejected } from '../../src/ports/identity-provider.js';
 import { DIALECTS, type TestDb, createTestDb } from '../support/db.js';
 
@@ -78,14 +79,19 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   });
   afterAll(async () => db.cleanup());
 
+  /** Request ids "this browser" started (the ACS passes the ids of the browser's binding cookies). */
+  const started: string[] = [];
   const newRequestId = async () => {
-    const url = new URL(await sp.loginUrl('/somewhere'));
+    const { url: location, requestId } = await sp.startLogin('/somewhere');
+    const url = new URL(location);
     expect(url.origin + url.pathname).toBe(`${appUrl}/dev-idp/sso`);
     expect(url.searchParams.get('RelayState')).toBe('/somewhere');
     const req = await parseRedirectRequest(url.searchParams.get('SAMLRequest')!);
     expect(req.issuer).toBe(`${appUrl}/sp`);
     expect(req.acsUrl).toBe(`${appUrl}/login/callback`);
-    return req.id;
+    expect(req.id).toBe(requestId);
+    started.push(requestId);
+    return requestId;
   };
   const params = async (over: Partial<Parameters<typeof buildSignedResponse>[0]> = {}) => ({
     idpEntityId,
@@ -97,9 +103,15 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
     now: clock.now(),
     ...over,
   });
-  const verify = (xml: string) => sp.verifyLoginResponse({ SAMLResponse: b64(xml) });
-  const rejected = async (xml: string, pattern: RegExp, kind?: SignInRejected['kind']) => {
-    const err = await verify(xml).then(
+  const verify = (xml: string, startedHere: readonly string[] = started) =>
+    sp.verifyLoginResponse({ SAMLResponse: b64(xml) }, startedHere);
+  const rejected = async (
+    xml: string,
+    pattern: RegExp,
+    kind?: SignInRejected['kind'],
+    startedHere: readonly string[] = started,
+  ) => {
+    const err = await verify(xml, startedHere).then(
       () => null,
       (e: unknown) => e,
     );
@@ -137,22 +149,73 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
     await rejected(xml, /signature/i);
   });
 
-  it('rejects the same response twice (replay)', async () => {
+  const usedIds = async () =>
+    (await db.db.selectFrom('saml_used_ids').select('id').execute()).map((r) => r.id);
+
+  it('refuses the same response twice: the second use is stopped by the InResponseTo check', async () => {
     const xml = await buildSignedResponse(await params(), keys);
     await verify(xml);
-    await rejected(xml, /InResponseTo|already used/);
+    await rejected(xml, /InResponseTo/, 'unsolicited');
   });
 
-  it('records assertion ids so a second copy is refused even with a fresh request id', async () => {
-    // Same signed assertion re-wrapped for a new request: the assertion id gives it away.
-    const first = await buildSignedResponse(await params(), keys);
-    await verify(first);
-    const rid = await newRequestId();
-    const rewrapped = first.replace(
-      /(<samlp:Response[^>]*?)InResponseTo="[^"]*"/,
-      `$1InResponseTo="${rid}"`,
+  it('refuses a second use of a response while its request id is still answerable (replay store)', async () => {
+    // Two replicas receiving the same response at once may both find the request id before either
+    // deletes it; only the replay store stands between them then. Reproduce that window by putting the
+    // request id back after the first use.
+    const p = await params();
+    const xml = await buildSignedResponse(p, keys);
+    await verify(xml);
+    const assertionId = /<saml:Assertion [^>]*\bID="([^"]+)"/.exec(xml)![1]!;
+    expect(await usedIds()).toContain(`assertion:${idpEntityId}:${assertionId}`);
+    const now = clock.now();
+    await insertSamlRequest(db.db, {
+      id: p.inResponseTo!,
+      created_at: now,
+      expires_at: now + 600_000,
+    });
+    await rejected(xml, /assertion .* was already used/, 'replay');
+  });
+
+  it('refuses a new response that reuses a used assertion id, or a used response id (replay store)', async () => {
+    const assertionId = `_a${Math.random().toString(36).slice(2)}`;
+    const responseId = `_r${Math.random().toString(36).slice(2)}`;
+    await verify(await buildSignedResponse(await params({ assertionId, responseId }), keys));
+    // Each answers a fresh, genuine request, so InResponseTo passes and only the store can refuse.
+    await rejected(
+      await buildSignedResponse(await params({ assertionId }), keys),
+      new RegExp(`assertion ${assertionId} was already used`),
+      'replay',
     );
-    await rejected(rewrapped, /./);
+    await rejected(
+      await buildSignedResponse(await params({ responseId }), keys),
+      new RegExp(`response ${responseId} was already used`),
+      'replay',
+    );
+  });
+
+  it('refuses a response to a request this browser did not start, and leaves it usable', async () => {
+    const xml = await buildSignedResponse(await params(), keys);
+    const id = started.at(-1)!;
+    // A cookieless browser, and one that started a sign-in of its own.
+    await rejected(xml, /not started by this browser/, 'other-browser', []);
+    await rejected(xml, /not started by this browser/, 'other-browser', [await newRequestId()]);
+    // Nothing was consumed: the browser that started it signs in with the very same response.
+    expect((await verify(xml, [id])).inResponseTo).toBe(id);
+  });
+
+  it('relies on the signed InResponseTo, not the envelope alone', async () => {
+    // node-saml accepts a confirmation without InResponseTo; the envelope's is unsigned and would let
+    // anyone re-address a captured assertion to a request of their own browser.
+    await rejected(
+      await buildSignedResponse(await params({ subjectInResponseTo: null }), keys),
+      /does not answer the request/,
+    );
+    const other = await newRequestId();
+    const xml = (await buildSignedResponse(await params(), keys)).replace(
+      /(<samlp:Response[^>]*?)InResponseTo="[^"]*"/,
+      `$1InResponseTo="${other}"`,
+    );
+    await rejected(xml, /InResponseTo/);
   });
 
   it('rejects an unsigned response', async () => {
@@ -221,15 +284,19 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   });
 
   it('rejects responses to requests it never made', async () => {
+    // IdP-initiated: no InResponseTo at all.
     await rejected(
       await buildSignedResponse(await params({ inResponseTo: null }), keys),
-      /InResponseTo/,
+      /IdP-initiated/,
       'unsolicited',
     );
+    // An id the browser claims (a forged binding cannot be signed, but suppose it) that the SP never
+    // issued: the InResponseTo store refuses it.
     await rejected(
       await buildSignedResponse(await params({ inResponseTo: '_never-issued-by-this-sp' }), keys),
       /InResponseTo/,
       'unsolicited',
+      ['_never-issued-by-this-sp'],
     );
   });
 
@@ -281,13 +348,13 @@ describe.each(DIALECTS)('SamlServiceProvider on %s', (dialect) => {
   });
 
   it('rejects garbage', async () => {
-    await expect(sp.verifyLoginResponse({})).rejects.toBeInstanceOf(SignInRejected);
-    await expect(sp.verifyLoginResponse({ SAMLResponse: '!!!' })).rejects.toBeInstanceOf(
+    await expect(sp.verifyLoginResponse({}, started)).rejects.toBeInstanceOf(SignInRejected);
+    await expect(sp.verifyLoginResponse({ SAMLResponse: '!!!' }, started)).rejects.toBeInstanceOf(
       SignInRejected,
     );
-    await expect(sp.verifyLoginResponse({ SAMLResponse: b64('<x/>') })).rejects.toBeInstanceOf(
-      SignInRejected,
-    );
+    await expect(
+      sp.verifyLoginResponse({ SAMLResponse: b64('<x/>') }, started),
+    ).rejects.toBeInstanceOf(SignInRejected);
   });
 
   it('publishes SP metadata with the original identifiers', () => {

@@ -181,6 +181,10 @@ export interface ResponseParams {
   destination?: string;
   recipient?: string;
   sessionIndex?: string;
+  responseId?: string;
+  assertionId?: string;
+  /** InResponseTo of the SubjectConfirmationData (default: inResponseTo; null: none). */
+  subjectInResponseTo?: string | null;
 }
 
 /** Build a SAML Response whose Assertion is signed (enveloped RSA-SHA256, exclusive c14n). */
@@ -199,6 +203,8 @@ export function buildUnsignedResponse(p: ResponseParams): string {
   const notBefore = iso(p.now - 30_000);
   const notOnOrAfter = iso(p.now + lifetime);
   const irt = p.inResponseTo ? ` InResponseTo="${escapeXml(p.inResponseTo)}"` : '';
+  const subjectIrt = p.subjectInResponseTo === undefined ? p.inResponseTo : p.subjectInResponseTo;
+  const subjectIrtAttr = subjectIrt ? ` InResponseTo="${escapeXml(subjectIrt)}"` : '';
   const attrs = Object.entries(p.attributes)
     .map(
       ([name, values]) =>
@@ -213,13 +219,13 @@ export function buildUnsignedResponse(p: ResponseParams): string {
     )
     .join('');
   return (
-    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${newId()}" Version="2.0" IssueInstant="${issueInstant}" Destination="${escapeXml(p.destination ?? p.acsUrl)}"${irt}>` +
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${escapeXml(p.responseId ?? newId())}" Version="2.0" IssueInstant="${issueInstant}" Destination="${escapeXml(p.destination ?? p.acsUrl)}"${irt}>` +
     `<saml:Issuer>${escapeXml(p.idpEntityId)}</saml:Issuer>` +
     `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
-    `<saml:Assertion xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="${newId()}" Version="2.0" IssueInstant="${issueInstant}">` +
+    `<saml:Assertion xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="${escapeXml(p.assertionId ?? newId())}" Version="2.0" IssueInstant="${issueInstant}">` +
     `<saml:Issuer>${escapeXml(p.idpEntityId)}</saml:Issuer>` +
     `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" SPNameQualifier="${escapeXml(p.audience)}">${escapeXml(p.nameId)}</saml:NameID>` +
-    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${escapeXml(p.recipient ?? p.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>` +
+    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${escapeXml(p.recipient ?? p.acsUrl)}"${subjectIrtAttr}/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${escapeXml(p.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${issueInstant}" SessionNotOnOrAfter="${iso(p.now + 8 * 3_600_000)}" SessionIndex="${escapeXml(p.sessionIndex ?? newId())}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` +

@@ -13,7 +13,7 @@ import {
 import type { Db } from '../../db/client.js';
 import { deleteSamlRequest, findSamlRequest, insertSamlRequest } from '../../db/repos/saml.js';
 import type { Clock } from '../../ports/clock.js';
-import { REQUEST_TTL_MS } from './service-provider.js';
+import { SIGN_IN_TTL_MS as REQUEST_TTL_MS } from '../../ports/identity-provider.js';
 
 export interface SamlEngine {
   saml: SAML;

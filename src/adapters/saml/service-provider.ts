@@ -14,8 +14,10 @@ import { deleteSamlRequest, insertUsedSamlId } from '../../db/repos/saml.js';
 import type { Clock } from '../../ports/clock.js';
 import {
   type IdentityProvider,
+  SIGN_IN_TTL_MS,
   SignInRejected,
   type VerifiedIdentity,
+  type VerifiedLogin,
 } from '../../ports/identity-provider.js';
 import type { IdpMetadata } from './idp-metadata.js';
 import type { SamlEngine } from './saml-engine.js';
@@ -24,7 +26,7 @@ import { escapeXml } from '../../escape.js';
 export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 /** How long an AuthnRequest stays answerable (people may take a while at an MFA prompt). */
-export const REQUEST_TTL_MS = 30 * 60_000;
+export const REQUEST_TTL_MS = SIGN_IN_TTL_MS;
 
 export interface ServiceProviderOptions {
   appUrl: string;
@@ -137,17 +139,39 @@ export class SamlServiceProvider implements IdentityProvider {
     );
   }
 
-  async loginUrl(relayState: string): Promise<string> {
-    return (await this.saml()).saml.getAuthorizeUrlAsync(relayState, undefined, {});
+  async startLogin(relayState: string): Promise<{ url: string; requestId: string }> {
+    const url = await (await this.saml()).saml.getAuthorizeUrlAsync(relayState, undefined, {});
+    // node-saml makes up the id inside; read it back from the request it built (a few hundred bytes).
+    const request = new URL(url).searchParams.get('SAMLRequest') ?? '';
+    const requestId = parseXml(
+      inflateRawSync(Buffer.from(request, 'base64')).toString('utf8'),
+    ).documentElement.getAttribute('ID');
+    if (!requestId) throw new Error('node-saml built an AuthnRequest without an ID');
+    return { url, requestId };
   }
 
-  async verifyLoginResponse(form: Record<string, string>): Promise<VerifiedIdentity> {
+  async verifyLoginResponse(
+    form: Record<string, string>,
+    startedHere: readonly string[],
+  ): Promise<VerifiedLogin> {
     const encoded = form.SAMLResponse;
     if (!encoded || !/^[A-Za-z0-9+/=\s]+$/.test(encoded))
       throw new SignInRejected('no SAMLResponse in the form');
     const responseDoc = parseXml(Buffer.from(encoded, 'base64').toString('utf8'));
     const response = responseDoc.documentElement;
     if (response.localName !== 'Response') throw new SignInRejected('not a SAML Response');
+
+    // Browser binding, before node-saml consumes the request id: a response to a request this browser
+    // did not start is refused untouched (the browser that started it can still use it). The value
+    // read here is the unsigned envelope's; after verification it must equal the signed assertion's.
+    const inResponseTo = response.getAttribute('InResponseTo');
+    if (!inResponseTo)
+      throw new SignInRejected('response answers no request (IdP-initiated)', 'unsolicited');
+    if (!startedHere.includes(inResponseTo))
+      throw new SignInRejected(
+        `InResponseTo ${inResponseTo.slice(0, 80)} was not started by this browser (${startedHere.length} pending here)`,
+        'other-browser',
+      );
 
     const destination = response.getAttribute('Destination');
     const responseIssuer = text("./*[local-name()='Issuer']", response);
@@ -180,12 +204,20 @@ export class SamlServiceProvider implements IdentityProvider {
     ) as Element[];
     const bearer = confirmations.filter((c) => c.getAttribute('Method') === BEARER);
     if (bearer.length === 0) throw new SignInRejected('no bearer SubjectConfirmation');
-    const recipientOk = bearer.some((c) => {
-      const data = selectAll("./*[local-name()='SubjectConfirmationData']", c)[0] as
-        Element | undefined;
-      return data?.getAttribute('Recipient') === this.acsUrl;
-    });
-    if (!recipientOk) throw new SignInRejected('SubjectConfirmationData Recipient is not this ACS');
+    const forUs = bearer
+      .map(
+        (c) =>
+          selectAll("./*[local-name()='SubjectConfirmationData']", c)[0] as Element | undefined,
+      )
+      .filter((data) => data?.getAttribute('Recipient') === this.acsUrl);
+    if (forUs.length === 0)
+      throw new SignInRejected('SubjectConfirmationData Recipient is not this ACS');
+    // The signed answer to "which request?": without it the browser binding would rest on the
+    // unsigned envelope alone (node-saml accepts a confirmation without InResponseTo).
+    if (!forUs.some((data) => data!.getAttribute('InResponseTo') === inResponseTo))
+      throw new SignInRejected(
+        'the signed SubjectConfirmationData does not answer the request named by the response',
+      );
     if (
       selectAll("./*[local-name()='Conditions']/*[local-name()='AudienceRestriction']", assertion)
         .length === 0
@@ -232,6 +264,7 @@ export class SamlServiceProvider implements IdentityProvider {
       nameIdFormat: profile.nameIDFormat ?? null,
       sessionIndex: profile.sessionIndex ?? null,
       attributes,
+      inResponseTo,
     };
   }
 

@@ -39,18 +39,26 @@ export interface SignedIn {
   user: User;
   /** Signed session cookie value. */
   cookie: string;
+  /** The request id the response answered (no longer pending for this browser). */
+  answered: string;
 }
 
 /**
  * Verify a POSTed SAMLResponse, create or refresh the user, end any previous session of this browser and
- * start a new one. Throws SignInRejected (bad message) or SignInRefused (policy); writes nothing then.
+ * start a new one. `startedHere` are the sign-in request ids this browser started: a response to any
+ * other request is refused (login CSRF). Throws SignInRejected (bad message, or not started here) or
+ * SignInRefused (policy); writes nothing then.
  */
 export async function signInWithSamlResponse(
   deps: SignInDeps,
   form: Record<string, string>,
-  context: { requestId: string | null; previousSessionId: string | null },
+  context: {
+    requestId: string | null;
+    previousSessionId: string | null;
+    startedHere: readonly string[];
+  },
 ): Promise<SignedIn> {
-  const identity = await deps.idp.verifyLoginResponse(form);
+  const identity = await deps.idp.verifyLoginResponse(form, context.startedHere);
   const user = await upsertUserFromIdentity(deps, identity);
   const now = deps.clock.now();
   if (context.previousSessionId) await destroySession(deps.db, context.previousSessionId);
@@ -82,7 +90,7 @@ export async function signInWithSamlResponse(
     before_json: null,
     after_json: JSON.stringify({ role: user.role, groups: JSON.parse(user.groups) as unknown }),
   });
-  return { user, cookie: session.cookie };
+  return { user, cookie: session.cookie, answered: identity.inResponseTo };
 }
 
 const first = (values: string[] | undefined) =>

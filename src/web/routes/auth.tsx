@@ -17,7 +17,14 @@ import type { AppEnv } from '../env.js';
 import { SESSION_COOKIE, sessionCookieOptions } from '../middleware/session.js';
 import { type PageShell, renderPage } from '../render.js';
 import { safeRedirectPath } from '../safe-redirect.js';
-import { LoggedOutPage, LoginPage, SignInFailed, SignedOutEverywhere } from '../views/auth.js';
+import { signInBinding } from '../sign-in-binding.js';
+import {
+  LoggedOutPage,
+  LoginPage,
+  SignInFailed,
+  SignInNotStartedHere,
+  SignedOutEverywhere,
+} from '../views/auth.js';
 import { readFormStrings } from '../form.js';
 
 export const SLO_COOKIE = '__slo';
@@ -30,6 +37,7 @@ const REJECTION_MESSAGES: Record<SignInRejected['kind'], string> = {
     'This sign-in answer does not belong to a sign-in started here, or it took too long. Start again from the sign-in page.',
   expired: 'This sign-in answer has expired. Sign in again.',
   'idp-error': 'The identity provider reported an error and did not sign you in.',
+  'other-browser': 'This sign-in was not started in this browser, so you were not signed in.',
 };
 
 interface SloInfo {
@@ -42,6 +50,7 @@ interface SloInfo {
 export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv> {
   const { config, identityProvider: idp } = container;
   const db = container.dbh.db;
+  const binding = signInBinding(config, container.clock);
   const app = new Hono<AppEnv>();
 
   const failed = (c: Context<AppEnv>, status: 400 | 403, reason: string, message: string) => {
@@ -90,7 +99,9 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
     const redirectTo = safeRedirectPath(requested, config.appUrl);
     if (redirectTo === null) return unsafeRedirect(c, requested);
     if (c.get('session')) return c.redirect(redirectTo, 303);
-    return c.redirect(await idp.loginUrl(redirectTo), 303);
+    const { url, requestId } = await idp.startLogin(redirectTo);
+    binding.remember(c, requestId);
+    return c.redirect(url, 303);
   });
 
   app.get('/login/callback', (c) => c.redirect('/', 302));
@@ -103,11 +114,16 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
     if (redirectTo === null) return unsafeRedirect(c, relayState);
     try {
       const started = performance.now();
-      const { user, cookie } = await signInWithSamlResponse(
+      const { user, cookie, answered } = await signInWithSamlResponse(
         { db, clock: container.clock, idp, config },
         form,
-        { requestId: c.get('requestId'), previousSessionId: c.get('session')?.id ?? null },
+        {
+          requestId: c.get('requestId'),
+          previousSessionId: c.get('session')?.id ?? null,
+          startedHere: binding.pending(c),
+        },
       );
+      binding.forget(c, answered);
       setCookie(c, SESSION_COOKIE, cookie, sessionCookieOptions(config));
       c.get('log').info(
         {
@@ -120,6 +136,25 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
       );
       return c.redirect(redirectTo, 302);
     } catch (err) {
+      if (err instanceof SignInRejected && err.kind === 'other-browser') {
+        c.get('log').warn(
+          { reason: err.reason, path: c.req.path },
+          'sign-in failed: other browser',
+        );
+        return renderPage(
+          c,
+          shell,
+          'Sign in again',
+          <SignInNotStartedHere
+            productName={config.productName}
+            idpName={idp.displayName}
+            csrfToken={c.get('csrfToken')}
+            redirectTo={redirectTo}
+            requestId={c.get('requestId')}
+          />,
+          400,
+        );
+      }
       if (err instanceof SignInRejected)
         return failed(c, 400, `${err.kind}: ${err.reason}`, REJECTION_MESSAGES[err.kind]);
       if (err instanceof SignInRefused)

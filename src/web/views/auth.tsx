@@ -78,6 +78,47 @@ export function SignInFailed(props: { message: string; requestId: string }) {
   );
 }
 
+/**
+ * A sign-in answer this browser did not ask for (issue 16, login CSRF): nothing happened; one button
+ * starts a fresh sign-in from this browser.
+ */
+export function SignInNotStartedHere(props: {
+  productName: string;
+  idpName: string;
+  csrfToken: string;
+  redirectTo: string;
+  requestId: string;
+}) {
+  return (
+    <section class="center">
+      <div>
+        <h1>Sign in again</h1>
+        <p class="lead" role="alert">
+          The answer from {props.idpName} belongs to a sign-in that was not started in this browser,
+          so you were not signed in to {props.productName}.
+        </p>
+        <p>
+          This happens when sign-in was started on another device or in another browser, when it
+          took longer than 30 minutes, or when this browser does not keep cookies from this site. If
+          you did not try to sign in just now, someone may have tried to sign you in to their own
+          account: you can ignore this page.
+        </p>
+        <form method="post" action="/login">
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <input type="hidden" name="redirectTo" value={props.redirectTo} />
+          <p>
+            <button type="submit">Start again</button>
+          </p>
+        </form>
+        <p class="hint">
+          If this keeps happening, contact support and quote this reference:{' '}
+          <span class="mono">{props.requestId}</span>
+        </p>
+      </div>
+    </section>
+  );
+}
+
 /** Step two of logout: local session ended; offer the IdP's single logout. */
 export function LoggedOutPage(props: {
   productName: string;
