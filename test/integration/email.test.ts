@@ -20,6 +20,8 @@ import type { Mailer } from '../../src/ports/mailer.js';
 import { DIALECTS, type TestDb, createTestDb, silentLogger } from '../support/db.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.js';
+import { HOSTILE_EMAILS } from '../support/email-corpus.js';
+import { insertUser } from '../support/factories.js';
 
 const APP = 'http://mycustomdomain.test:8080';
 const ctx = { productName: 'My.Custom.Domain', appUrl: APP };
@@ -102,6 +104,54 @@ describe.each(DIALECTS)('outbox delivery over real SMTP on %s', (dialect) => {
     expect(Number(row.attempts)).toBe(MAX_EMAIL_ATTEMPTS);
     expect(row.last_error).toMatch(/451|unavailable/i);
     expect(smtp.received.length).toBe(before);
+  });
+
+  it('never hands an invalid address to the mailer: the row fails at once with the reason', async () => {
+    // Addresses already in the database (written before sign-in checked them, or by hand).
+    const sent: string[] = [];
+    const spy: Mailer = {
+      send: async (m) => {
+        sent.push(m.to);
+        await mailer.send(m);
+      },
+      close: async () => {},
+    };
+    const before = { received: smtp.received.length, attempts: smtp.attempts };
+    // (The users column holds 255 characters; longer values cannot be in the database.)
+    for (const bad of HOSTILE_EMAILS.filter((v) => v.length <= 255)) {
+      const user = await insertUser(db.db, { email: bad });
+      const id = (await queueEmail(
+        db.db,
+        APP,
+        { to: user.email, subject: 'Reminder', text: 'y', html: null },
+        Date.now(),
+      ))!;
+      expect([JSON.stringify(bad), await deliverEmail({ ...deps(), mailer: spy }, id)]).toEqual([
+        JSON.stringify(bad),
+        'failed',
+      ]);
+      const row = (await findOutboxEmail(db.db, id))!;
+      expect(row.status).toBe('failed');
+      expect(row.last_error).toMatch(/^invalid recipient address: (it|the part) /);
+      // Final: a later delivery attempt does not send it either.
+      expect(await deliverEmail({ ...deps(), mailer: spy }, id)).toBe('skipped');
+    }
+    expect(sent).toEqual([]);
+    expect(smtp.received.length).toBe(before.received);
+    expect(smtp.attempts).toBe(before.attempts);
+  });
+
+  it('sends to the normalised form of a valid address', async () => {
+    const id = (await queueEmail(
+      db.db,
+      APP,
+      { to: '  Ada.Lovelace@Example.EDU ', subject: 'norm', text: 'y', html: null },
+      Date.now(),
+    ))!;
+    expect(await deliverEmail(deps(), id)).toBe('sent');
+    const row = (await findOutboxEmail(db.db, id))!;
+    const mail = smtp.received.find((m) => m.messageId === row.message_id)!;
+    expect(mail.to).toMatchObject({ text: 'Ada.Lovelace@example.edu' });
   });
 
   it('a dropped connection is retried with the same Message-ID and delivered exactly once', async () => {

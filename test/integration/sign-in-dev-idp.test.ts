@@ -39,7 +39,11 @@ async function craftedPost(t: TestApp, over: Partial<Parameters<typeof buildSign
       acsUrl: `${appUrl}/login/callback`,
       inResponseTo: req.id,
       nameId: 'x',
-      attributes: { sAMAccountName: ['crafted'], group: ['mycustomdomain-students'] },
+      attributes: {
+        sAMAccountName: ['crafted'],
+        email: ['crafted@example.edu'],
+        group: ['mycustomdomain-students'],
+      },
       now: Date.now(),
       ...over,
     },
@@ -154,8 +158,11 @@ describe('development IdP', () => {
 
   it('refuses a suspended user', async () => {
     await insertUser(t.container.dbh.db, { username: 'suspended1', suspended_at: Date.now() });
-    const { res, b } = await craftedPost(t, { attributes: { sAMAccountName: ['suspended1'] } });
+    const { res, b } = await craftedPost(t, {
+      attributes: { sAMAccountName: ['suspended1'], email: ['s1@example.edu'] },
+    });
     expect(res.status).toBe(403);
+    expect(await res.text()).toContain('Your account has been suspended.');
     expect(b.cookies(appUrl).has('__session')).toBe(false);
   });
 
@@ -187,7 +194,11 @@ describe('SAML_REQUIRE_GROUP=1', () => {
     expect(refused.res.status).toBe(403);
     expect(await refused.res.text()).toContain('not in any of the groups');
     const ok = await craftedPost(t, {
-      attributes: { sAMAccountName: ['insider'], group: ['mycustomdomain-dev-students'] },
+      attributes: {
+        sAMAccountName: ['insider'],
+        email: ['insider@example.edu'],
+        group: ['mycustomdomain-dev-students'],
+      },
     });
     expect(ok.res.status).toBe(302);
   });

@@ -13,6 +13,7 @@ import {
   prepareSchema,
 } from '../../src/container.js';
 import type { User } from '../../src/db/schema.js';
+import type { Logger } from '../../src/logger.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
 import { createApp } from '../../src/web/app.js';
 import { SESSION_COOKIE } from '../../src/web/middleware/session.js';
@@ -29,6 +30,8 @@ export interface TestApp {
 
 export interface TestAppOptions extends ContainerOptions {
   dialect?: Dialect;
+  /** Logger for the app (default: silent), e.g. to assert on what operators see. */
+  logger?: Logger;
   redis?: boolean;
   env?: Record<string, string>;
 }
@@ -45,7 +48,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...options.env,
   });
-  const container = await createContainer(config, silentLogger, {
+  const container = await createContainer(config, options.logger ?? silentLogger, {
     ...options,
     redisPrefix: options.redisPrefix ?? `starchart-test-${process.pid}-${Date.now()}`,
   });

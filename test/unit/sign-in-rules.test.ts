@@ -50,6 +50,9 @@ describe('dnsLabelFor', () => {
     expect(dnsLabelFor('-lead')).toBeNull();
     expect(dnsLabelFor('x'.repeat(64))).toBeNull();
     expect(dnsLabelFor('...')).toBeNull();
+    // Letters that lower-case into ASCII: KELVIN SIGN → "k" would claim "kate".
+    expect(dnsLabelFor('\u212Aate')).toBeNull();
+    expect(dnsLabelFor('k\u0307')).toBeNull();
   });
 });
 

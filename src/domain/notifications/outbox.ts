@@ -15,6 +15,7 @@ import {
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Mailer } from '../../ports/mailer.js';
+import { normaliseEmailAddress } from './email-address.js';
 
 export const MAX_EMAIL_ATTEMPTS = 5;
 /** How long a claimed message is reserved for its sender before another worker may retry it. */
@@ -64,7 +65,8 @@ export type DeliveryOutcome = 'sent' | 'skipped' | 'failed' | 'no-mailer';
 
 /**
  * Try to deliver one outbox message. Returns 'skipped' when another worker holds it or it is done.
- * Throws after a failed attempt that will be retried; marks the row failed after the last attempt.
+ * Throws after a failed attempt that will be retried; marks the row failed after the last attempt, and
+ * at once, without sending, when its recipient is not a valid address (normaliseEmailAddress).
  */
 export async function deliverEmail(deps: DeliverDeps, id: number): Promise<DeliveryOutcome> {
   if (!deps.mailer) return 'no-mailer';
@@ -72,11 +74,23 @@ export async function deliverEmail(deps: DeliverDeps, id: number): Promise<Deliv
   if (!(await claimOutboxEmail(deps.db, id, now, SEND_LEASE_MS))) return 'skipped';
   const row = await findOutboxEmail(deps.db, id);
   if (!row) return 'skipped';
+  // Checked again here, whatever wrote the row: an address that is not one plain recipient never
+  // reaches the mailer, where a line break or a comma could add recipients or headers.
+  const recipient = normaliseEmailAddress(row.to_address);
+  if (!recipient.ok) {
+    const reason = `invalid recipient address: ${recipient.reason}`;
+    await updateOutboxEmail(deps.db, id, { status: 'failed', last_error: reason.slice(0, 2000) });
+    deps.logger.warn(
+      { emailId: id, to: JSON.stringify(row.to_address.slice(0, 300)), reason },
+      'email not sent: invalid recipient address',
+    );
+    return 'failed';
+  }
   try {
     await deps.mailer.send({
       messageId: row.message_id,
       from: deps.from,
-      to: row.to_address,
+      to: recipient.address,
       subject: row.subject,
       text: row.text_body,
       html: row.html_body,

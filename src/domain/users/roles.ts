@@ -32,6 +32,9 @@ export function roleFromGroups(groups: readonly string[], patterns: RolePatterns
  * the result is not a valid DNS label (e.g. underscores or more than 63 characters).
  */
 export function dnsLabelFor(username: string): string | null {
+  // ASCII only before lower-casing: 'K' (U+212A KELVIN SIGN) lower-cases to 'k', which would make
+  // "\u212Aate" the owner of "kate"'s label.
+  if (!/^[A-Za-z0-9.-]+$/.test(username)) return null;
   const label = username.toLowerCase().replace(/\./g, '');
   return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : null;
 }

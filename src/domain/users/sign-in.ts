@@ -10,11 +10,17 @@ import { findUserByDnsLabel, insertUser, updateUser } from '../../db/repos/users
 import type { User } from '../../db/schema.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdentityProvider, VerifiedIdentity } from '../../ports/identity-provider.js';
+import { normaliseEmailAddress } from '../notifications/email-address.js';
 import { createSession, destroySession } from '../sessions/sessions.js';
 import { dnsLabelFor, roleFromGroups } from './roles.js';
 
 export type RefusalCode =
-  'missing-username' | 'invalid-username' | 'label-taken' | 'not-in-group' | 'suspended';
+  | 'missing-username'
+  | 'invalid-username'
+  | 'invalid-email'
+  | 'label-taken'
+  | 'not-in-group'
+  | 'suspended';
 
 /** Sign-in refused by our rules although the IdP vouched for the person. */
 export class SignInRefused extends Error {
@@ -22,6 +28,8 @@ export class SignInRefused extends Error {
     readonly code: RefusalCode,
     readonly username: string | null,
     message: string,
+    /** For the operator's log: what exactly was wrong (the message is for the person). */
+    readonly detail: string | null = null,
   ) {
     super(message);
     this.name = 'SignInRefused';
@@ -97,6 +105,20 @@ const first = (values: string[] | undefined) =>
   (values ?? []).map((v) => v.trim()).find((v) => v !== '') ?? null;
 
 /**
+ * Free text from the IdP (display name, group names) as pages and email bodies may show it: control and
+ * invisible formatting characters (line breaks, NUL, bidirectional overrides, zero-width characters)
+ * become spaces, runs of white space one space, and the result is cut to `max` characters.
+ */
+export function cleanIdpText(value: string, max = 255): string {
+  const cleaned = value
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return Array.from(cleaned).slice(0, max).join('').trim();
+}
+
+/**
  * Create the user at first sign-in, otherwise refresh name, email, groups and role. The same person may
  * arrive with different letter case (directories are case-insensitive); a different username that maps
  * to an existing DNS label is refused rather than sharing that label's records.
@@ -121,7 +143,9 @@ export async function upsertUserFromIdentity(
       `The username "${username}" cannot be turned into a DNS name (only letters, digits, dots and hyphens, at most 63 characters).`,
     );
   const groups = [
-    ...new Set((identity.attributes[names.groups] ?? []).map((g) => g.trim()).filter(Boolean)),
+    ...new Set(
+      (identity.attributes[names.groups] ?? []).map((g) => cleanIdpText(g)).filter(Boolean),
+    ),
   ];
   const { role, member } = roleFromGroups(groups, deps.config.saml.rolePatterns);
   if (deps.config.saml.requireGroup && !member)
@@ -130,8 +154,8 @@ export async function upsertUserFromIdentity(
       username,
       'Your account is not in any of the groups allowed to use this service.',
     );
-  const displayName = (first(identity.attributes[names.displayName]) ?? username).slice(0, 255);
-  const email = (first(identity.attributes[names.email]) ?? '').slice(0, 255);
+  const displayName = cleanIdpText(first(identity.attributes[names.displayName]) ?? '') || username;
+  const email = checkedEmail(identity.attributes[names.email], names.email, username);
   const now = deps.clock.now();
   const fields = {
     display_name: displayName,
@@ -159,6 +183,29 @@ export async function upsertUserFromIdentity(
     if (winner.username.toLowerCase() !== username.toLowerCase()) throw labelTaken(username, label);
     return updateUser(deps.db, winner.id, fields);
   }
+}
+
+/** The address the IdP asserted, normalised; refuses the sign-in when there is none or it is garbage. */
+function checkedEmail(values: string[] | undefined, attribute: string, username: string): string {
+  const given = first(values);
+  if (given === null)
+    throw new SignInRefused(
+      'invalid-email',
+      username,
+      `Your organisation's sign-in service did not send an email address for you (attribute "${attribute}"). This service needs one to warn you before your DNS records and certificate expire. Ask your IT service desk to add it to your account, then sign in again.`,
+      'no email address',
+    );
+  const checked = normaliseEmailAddress(given);
+  if (!checked.ok) {
+    const shown = JSON.stringify(given.length > 80 ? `${given.slice(0, 80)}…` : given);
+    throw new SignInRefused(
+      'invalid-email',
+      username,
+      `The email address your organisation's sign-in service sent for you, ${shown}, cannot be used: ${checked.reason}. Ask your IT service desk to correct the email address of your account, then sign in again.`,
+      `email ${JSON.stringify(given.slice(0, 300))}: ${checked.reason}`,
+    );
+  }
+  return checked.address;
 }
 
 const labelTaken = (username: string, label: string) =>

@@ -158,7 +158,12 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
       if (err instanceof SignInRejected)
         return failed(c, 400, `${err.kind}: ${err.reason}`, REJECTION_MESSAGES[err.kind]);
       if (err instanceof SignInRefused)
-        return failed(c, 403, `refused ${err.code} (${err.username ?? '-'})`, err.message);
+        return failed(
+          c,
+          403,
+          `refused ${err.code} (${err.username ?? '-'})${err.detail ? `: ${err.detail}` : ''}`,
+          err.message,
+        );
       throw err;
     }
   });
