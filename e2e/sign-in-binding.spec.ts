@@ -27,7 +27,7 @@ test('a sign-in answer carried to another browser is refused there and still wor
   expect(fields.SAMLResponse).toBeTruthy();
 
   // The binding cookie as a real browser stored it (http APP_URL: Lax, scoped to /login).
-  const binding = (await a.cookies()).filter((c) => c.name.startsWith('signin-'));
+  const binding = (await a.cookies()).filter((c) => c.name.startsWith('__signin-'));
   expect(binding).toHaveLength(1);
   expect(binding[0]).toMatchObject({ path: '/login', httpOnly: true, sameSite: 'Lax' });
 
@@ -59,7 +59,7 @@ test('a sign-in answer carried to another browser is refused there and still wor
   release();
   await expect(pageA).toHaveURL(`${appUrl()}/history`);
   await expect(pageA.locator('#header-user')).toHaveText('Johannes Kepler');
-  expect((await a.cookies()).some((c) => c.name.startsWith('signin-'))).toBe(false);
+  expect((await a.cookies()).some((c) => c.name.startsWith('__signin-'))).toBe(false);
 
   // B can start a sign-in of its own from the page.
   await pageB.getByRole('button', { name: 'Start again' }).click();

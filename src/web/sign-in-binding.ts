@@ -12,7 +12,7 @@
  * matters here: users publish their own sites under subdomains of the root domain, and a cookie set for
  * a parent domain by one of those ("cookie tossing") could otherwise plant the attacker's pending id.
  * Browsers refuse SameSite=None without Secure, so with an http APP_URL (local development) the cookie
- * is `signin-…; SameSite=Lax; Path=/login`: the development IdP posts from the same origin and
+ * is `__signin-…; SameSite=Lax; Path=/login`: the development IdP posts from the same origin and
  * SimpleSAMLphp on another localhost port is same-site, and both carry Lax cookies.
  */
 import { createHash } from 'node:crypto';
@@ -51,7 +51,7 @@ export function signInBinding(
   clock: Clock,
 ): SignInBinding {
   const secure = new URL(config.appUrl).protocol === 'https:';
-  const cookiePrefix = secure ? '__Host-signin-' : 'signin-';
+  const cookiePrefix = secure ? '__Host-signin-' : '__signin-';
   const options = secure
     ? { path: '/', secure: true, httpOnly: true, sameSite: 'None' as const }
     : { path: '/login', secure: false, httpOnly: true, sameSite: 'Lax' as const };

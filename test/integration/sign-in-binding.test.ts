@@ -49,7 +49,7 @@ describe.each<Idp>(['development IdP', 'SimpleSAMLphp'])(
 
     const browser = () => new HttpBrowser({ origin: appUrl, handler: t.request });
     const bindingCookies = (b: HttpBrowser) =>
-      [...b.cookies(appUrl).keys()].filter((k) => k.startsWith('signin-'));
+      [...b.cookies(appUrl).keys()].filter((k) => k.startsWith('__signin-'));
     const sessionCount = async () =>
       Number(
         (
@@ -179,7 +179,7 @@ describe('binding cookie attributes', () => {
       },
     });
     expect(res.status).toBe(303);
-    return res.headers.getSetCookie().filter((c) => /^(__Host-)?signin-/.test(c));
+    return res.headers.getSetCookie().filter((c) => /^(__Host-|__)signin-/.test(c));
   };
 
   it('http APP_URL (development): SameSite=Lax, Path=/login, HttpOnly, not Secure, 30 minutes', async () => {
@@ -188,7 +188,7 @@ describe('binding cookie attributes', () => {
       const [cookie, ...more] = await start(t);
       expect(more).toEqual([]);
       expect(cookie).toMatch(
-        /^signin-[\w-]{16}=[^;]+; Max-Age=1800; Path=\/login; HttpOnly; SameSite=Lax$/,
+        /^__signin-[\w-]{16}=[^;]+; Max-Age=1800; Path=\/login; HttpOnly; SameSite=Lax$/,
       );
     } finally {
       await t.cleanup();
