@@ -82,6 +82,8 @@ export class EmbeddedDnsServer {
   private readonly workers: ChildProcess[] = [];
   private stopping = false;
   private readonly workerSerials = new Map<ChildProcess, number>();
+  /** UDP messages this process read (its UDP workers read the others); for tests. */
+  udpQueries = 0;
   /** Counts of whole-zone loads and of change-only updates since start (for tests and benchmarks). */
   readonly loads = { full: 0, partial: 0 };
 
@@ -132,6 +134,7 @@ export class EmbeddedDnsServer {
       }
     }
     this.udp.on('message', (msg, rinfo) => {
+      this.udpQueries++;
       const out = this.responder.respond(msg, 'udp');
       if (out) this.udp?.send(out, rinfo.port, rinfo.address);
     });
@@ -301,6 +304,11 @@ export class EmbeddedDnsServer {
     this.tcp = null;
     if (tcp) await new Promise<void>((r) => tcp.close(() => r()));
     await this.loading;
+  }
+
+  /** The answer cache's hits and misses in this process (tests, benchmarks). */
+  get cacheStats(): { hits: number; misses: number; bytes: number } {
+    return { ...this.responder.stats, bytes: this.responder.cacheBytes };
   }
 
   private onTcp(socket: net.Socket) {
