@@ -25,7 +25,6 @@ import {
 } from '../support/dns-wire.js';
 
 const ROOT = 'starchart.test';
-const MAX_PAYLOAD = 1232;
 const txt = (name: string, n: number, len: number): ZoneRecord[] =>
   Array.from({ length: n }, (_, i) => ({
     name: `${name}.alice.${ROOT}`,
@@ -47,11 +46,11 @@ interface Case {
   allowed: number;
 }
 
-const allowedFor = (opt: Opt | null | undefined) =>
-  opt ? Math.min(Math.max(opt.size, 512), MAX_PAYLOAD) : 512;
+const allowedFor = (opt: Opt | null | undefined, max: number) =>
+  opt ? Math.min(Math.max(opt.size, 512), max) : 512;
 
 /** The corpus: deterministic, so a failure names the same packet on every run. */
-function corpus(): Case[] {
+function corpus(MAX_PAYLOAD: number): Case[] {
   const rnd = seededRandom(16);
   const int = (n: number) => Math.floor(rnd() * n);
   const cases: Case[] = [];
@@ -89,8 +88,20 @@ function corpus(): Case[] {
       for (const opt of opts) {
         const packet = rawQuery({ questions: [{ name, type }], opt });
         wellFormed.push({ packet, opt });
-        add(`${name} type ${type} opt ${JSON.stringify(opt)}`, packet, allowedFor(opt));
+        add(
+          `${name} type ${type} opt ${JSON.stringify(opt)}`,
+          packet,
+          allowedFor(opt, MAX_PAYLOAD),
+        );
       }
+  // Answers whose size depends on the maximum, many times over: every answering process gets some.
+  for (let i = 0; i < 40; i++)
+    for (const opt of [{ size: 4096 }, { size: 1232 }, { size: 1000 }])
+      add(
+        `mid TXT opt ${JSON.stringify(opt)} (${i})`,
+        rawQuery({ questions: [{ name: `mid.alice.${ROOT}`, type: TYPE.TXT }], opt }),
+        allowedFor(opt, MAX_PAYLOAD),
+      );
   for (const cls of [3, 4, 254, 255])
     add(
       `class ${cls}`,
@@ -106,7 +117,7 @@ function corpus(): Case[] {
       add(
         `${count} questions opt ${JSON.stringify(opt)}`,
         rawQuery({ questions, opt }),
-        allowedFor(opt),
+        allowedFor(opt, MAX_PAYLOAD),
       );
     }
   // Many questions compressed to a pointer at a long first name: a small query that an answerer
@@ -120,7 +131,7 @@ function corpus(): Case[] {
     add(
       `280 compressed questions opt ${JSON.stringify(opt)}`,
       rawQuery({ questions, opt }),
-      allowedFor(opt),
+      allowedFor(opt, MAX_PAYLOAD),
     );
   }
   // Other opcodes (IQUERY, STATUS, NOTIFY, UPDATE, unassigned), with one question and with many.
@@ -216,7 +227,7 @@ function corpus(): Case[] {
       add(
         `counts ${JSON.stringify(counts)} opt ${JSON.stringify(opt)}`,
         rawQuery({ questions: [{ name: `huge.alice.${ROOT}`, type: TYPE.TXT }], counts, opt }),
-        allowedFor(opt),
+        allowedFor(opt, MAX_PAYLOAD),
       );
   // Responses (QR set) are not answered at all; they are in the corpus to show that.
   add(
@@ -265,7 +276,11 @@ function checkReplies(cases: Case[], replies: (Buffer | null)[]) {
   return { seen, problems };
 }
 
-describe.each([0, 1])('UDP replies with %i UDP worker(s)', (udpWorkers) => {
+describe.each([
+  [0, 1232],
+  [1, 1232],
+  [1, 700],
+])('UDP replies with %i UDP worker(s), DNS_UDP_MAX_PAYLOAD=%i', (udpWorkers, maxPayload) => {
   let server: EmbeddedDnsServer;
 
   beforeAll(async () => {
@@ -275,6 +290,7 @@ describe.each([0, 1])('UDP replies with %i UDP worker(s)', (udpWorkers) => {
       host: '127.0.0.1',
       port: 0,
       udpWorkers,
+      limits: { udpMaxPayload: maxPayload },
       source: staticSource(RECORDS),
       logger: silentLogger,
     });
@@ -286,7 +302,7 @@ describe.each([0, 1])('UDP replies with %i UDP worker(s)', (udpWorkers) => {
   });
 
   test('every reply to the corpus fits the size rule and carries at most the first question', async () => {
-    const cases = corpus();
+    const cases = corpus(maxPayload);
     const replies = await udpExchange(
       server.port,
       cases.map((c) => c.packet),
@@ -296,7 +312,7 @@ describe.each([0, 1])('UDP replies with %i UDP worker(s)', (udpWorkers) => {
     for (const outcome of ['NOERROR', 'NXDOMAIN', 'FORMERR', 'NOTIMP', 'REFUSED', 'TC', 'answers'])
       expect(seen, outcome).toContain(outcome);
     // Both processes answered part of the corpus (the kernel spreads datagrams over every reader).
-    if (udpWorkers > 0) expect(server.udpQueries).toBeLessThan(cases.length);
+    if (udpWorkers > 0) expect(server.udpQueries, 'read by the parent').toBeLessThan(cases.length);
     expect(server.udpQueries).toBeGreaterThan(0);
   });
 
@@ -309,7 +325,11 @@ describe.each([0, 1])('UDP replies with %i UDP worker(s)', (udpWorkers) => {
     const mid = await udpExchange(server.port, [
       rawQuery({ questions: [{ name: `mid.alice.${ROOT}`, type: TYPE.TXT }], opt: { size: 1232 } }),
     ]);
-    expect(replyInfo(mid[0]!)).toMatchObject({ tc: false, an: 6 });
+    // ~1.1 KB: whole under the default maximum, truncated under a smaller one.
+    const fits = maxPayload >= 1232;
+    expect(replyInfo(mid[0]!)).toMatchObject({ tc: !fits, an: fits ? 6 : 0 });
+    // Our OPT record advertises the configured maximum.
+    expect(mid[0]!.readUInt16BE(mid[0]!.length - 8)).toBe(maxPayload);
     const [whole] = await tcpExchange(server.port, [q(null)]);
     expect(replyInfo(whole!)).toMatchObject({ tc: false, an: 200 });
     // Over TCP too, an error reply carries at most the first question.

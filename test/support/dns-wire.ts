@@ -136,13 +136,14 @@ export function replyInfo(b: Buffer): ReplyInfo {
 /**
  * Send each packet over UDP (at most `window` outstanding) and collect the replies by packet index:
  * each packet of 2 bytes or more gets the id of its index written over its first two bytes, so a
- * reply is matched by its id. A packet without a reply after `timeoutMs` is sent once more, then
- * given up.
+ * reply is matched by its id. A query without a reply after `timeoutMs` is sent again (up to
+ * `attempts` times); a packet no server answers (shorter than a header, or a response) is sent once
+ * and not waited for, though a reply to it is still recorded.
  */
 export async function udpExchange(
   port: number,
   packets: Buffer[],
-  { window = 32, timeoutMs = 300, localAddress = '127.0.0.1' } = {},
+  { window = 32, timeoutMs = 1000, attempts = 3, localAddress = '127.0.0.1' } = {},
 ): Promise<(Buffer | null)[]> {
   if (packets.length > 0x10000) throw new Error('at most 65,536 packets (one id each)');
   const socket = dgram.createSocket('udp4');
@@ -160,7 +161,11 @@ export async function udpExchange(
   const sendOne = async (i: number) => {
     const p = Buffer.from(packets[i]!);
     if (p.length >= 2) p.writeUInt16BE(i, 0);
-    for (let attempt = 0; attempt < 2 && replies[i] === null; attempt++) {
+    if (p.length < 12 || p[2]! & 0x80) {
+      socket.send(p, port, '127.0.0.1');
+      return;
+    }
+    for (let attempt = 0; attempt < attempts && replies[i] === null; attempt++) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, timeoutMs);
         waiting.set(i, () => {
@@ -178,6 +183,7 @@ export async function udpExchange(
       while (next < packets.length) await sendOne(next++);
     }),
   );
+  await new Promise((r) => setTimeout(r, 200)); // replies to what was not waited for
   socket.close();
   return replies;
 }
