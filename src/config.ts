@@ -32,6 +32,22 @@ export const ENV_VARS = {
     'Port of the built-in DNS server, UDP and TCP (default 5353; 0 = any free port, for tests)',
   DNS_SERVER_UDP_WORKERS:
     'Extra processes that answer UDP queries for the built-in DNS server on the same socket (default 0; e.g. 1 on a 2-core host that serves real DNS traffic)',
+  DNS_UDP_MAX_PAYLOAD:
+    "Largest UDP reply of the built-in DNS server to an EDNS query, in bytes, if the client's size allows (default 1232, the DNS Flag Day value; without EDNS replies are at most 512)",
+  DNS_TCP_MAX_CONNECTIONS:
+    'Open TCP connections the built-in DNS server accepts at most; more are closed at once while UDP keeps answering (default 256)',
+  DNS_TCP_MAX_CONNECTIONS_PER_IP:
+    'Open TCP connections the built-in DNS server accepts from one source address at most (default 32)',
+  DNS_TCP_IDLE_TIMEOUT_S:
+    'Seconds a TCP connection to the built-in DNS server stays open after its last complete query (default 10)',
+  DNS_TCP_MAX_QUERIES_PER_CONNECTION:
+    'Queries the built-in DNS server answers on one TCP connection before closing it (default 100; 0 = no limit)',
+  DNS_RRL_RESPONSES_PER_SECOND:
+    'UDP responses per second the built-in DNS server sends to one /24 (IPv4) or /56 (IPv6) source prefix (default 0 = no limit; 50 recommended on a public server)',
+  DNS_RRL_SLIP:
+    'Every Nth rate-limited UDP response goes out as a tiny truncated reply so a real client retries over TCP; the rest are dropped (default 2; 0 = drop all)',
+  DNS_CACHE_MAX_BYTES:
+    'Bytes of answers the built-in DNS server caches, in each process that answers (default 16777216 = 16 MiB; 0 = no cache)',
   DNS_NAMESERVERS:
     'Comma-separated name servers the built-in DNS server puts in the apex NS and SOA (default ns1.{ROOT_DOMAIN})',
   DNS_RECONCILE_INTERVAL_S:
@@ -198,6 +214,14 @@ const EnvSchema = z.object({
   DNS_SERVER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   DNS_SERVER_PORT: intFrom(5353, 0, 65535),
   DNS_SERVER_UDP_WORKERS: intFrom(0, 0, 16),
+  DNS_UDP_MAX_PAYLOAD: intFrom(1232, 512, 4096),
+  DNS_TCP_MAX_CONNECTIONS: intFrom(256, 1, 65_535),
+  DNS_TCP_MAX_CONNECTIONS_PER_IP: intFrom(32, 1, 65_535),
+  DNS_TCP_IDLE_TIMEOUT_S: intFrom(10, 1, 3600),
+  DNS_TCP_MAX_QUERIES_PER_CONNECTION: intFrom(100, 0, 1_000_000),
+  DNS_RRL_RESPONSES_PER_SECOND: intFrom(0, 0, 1_000_000),
+  DNS_RRL_SLIP: intFrom(2, 0, 10),
+  DNS_CACHE_MAX_BYTES: intFrom(16 * 1024 * 1024, 0, 1024 * 1024 * 1024),
   DNS_NAMESERVERS: optionalString.pipe(
     z
       .string()
@@ -353,7 +377,25 @@ export interface Config {
       accessKeyId: string | null;
       secretAccessKey: string | null;
     };
-    embeddedServer: { host: string; port: number; udpWorkers: number; nameservers: string[] };
+    embeddedServer: {
+      host: string;
+      port: number;
+      udpWorkers: number;
+      nameservers: string[];
+      /** Abuse limits, the shape of DnsServerLimits (src/adapters/dns/limits.ts). */
+      limits: {
+        udpMaxPayload: number;
+        tcpMaxConnections: number;
+        tcpMaxConnectionsPerIp: number;
+        tcpIdleTimeoutMs: number;
+        /** 0 = no limit. */
+        tcpMaxQueriesPerConnection: number;
+        /** Per source prefix, for the whole server; 0 = off. */
+        rrlResponsesPerSecond: number;
+        rrlSlip: number;
+        cacheMaxBytes: number;
+      };
+    };
     /** Period of the full reconciliation pass. */
     reconcileIntervalMs: number;
   };
@@ -642,6 +684,16 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
         port: e.DNS_SERVER_PORT,
         udpWorkers: e.DNS_SERVER_UDP_WORKERS,
         nameservers: e.DNS_NAMESERVERS ?? [`ns1.${rootDomain!}`],
+        limits: {
+          udpMaxPayload: e.DNS_UDP_MAX_PAYLOAD,
+          tcpMaxConnections: e.DNS_TCP_MAX_CONNECTIONS,
+          tcpMaxConnectionsPerIp: e.DNS_TCP_MAX_CONNECTIONS_PER_IP,
+          tcpIdleTimeoutMs: e.DNS_TCP_IDLE_TIMEOUT_S * 1000,
+          tcpMaxQueriesPerConnection: e.DNS_TCP_MAX_QUERIES_PER_CONNECTION,
+          rrlResponsesPerSecond: e.DNS_RRL_RESPONSES_PER_SECOND,
+          rrlSlip: e.DNS_RRL_SLIP,
+          cacheMaxBytes: e.DNS_CACHE_MAX_BYTES,
+        },
       },
       reconcileIntervalMs: e.DNS_RECONCILE_INTERVAL_S * 1000,
     },

@@ -131,6 +131,7 @@ export async function createContainer(
       host: config.dns.embeddedServer.host,
       port: config.dns.embeddedServer.port,
       udpWorkers: config.dns.embeddedServer.udpWorkers,
+      limits: config.dns.embeddedServer.limits,
       logger,
       source: databaseZoneSource(db, config.rootDomain),
     });

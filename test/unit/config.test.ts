@@ -208,6 +208,52 @@ describe('every variable', () => {
     }
   });
 
+  it('the built-in DNS server limits: defaults, overrides, and every bad value reported at once', () => {
+    expect(dev().dns.embeddedServer.limits).toEqual({
+      udpMaxPayload: 1232,
+      tcpMaxConnections: 256,
+      tcpMaxConnectionsPerIp: 32,
+      tcpIdleTimeoutMs: 10_000,
+      tcpMaxQueriesPerConnection: 100,
+      rrlResponsesPerSecond: 0,
+      rrlSlip: 2,
+      cacheMaxBytes: 16 * 1024 * 1024,
+    });
+    expect(
+      dev({
+        DNS_UDP_MAX_PAYLOAD: '1400',
+        DNS_TCP_MAX_CONNECTIONS: '1000',
+        DNS_TCP_MAX_CONNECTIONS_PER_IP: '8',
+        DNS_TCP_IDLE_TIMEOUT_S: '3',
+        DNS_TCP_MAX_QUERIES_PER_CONNECTION: '0',
+        DNS_RRL_RESPONSES_PER_SECOND: '50',
+        DNS_RRL_SLIP: '1',
+        DNS_CACHE_MAX_BYTES: '1048576',
+      }).dns.embeddedServer.limits,
+    ).toEqual({
+      udpMaxPayload: 1400,
+      tcpMaxConnections: 1000,
+      tcpMaxConnectionsPerIp: 8,
+      tcpIdleTimeoutMs: 3000,
+      tcpMaxQueriesPerConnection: 0,
+      rrlResponsesPerSecond: 50,
+      rrlSlip: 1,
+      cacheMaxBytes: 1_048_576,
+    });
+    const bad = {
+      DNS_UDP_MAX_PAYLOAD: '511',
+      DNS_TCP_MAX_CONNECTIONS: '0',
+      DNS_TCP_MAX_CONNECTIONS_PER_IP: 'many',
+      DNS_TCP_IDLE_TIMEOUT_S: '0',
+      DNS_TCP_MAX_QUERIES_PER_CONNECTION: '-1',
+      DNS_RRL_RESPONSES_PER_SECOND: '1.5',
+      DNS_RRL_SLIP: '11',
+      DNS_CACHE_MAX_BYTES: '2147483648',
+    };
+    const problems = problemsOf(() => dev(bad));
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(Object.keys(bad).sort());
+  });
+
   it('documents every variable and secret', () => {
     for (const [name, doc] of [...Object.entries(ENV_VARS), ...Object.entries(SECRETS)]) {
       expect(doc.length, name).toBeGreaterThan(10);

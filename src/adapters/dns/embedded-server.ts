@@ -19,6 +19,13 @@ import type {
   RecordSet,
   RecordSetChange,
 } from '../../ports/dns-provider.js';
+import {
+  DEFAULT_DNS_LIMITS,
+  type DnsServerLimits,
+  rateLimiter,
+  udpQueryHandler,
+  udpRules,
+} from './limits.js';
 import type { WorkerMessage, WorkerReply } from './udp-worker.js';
 import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
 
@@ -55,7 +62,17 @@ export interface EmbeddedServerOptions {
    * Each holds a copy of the zone; use them when the server carries real query load.
    */
   udpWorkers?: number;
+  /** Abuse limits (src/adapters/dns/limits.ts); each one missing takes its default. */
+  limits?: Partial<DnsServerLimits>;
 }
+
+/**
+ * A TCP query longer than this closes the connection. A query is one question and an OPT record (a
+ * few hundred bytes); the bound keeps what a connection can make the server buffer small.
+ */
+export const MAX_TCP_QUERY_BYTES = 4096;
+/** Logs about refused connections at most this often. */
+const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 /** The worker's entry file next to this module: .ts under tsx, .js when built (and in the bundle). */
 const WORKER_FILE = new URL(
@@ -68,6 +85,12 @@ export class EmbeddedDnsServer {
   private udp: dgram.Socket | null = null;
   private tcp: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  /** Open TCP connections per source address. */
+  private readonly perAddress = new Map<string, number>();
+  private readonly limits: DnsServerLimits;
+  /** TCP connections closed at once for being over a limit, since the last log line about them. */
+  private refused = 0;
+  private lastRefusedLog = 0;
   private timer: NodeJS.Timeout | null = null;
   private loading: Promise<void> | null = null;
   private again = false;
@@ -82,10 +105,13 @@ export class EmbeddedDnsServer {
   private readonly workers: ChildProcess[] = [];
   private stopping = false;
   private readonly workerSerials = new Map<ChildProcess, number>();
+  /** UDP messages this process read (its UDP workers read the others); for tests. */
+  udpQueries = 0;
   /** Counts of whole-zone loads and of change-only updates since start (for tests and benchmarks). */
   readonly loads = { full: 0, partial: 0 };
 
   constructor(private readonly options: EmbeddedServerOptions) {
+    this.limits = { ...DEFAULT_DNS_LIMITS, ...options.limits };
     this.responder = new ZoneResponder(
       new Zone({
         origin: options.origin,
@@ -93,6 +119,7 @@ export class EmbeddedDnsServer {
         nameservers: options.nameservers,
         records: [],
       }),
+      this.limits,
     );
   }
 
@@ -131,12 +158,15 @@ export class EmbeddedDnsServer {
         if (this.options.port !== 0 || attempt >= 10) throw e;
       }
     }
+    const workers = this.options.udpWorkers ?? 0;
+    const rules = udpRules(this.limits, 1 + workers);
+    const answer = udpQueryHandler(this.udp, this.responder, rateLimiter(rules));
     this.udp.on('message', (msg, rinfo) => {
-      const out = this.responder.respond(msg, 'udp');
-      if (out) this.udp?.send(out, rinfo.port, rinfo.address);
+      this.udpQueries++;
+      answer(msg, rinfo);
     });
     this.udp.on('error', (err) => this.options.logger.warn({ err }, 'DNS UDP socket error'));
-    await this.startWorkers(this.udp, this.options.udpWorkers ?? 0);
+    await this.startWorkers(this.udp, workers, JSON.stringify(rules));
     const poll = this.options.pollMs ?? 250;
     this.timer = setInterval(() => {
       this.options.source.serial().then(
@@ -233,7 +263,7 @@ export class EmbeddedDnsServer {
    * Fork `count` UDP answerers, give them a whole-zone copy (one more full load), then the socket;
    * resolves once each holds the zone. From then on they get the same patches as this process.
    */
-  private async startWorkers(udp: dgram.Socket, count: number): Promise<void> {
+  private async startWorkers(udp: dgram.Socket, count: number, rules: string): Promise<void> {
     if (count <= 0) return;
     // Under tsx (npm start, tests) the worker is TypeScript too: make sure the child can load it.
     const execArgv =
@@ -242,7 +272,7 @@ export class EmbeddedDnsServer {
         : process.execArgv;
     const started: { child: ChildProcess; loaded: Promise<void> }[] = [];
     for (let i = 0; i < count; i++) {
-      const child = fork(WORKER_FILE, [], {
+      const child = fork(WORKER_FILE, [rules], {
         serialization: 'advanced',
         stdio: 'inherit',
         execArgv,
@@ -303,28 +333,111 @@ export class EmbeddedDnsServer {
     await this.loading;
   }
 
+  /** The answer cache's hits and misses in this process (tests, benchmarks). */
+  get cacheStats(): { hits: number; misses: number; bytes: number } {
+    return { ...this.responder.stats, bytes: this.responder.cacheBytes };
+  }
+
+  /**
+   * One DNS-over-TCP connection (RFC 7766), bounded: refused above the global or per-address
+   * connection limit; closed after tcpIdleTimeoutMs without a complete query (trickled bytes do not
+   * count), after tcpMaxQueriesPerConnection queries, or on a query over MAX_TCP_QUERY_BYTES; and it
+   * is not read while its replies are not being read (write returned false → pause until 'drain').
+   */
   private onTcp(socket: net.Socket) {
+    const limits = this.limits;
+    const address = socket.remoteAddress ?? '';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (
+      this.sockets.size >= limits.tcpMaxConnections ||
+      fromAddress >= limits.tcpMaxConnectionsPerIp
+    ) {
+      socket.on('error', () => {});
+      socket.destroy();
+      this.noteRefused();
+      return;
+    }
     this.sockets.add(socket);
-    socket.setTimeout(10_000, () => socket.destroy());
+    this.perAddress.set(address, fromAddress + 1);
+    const idle = setTimeout(() => socket.destroy(), limits.tcpIdleTimeoutMs);
+    idle.unref();
     let buf = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      while (buf.length >= 2) {
+    let answered = 0;
+    let blocked = false;
+    let done = false;
+    const pump = () => {
+      while (!blocked && !done && buf.length >= 2) {
         const len = buf.readUInt16BE(0);
+        if (len > MAX_TCP_QUERY_BYTES) {
+          socket.destroy();
+          return;
+        }
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
+        idle.refresh();
+        answered++;
         const out = this.responder.respond(msg, 'tcp');
         if (out) {
-          const framed = Buffer.alloc(2 + out.length);
-          framed.writeUInt16BE(out.length, 0);
-          out.copy(framed, 2);
-          socket.write(framed);
+          const length = Buffer.allocUnsafe(2);
+          length.writeUInt16BE(out.length, 0);
+          // One segment for both (writev), without copying the reply behind its length.
+          socket.cork();
+          socket.write(length);
+          const more = socket.write(out);
+          socket.uncork();
+          if (!more) {
+            blocked = true;
+            socket.pause();
+          }
+        }
+        if (
+          limits.tcpMaxQueriesPerConnection > 0 &&
+          answered >= limits.tcpMaxQueriesPerConnection
+        ) {
+          done = true;
+          buf = Buffer.alloc(0);
+          socket.pause();
+          socket.end();
         }
       }
+    };
+    socket.on('data', (chunk) => {
+      if (done) return;
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      pump();
+    });
+    socket.on('drain', () => {
+      blocked = false;
+      if (done) return;
+      socket.resume();
+      pump();
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      clearTimeout(idle);
+      this.sockets.delete(socket);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
+  }
+
+  private noteRefused(): void {
+    this.refused++;
+    const now = Date.now();
+    if (now - this.lastRefusedLog < REFUSED_LOG_INTERVAL_MS) return;
+    this.options.logger.warn(
+      {
+        refused: this.refused,
+        open: this.sockets.size,
+        maxConnections: this.limits.tcpMaxConnections,
+        maxConnectionsPerIp: this.limits.tcpMaxConnectionsPerIp,
+      },
+      'built-in DNS server closed TCP connections over its limits (DNS_TCP_MAX_CONNECTIONS, DNS_TCP_MAX_CONNECTIONS_PER_IP)',
+    );
+    this.lastRefusedLog = now;
+    this.refused = 0;
   }
 }
 

@@ -2,10 +2,13 @@
  * Extra UDP answerer for the built-in DNS server (DNS_SERVER_UDP_WORKERS > 0): a child process that
  * receives the server's bound UDP socket from its parent (the kernel then spreads datagrams over every
  * process reading it), a copy of the zone, and the same patches the parent applies to its own. It has
- * no database or configuration of its own and exits when its parent goes away.
+ * no database or configuration of its own: its UDP rules (reply sizes, cache bound, its share of the
+ * rate limit) come from the parent as its one argument, and it answers with the same handler as the
+ * parent. It exits when its parent goes away.
  */
 import type dgram from 'node:dgram';
 import type { ZonePatch } from '../../domain/reconciler/desired-state.js';
+import { rateLimiter, type UdpRules, udpQueryHandler } from './limits.js';
 import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
 
 /** From the parent: a whole zone, or a patch to the zone held (see Zone.patch). */
@@ -19,8 +22,10 @@ export interface WorkerReply {
   serial: number;
 }
 
+const rules = JSON.parse(process.argv[2] ?? '{}') as UdpRules;
 const responder = new ZoneResponder(
   new Zone({ origin: 'invalid.', serial: 0, nameservers: [], records: [] }),
+  rules,
 );
 
 const reply = (r: WorkerReply) => process.send?.(r);
@@ -41,10 +46,7 @@ process.on('message', (msg: WorkerMessage | { type: 'socket' }, handle?: unknown
     reply({ type: 'zone-patched', serial: responder.current.serial });
   } else if (msg.type === 'socket' && handle) {
     const udp = handle as dgram.Socket;
-    udp.on('message', (query, rinfo) => {
-      const out = responder.respond(query, 'udp');
-      if (out) udp.send(out, rinfo.port, rinfo.address);
-    });
+    udp.on('message', udpQueryHandler(udp, responder, rateLimiter(rules)));
     udp.on('error', () => {
       /* the parent logs socket errors */
     });

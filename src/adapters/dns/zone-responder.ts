@@ -2,11 +2,13 @@
  * An authoritative answerer for one zone held in memory: SOA and NS at the apex, AA on every in-zone
  * answer, NXDOMAIN vs NODATA (SOA in the authority section), REFUSED outside the zone, case-insensitive
  * lookups that echo the asker's spelling, in-zone CNAME chasing, TXT split into 255-byte strings, EDNS0,
- * and truncation for UDP. Encoded answers are cached per question until the zone is replaced.
+ * and truncation for UDP. Encoded answers are cached per question, bounded in bytes, until the zone
+ * changes.
  */
-import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
+import dnsPacket, { type Answer } from 'dns-packet';
 import type { RecordType } from '../../domain/dns-records/types.js';
 import type { ZoneScope } from '../../domain/reconciler/desired-state.js';
+import { KEY_PREFIX, QUESTION_START, QueryReader } from './wire-query.js';
 
 export interface ZoneRecord {
   /** Owner name, any case, no trailing dot. */
@@ -37,8 +39,6 @@ type RecordSets = Partial<Record<StoredType, Answer[]>>;
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const MAX_CNAME_CHAIN = 8;
-const MAX_UDP = 1232;
-const CACHE_MAX = 50_000;
 
 export class Zone {
   readonly origin: string;
@@ -243,115 +243,283 @@ function toAnswer(name: string, r: ZoneRecord, ttl: number): Answer | null {
   }
 }
 
-/** Answers wire-format queries for one zone; swap the zone with setZone (clears the cache). */
+export interface ResponderOptions {
+  /** Largest UDP reply to an EDNS query, the client's advertised size permitting (default 1232). */
+  udpMaxPayload?: number;
+  /** Bound of the answer cache in bytes, replies and keys plus a per-entry estimate; 0 = no cache. */
+  cacheMaxBytes?: number;
+}
+
+/** The DNS Flag Day 2020 value: fits the common 1280-byte IPv6 MTU without fragmentation. */
+export const DEFAULT_UDP_MAX_PAYLOAD = 1232;
+export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+/** What a cached answer costs beyond its reply and key bytes: Map slot, entry, Buffer and array objects. */
+const ENTRY_OVERHEAD = 200;
+/** Without EDNS a UDP reply is at most 512 bytes (RFC 1035 §4.2.1). */
+const PLAIN_UDP = 512;
+/** Largest message a 2-byte TCP length prefix can frame. */
+const MAX_TCP = 65_535;
+const OPT_LENGTH = 11;
+
+/** The types the zone can hold (and ANY); any other type is looked up by a name no record has. */
+const TYPE_NAMES: Partial<Record<number, string>> = {
+  1: 'A',
+  2: 'NS',
+  5: 'CNAME',
+  6: 'SOA',
+  15: 'MX',
+  16: 'TXT',
+  28: 'AAAA',
+  255: 'ANY',
+};
+const CLASS_IN = 1;
+const CLASS_ANY = 255;
+/** What a meta-type in the question gets (RFC 6895 §3.1): zone transfers are refused. */
+const META_TYPES: Partial<Record<number, number>> = {
+  41: RCODE.FORMERR, // OPT
+  249: RCODE.FORMERR, // TKEY
+  250: RCODE.FORMERR, // TSIG
+  251: RCODE.REFUSED, // IXFR
+  252: RCODE.REFUSED, // AXFR
+  253: RCODE.NOTIMP, // MAILB
+  254: RCODE.NOTIMP, // MAILA
+};
+
+interface CacheEntry {
+  bytes: Buffer;
+  /** Offsets where the question's name is written (the question, answers it owns): re-spelled per asker. */
+  names: number[];
+  cost: number;
+}
+
+/**
+ * Answers wire-format queries for one zone; swap the zone with setZone (clears the cache).
+ *
+ * Replies hold to the size rule on every path: over UDP at most 512 bytes without EDNS, and at most the
+ * smaller of the client's size and udpMaxPayload with it; error replies carry at most the first
+ * question. Answers are cached by what determines their bytes apart from the id and the name's case
+ * (the transport's size limit, RD, EDNS and DO, the lower-cased question), bounded in bytes and
+ * evicted oldest first; each reply gets the asker's id and spelling.
+ */
 export class ZoneResponder {
   private zone: Zone;
-  private cache = new Map<string, Buffer>();
+  private cache = new Map<string, CacheEntry>();
+  /** Cache keys oldest first from `oldest`: the eviction queue. */
+  private order: string[] = [];
+  private oldest = 0;
+  private bytes = 0;
+  private readonly reader = new QueryReader();
+  readonly udpMaxPayload: number;
+  readonly cacheMaxBytes: number;
+  /** Answers served from the cache and built afresh (for tests and benchmarks). */
+  readonly stats = { hits: 0, misses: 0 };
 
-  constructor(zone: Zone) {
+  constructor(zone: Zone, options: ResponderOptions = {}) {
     this.zone = zone;
+    this.udpMaxPayload = Math.max(PLAIN_UDP, options.udpMaxPayload ?? DEFAULT_UDP_MAX_PAYLOAD);
+    this.cacheMaxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES;
   }
 
   get current(): Zone {
     return this.zone;
   }
 
+  /** Bytes the cached answers are accounted at (never above cacheMaxBytes). */
+  get cacheBytes(): number {
+    return this.bytes;
+  }
+
+  get cacheEntries(): number {
+    return this.cache.size;
+  }
+
   setZone(zone: Zone): void {
     this.zone = zone;
-    this.cache = new Map();
+    this.clearCache();
   }
 
   /** Replace parts of the current zone (see Zone.patch); cached answers are dropped. */
   patch(serial: number, scopes: readonly ZoneScope[], records: readonly ZoneRecord[]): void {
     this.zone.patch(serial, scopes, records);
+    this.clearCache();
+  }
+
+  private clearCache(): void {
     this.cache = new Map();
+    this.order = [];
+    this.oldest = 0;
+    this.bytes = 0;
   }
 
   /** Build the response to one query message; null when the message is not worth answering. */
   respond(query: Buffer, transport: 'udp' | 'tcp'): Buffer | null {
-    if (query.length < 12) return null;
-    if (query[2]! & 0x80) return null; // a response, not a query
-    const key = (transport === 'udp' ? 'u' : 't') + query.toString('latin1', 2);
-    const hit = this.cache.get(key);
-    if (hit) {
-      const out = Buffer.from(hit);
-      out[0] = query[0]!;
-      out[1] = query[1]!;
-      return out;
+    if (query.length < 12 || query[2]! & 0x80) return null; // no room for a header, or a response
+    const r = this.reader;
+    if (query[2]! & 0x78) {
+      // Not a standard query (NOTIFY, UPDATE, …): NOTIMP, echoing at most the first question.
+      r.readQuestion(query);
+      return this.smallReply(query, RCODE.NOTIMP, r.questionEnd, false);
     }
-    const out = this.build(query, transport);
-    if (out && this.cache.size < CACHE_MAX) this.cache.set(key, out);
+    if (r.read(query) !== 'ok') return this.smallReply(query, RCODE.FORMERR, r.questionEnd, false);
+    const edns = r.ednsSize >= 0;
+    // BADVERS: extended rcode 16 = OPT high bits 1, header rcode 0.
+    if (edns && r.ednsVersion !== 0) return this.smallReply(query, 0, r.questionEnd, true, 1);
+    const meta = META_TYPES[r.qtype];
+    if (meta !== undefined) return this.smallReply(query, meta, r.questionEnd, edns);
+    if (r.qclass !== CLASS_IN && r.qclass !== CLASS_ANY)
+      return this.smallReply(query, RCODE.REFUSED, r.questionEnd, edns);
+    const limit =
+      transport === 'tcp'
+        ? MAX_TCP
+        : edns
+          ? Math.min(Math.max(r.ednsSize, PLAIN_UDP), this.udpMaxPayload)
+          : PLAIN_UDP;
+    const key = r.key;
+    key[0] = limit >> 8;
+    key[1] = limit & 0xff;
+    key[2] = (query[2]! & 0x01) | (edns ? 2 : 0) | (r.ednsDo ? 4 : 0);
+    const k = key.toString('latin1', 0, r.keyLength);
+    let entry = this.cache.get(k);
+    if (entry) this.stats.hits++;
+    else {
+      this.stats.misses++;
+      let built: CacheEntry | null;
+      try {
+        built = this.build(query, limit, edns);
+      } catch {
+        return this.smallReply(query, RCODE.SERVFAIL, r.questionEnd, edns);
+      }
+      if (!built) return this.smallReply(query, RCODE.REFUSED, r.questionEnd, edns);
+      entry = built;
+      this.remember(k, entry, built.bytes.length + k.length + ENTRY_OVERHEAD);
+    }
+    const out = Buffer.from(entry.bytes);
+    out[0] = query[0]!;
+    out[1] = query[1]!;
+    if (r.upper) for (const at of entry.names) query.copy(out, at, QUESTION_START, r.nameEnd);
     return out;
   }
 
-  private build(query: Buffer, transport: 'udp' | 'tcp'): Buffer | null {
-    let req: Packet;
-    try {
-      req = dnsPacket.decode(query);
-    } catch {
-      return errorReply(query, RCODE.FORMERR);
-    }
-    const rd = req.flags !== undefined ? req.flags & dnsPacket.RECURSION_DESIRED : 0;
-    const opcode = (query[2]! >> 3) & 0x0f;
-    const opt = (req.additionals ?? []).find((a) => a.type === 'OPT') as
-      { udpPayloadSize?: number; ednsVersion?: number; flags?: number } | undefined;
-    const response: Packet = {
-      id: req.id ?? 0,
-      type: 'response',
-      flags: rd,
-      questions: req.questions ?? [],
-      answers: [],
-      authorities: [],
-      additionals: [],
-    };
-    if (opt)
-      response.additionals!.push({
-        type: 'OPT',
-        name: '.',
-        udpPayloadSize: MAX_UDP,
-        flags: 0,
-        options: [],
-      } as unknown as Answer);
-    if (opcode !== 0) return encode(response, RCODE.NOTIMP);
-    if (opt && (opt.ednsVersion ?? 0) !== 0) {
-      // BADVERS: extended rcode 16 = OPT high bits 1, header rcode 0.
-      (response.additionals![0] as unknown as { extendedRcode: number }).extendedRcode = 1;
-      return encode(response, 0);
-    }
-    const q: Question | undefined = req.questions?.[0];
-    if (!q || (req.questions?.length ?? 0) !== 1) return encode(response, RCODE.FORMERR);
-    const lname = q.name.toLowerCase().replace(/\.$/, '');
-    if (!this.zone.inZone(lname) || (q.class !== 'IN' && q.class !== 'ANY'))
-      return encode(response, RCODE.REFUSED);
-    const { answers, rcode, negative } = this.zone.resolve(q.name, q.type);
-    response.flags = (response.flags ?? 0) | dnsPacket.AUTHORITATIVE_ANSWER;
-    response.answers = answers;
-    if (negative) response.authorities = [this.zone.negativeSoa()];
-    const full = encode(response, rcode);
-    const limit =
-      transport === 'tcp'
-        ? 65_535
-        : opt
-          ? Math.min(Math.max(opt.udpPayloadSize ?? 512, 512), MAX_UDP)
-          : 512;
-    if (full.length <= limit) return full;
-    // Too big for UDP: empty sections with TC set; the client retries over TCP.
-    response.flags = (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE;
-    response.answers = [];
-    response.authorities = [];
-    return encode(response, rcode);
+  /**
+   * A minimal TC=1 reply (header and first question) that sends the client to TCP, for rate-limited
+   * UDP (RRL "slip"); null when the message is not a readable query.
+   */
+  slip(query: Buffer): Buffer | null {
+    if (query.length < 12 || query[2]! & 0xf8) return null;
+    if (!this.reader.readQuestion(query)) return null;
+    const out = this.smallReply(query, 0, this.reader.questionEnd, false);
+    out[2] = out[2]! | 0x02;
+    return out;
   }
-}
 
-function encode(p: Packet, rcode: number): Buffer {
-  return dnsPacket.encode({ ...p, flags: ((p.flags ?? 0) & ~0x0f) | rcode });
-}
+  /**
+   * The answer to the question the reader holds, spelled in lower case, or null when the name is not
+   * in the zone. Too big for `limit`: the question alone with TC set (the client retries over TCP).
+   */
+  private build(query: Buffer, limit: number, edns: boolean): CacheEntry | null {
+    const r = this.reader;
+    const lname = r.lowerName();
+    if (!this.zone.inZone(lname)) return null;
+    const { answers, rcode, negative } = this.zone.resolve(
+      lname,
+      TYPE_NAMES[r.qtype] ?? `TYPE${r.qtype}`,
+    );
+    // dns-packet writes the records (uncompressed); the header and question are written here.
+    const records = dnsPacket.encode({
+      type: 'response',
+      id: 0,
+      flags: 0,
+      questions: [],
+      answers,
+      authorities: negative ? [this.zone.negativeSoa()] : [],
+      additionals: [],
+    });
+    const qlen = r.keyLength - KEY_PREFIX;
+    const optLen = edns ? OPT_LENGTH : 0;
+    const fullLength = QUESTION_START + qlen + records.length - 12 + optLen;
+    const truncated = fullLength > limit;
+    const out = Buffer.alloc(truncated ? QUESTION_START + qlen + optLen : fullLength);
+    out[2] = 0x80 | 0x04 | (query[2]! & 0x01) | (truncated ? 0x02 : 0); // QR AA RD (TC)
+    out[3] = rcode;
+    out[5] = 1;
+    r.key.copy(out, QUESTION_START, KEY_PREFIX, r.keyLength);
+    const names = [QUESTION_START];
+    if (!truncated) {
+      records.copy(out, 6, 6, 12); // answer, authority and additional counts
+      records.copy(out, QUESTION_START + qlen, 12);
+      const nameLen = r.nameEnd - QUESTION_START;
+      let p = QUESTION_START + qlen;
+      for (let i = out.readUInt16BE(6); i > 0; i--) {
+        if (out.compare(r.key, KEY_PREFIX, KEY_PREFIX + nameLen, p, p + nameLen) === 0)
+          names.push(p);
+        while (out[p] !== 0) p += 1 + out[p]!;
+        p += 11 + out.readUInt16BE(p + 9);
+      }
+    }
+    if (edns) {
+      out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+      this.writeOpt(out, out.length - OPT_LENGTH, 0);
+    }
+    return { bytes: out, names, cost: 0 };
+  }
 
-/** Minimal reply for undecodable queries: echo id + question count 0, set QR and rcode. */
-function errorReply(query: Buffer, rcode: number): Buffer {
-  const out = Buffer.alloc(12);
-  query.copy(out, 0, 0, 2);
-  out[2] = 0x80 | (query[2]! & 0x79);
-  out[3] = rcode;
-  return out;
+  private remember(key: string, entry: CacheEntry, cost: number): void {
+    if (cost > this.cacheMaxBytes) return;
+    while (this.bytes + cost > this.cacheMaxBytes && this.oldest < this.order.length) {
+      const old = this.order[this.oldest++]!;
+      const gone = this.cache.get(old);
+      if (gone) {
+        this.cache.delete(old);
+        this.bytes -= gone.cost;
+      }
+    }
+    if (this.oldest > 1024 && this.oldest * 2 > this.order.length) {
+      this.order = this.order.slice(this.oldest);
+      this.oldest = 0;
+    }
+    entry.cost = cost;
+    this.cache.set(key, entry);
+    this.order.push(key);
+    this.bytes += cost;
+  }
+
+  /**
+   * A reply of header, at most the first question (the query's bytes up to questionEnd) and an OPT
+   * record: the id, opcode and RD echoed, QR and the rcode set.
+   */
+  private smallReply(
+    query: Buffer,
+    rcode: number,
+    questionEnd: number,
+    opt: boolean,
+    extendedRcode = 0,
+  ): Buffer {
+    const qlen = questionEnd - QUESTION_START;
+    const out = Buffer.alloc(QUESTION_START + qlen + (opt ? OPT_LENGTH : 0));
+    out[0] = query[0]!;
+    out[1] = query[1]!;
+    out[2] = 0x80 | (query[2]! & 0x79);
+    out[3] = rcode;
+    if (qlen > 0) {
+      out[5] = 1;
+      query.copy(out, QUESTION_START, QUESTION_START, questionEnd);
+    }
+    if (opt) {
+      out[11] = 1;
+      this.writeOpt(out, QUESTION_START + qlen, extendedRcode);
+    }
+    return out;
+  }
+
+  /** Our OPT record: the payload size we accept, version 0, the query's DO bit echoed. */
+  private writeOpt(out: Buffer, at: number, extendedRcode: number): void {
+    out[at] = 0; // root owner
+    out.writeUInt16BE(41, at + 1);
+    out.writeUInt16BE(this.udpMaxPayload, at + 3);
+    out[at + 5] = extendedRcode;
+    out[at + 6] = 0;
+    out[at + 7] = this.reader.ednsDo ? 0x80 : 0;
+    out[at + 8] = 0;
+    out.writeUInt16BE(0, at + 9);
+  }
 }
