@@ -16,7 +16,8 @@ export const ENV_VARS = {
     'Public URL of the service (e.g. https://mycustomdomain.example.edu); required in production',
   PORT: 'HTTP port (default 8080; 0 = any free port, for tests)',
   HOST: 'Address the HTTP server binds (default 0.0.0.0)',
-  LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
+  LOG_LEVEL:
+    "fatal | error | warn | info | debug | trace | silent (default info); the original's winston levels are mapped, with a warning: verbose and http to debug, silly to trace",
   PRODUCT_NAME: 'Name shown to users (default My.Custom.Domain)',
   DATA_DIR: 'Directory for embedded-mode state: SQLite file, generated secrets (default ./data)',
   ROOT_DOMAIN:
@@ -111,6 +112,13 @@ export type EnvVarName = keyof typeof ENV_VARS;
 export type SecretName = keyof typeof SECRETS;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+/**
+ * winston's levels (the original's LOG_LEVEL) that pino lacks, mapped to the nearest pino level that
+ * shows at least as much: http sits between info and debug, so it becomes debug rather than hide what
+ * was asked for.
+ */
+const WINSTON_LEVELS: Record<string, LogLevel> = { verbose: 'debug', http: 'debug', silly: 'trace' };
 
 const optionalString = z
   .string()
@@ -174,7 +182,11 @@ const EnvSchema = z.object({
     z
       .string()
       .toLowerCase()
-      .pipe(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }))
+      .pipe(
+        z.enum([...LOG_LEVELS, ...(Object.keys(WINSTON_LEVELS) as [string, ...string[]])], {
+          message: `must be one of ${LOG_LEVELS.join(', ')} (or winston's verbose, http, silly)`,
+        }),
+      )
       .optional()
       .default('info'),
   ),
@@ -330,7 +342,7 @@ export interface Config {
   productName: string;
   appUrl: string;
   http: { host: string; port: number; shutdownTimeoutMs: number };
-  logLevel: (typeof LOG_LEVELS)[number];
+  logLevel: LogLevel;
   dataDir: string;
   database: DatabaseConfig;
   /** null = in-process job queue (embedded mode). */
@@ -399,6 +411,8 @@ export interface Config {
   footerLinks: { label: string; href: string }[];
   sessionSecret: string;
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number; secureCookie: boolean };
+  /** Settings accepted with an adjustment the operator should know about; logged once at start. */
+  warnings: string[];
   /** Where each secret came from, for the boot log (never the values). */
   secretSources: Partial<Record<SecretName, 'file' | 'environment' | 'dev-secrets' | 'generated'>>;
 }
@@ -606,6 +620,13 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
 
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const warnings: string[] = [];
+  const winstonLevel = WINSTON_LEVELS[e.LOG_LEVEL];
+  if (winstonLevel)
+    warnings.push(
+      `LOG_LEVEL "${e.LOG_LEVEL}" is a winston level (the original's logger); logging at pino's "${winstonLevel}" instead`,
+    );
+
   const config: Config = {
     env: e.NODE_ENV,
     isProduction,
@@ -613,7 +634,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     productName: e.PRODUCT_NAME,
     appUrl: appUrl!,
     http: { host: e.HOST, port: e.PORT, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
-    logLevel: e.LOG_LEVEL,
+    logLevel: winstonLevel ?? (e.LOG_LEVEL as LogLevel),
     dataDir: e.DATA_DIR,
     database: database!,
     redis: redisUrl ? { url: redisUrl } : null,
@@ -694,6 +715,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_TIMEOUT_H * 3_600_000,
       secureCookie: isProduction,
     },
+    warnings,
     secretSources,
   };
   return deepFreeze(config);
