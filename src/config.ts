@@ -4,9 +4,10 @@
  * Other modules receive the frozen, structured Config (or their slice of it).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { withGenerationLockSync, writeFileAtomic } from './generated-files.js';
 
 /** Environment variables the schema knows, with their documentation. The drift tests read this. */
 export const ENV_VARS = {
@@ -721,23 +722,29 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   return deepFreeze(config);
 }
 
-/** A development-only secret generated once and kept under DATA_DIR so restarts keep sessions. */
+/**
+ * A development-only secret generated once and kept under DATA_DIR so restarts keep sessions; generated
+ * under DATA_DIR's lock so processes starting together on a fresh DATA_DIR share one value.
+ */
 function generatedDevSecret(dataDir: string, name: string): string {
   const file = path.join(dataDir, 'dev-secrets.json');
-  let stored: Record<string, string> = {};
-  if (existsSync(file)) {
+  const read = (): Record<string, string> => {
+    if (!existsSync(file)) return {};
     try {
-      stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
     } catch {
-      stored = {};
+      return {};
     }
-  }
-  const existing = stored[name];
+  };
+  const existing = read()[name];
   if (existing) return existing;
-  const value = randomBytes(32).toString('base64url');
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify({ ...stored, [name]: value }, null, 2), { mode: 0o600 });
-  return value;
+  return withGenerationLockSync(dataDir, () => {
+    const stored = read(); // another process may have written it while we waited for the lock
+    const value = stored[name] ?? randomBytes(32).toString('base64url');
+    if (!stored[name])
+      writeFileAtomic(file, JSON.stringify({ ...stored, [name]: value }, null, 2), 0o600);
+    return value;
+  });
 }
 
 function deepFreeze<T>(value: T): T {
