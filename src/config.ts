@@ -119,7 +119,11 @@ type LogLevel = (typeof LOG_LEVELS)[number];
  * shows at least as much: http sits between info and debug, so it becomes debug rather than hide what
  * was asked for.
  */
-const WINSTON_LEVELS: Record<string, LogLevel> = { verbose: 'debug', http: 'debug', silly: 'trace' };
+const WINSTON_LEVELS: Record<string, LogLevel> = {
+  verbose: 'debug',
+  http: 'debug',
+  silly: 'trace',
+};
 
 const optionalString = z
   .string()
