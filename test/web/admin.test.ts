@@ -152,40 +152,64 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(home).toContain('href="/admin"');
   });
 
-  test('a student who tampers with cookies reaches nothing else', async () => {
+  test('a student who tampers with the cookies the code reads reaches nothing else', async () => {
     const s = await t.agent(student);
     const a = await t.agent(admin);
+    const targetAgent = await t.agent(target);
     const before = await fingerprint();
-    // Made-up cookies a forgeable design would trust (the original used effectiveUsername).
-    for (const [name, value] of [
-      ['effectiveUsername', target.username],
-      ['effectiveUser', String(target.id)],
-      ['impersonate', String(target.id)],
-      ['impersonated_user_id', String(target.id)],
-      ['role', 'admin'],
-      ['isAdmin', 'true'],
-    ] as const)
-      s.cookies.set(name, value);
-    expect((await s.get('/admin')).status).toBe(404);
-    const home = await (await s.get('/')).text();
-    expect(home).toContain('Sam Student');
-    expect(home).not.toContain('Tara Target');
-    expect(home).not.toContain('Impersonating');
-    expect(await (await s.get('/dns-records')).text()).not.toContain('192.0.2.7');
-    expect((await s.get(`/dns-records/${targetRecord}`)).status).toBe(404);
+    // The original trusted a plain effectiveUsername cookie. Here the browser's only say is what the
+    // code reads: the signed __session cookie (the anonymous __csrf and the sign-out __slo cookies
+    // are signed the same way). Values a forgeable design would trust, sent as raw Cookie headers
+    // (duplicates included): the admin's or the target's token beside or instead of the student's
+    // own, with the student's signature, and the admin's session row id (the database's key).
+    const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+    const tokenOf = (cookie: string) => cookie.slice(0, cookie.lastIndexOf('.'));
+    const mine = s.cookies.get('__session')!;
+    const mySignature = mine.slice(mine.lastIndexOf('.') + 1);
+    const adminToken = tokenOf(a.cookies.get('__session')!);
+    const targetToken = tokenOf(targetAgent.cookies.get('__session')!);
+    for (const cookie of [
+      `__session=${mine}; __session=${adminToken}`,
+      `__session=${adminToken}; __session=${mine}`,
+      `__session=${mine}; __session=${adminToken}.${mySignature}`,
+      `__session=${targetToken}.${mySignature}; __session=${mine}`,
+      `__session=${sha256(adminToken)}`,
+      `__session=${sha256(adminToken)}.${mySignature}`,
+      `__session=${mine}; __csrf=${adminToken}.${mySignature}; __slo=${adminToken}.${mySignature}`,
+      // The original's cookie, should anything ever read it again.
+      `__session=${mine}; effectiveUsername=${target.username}`,
+    ]) {
+      const get = (p: string) => t.request(p, { headers: { cookie } });
+      expect((await get('/admin')).status, cookie).toBe(404);
+      const home = await get('/');
+      // Signed in as the student (the cookie the code picks is the student's own), or not at all.
+      if (home.status !== 302) {
+        expect(home.status, cookie).toBe(200);
+        const html = await home.text();
+        expect(html).toContain('Sam Student');
+        for (const other of ['Tara Target', 'Ada Admin', 'Impersonating'])
+          expect(html, cookie).not.toContain(other);
+        expect(await (await get('/dns-records')).text()).not.toContain('192.0.2.7');
+      }
+      expect((await get(`/dns-records/${targetRecord}`)).status).not.toBe(200);
+      const imp = await t.request(`/admin/users/${target.id}/impersonate`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${encodeURIComponent(s.csrfToken!)}`,
+      });
+      expect([403, 404], cookie).toContain(imp.status);
+    }
 
     // Tampered session cookies: a flipped character, the admin's token with the student's
     // signature, an unsigned token, a self-made signature → not signed in at all.
-    const good = s.cookies.get('__session')!;
-    const adminCookie = a.cookies.get('__session')!;
-    const [adminToken] = adminCookie.split('.');
+    const good = mine;
     const flip = (v: string, i: number) =>
       v.slice(0, i) + (v[i] === 'A' ? 'B' : 'A') + v.slice(i + 1);
     for (const forged of [
       flip(good, 3),
       flip(good, good.length - 2),
       `${adminToken}.${good.split('.')[1]}`,
-      adminToken!,
+      adminToken,
       `${adminToken}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
       `${good}x`,
     ]) {
@@ -199,9 +223,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
       ).toBe(true);
     }
     // Even a session row pointing at someone else does nothing for a non-admin (and is cleared).
-    const sessionId = createHash('sha256')
-      .update(good.slice(0, good.lastIndexOf('.')))
-      .digest('hex');
+    const sessionId = sha256(tokenOf(good));
     await db()
       .updateTable('sessions')
       .set({ impersonated_user_id: target.id })
