@@ -222,23 +222,35 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
         [403, 404].includes((await f.post(`/admin/users/${target.id}/impersonate`)).status),
       ).toBe(true);
     }
-    // Even a session row pointing at someone else does nothing for a non-admin (and is cleared).
+    expect(await fingerprint()).toBe(before);
+
+    // Even a session row pointing at someone else does nothing for a non-admin: it is cleared (and
+    // audited as an impersonation that ended because the account is not an admin).
     const sessionId = sha256(tokenOf(good));
     await db()
       .updateTable('sessions')
       .set({ impersonated_user_id: target.id })
       .where('id', '=', sessionId)
       .execute();
-    const again = await (await s.get('/')).text();
-    expect(again).toContain('Sam Student');
-    expect(again).not.toContain('Tara Target');
+    const again = await s.get('/');
+    expect(again.status).toBe(409);
+    const html = await again.text();
+    expect(html).toContain('Sam Student');
+    expect(html).not.toContain('Tara Target');
+    expect(html).toContain('Impersonation ended because your account is no longer an admin.');
     const row = await db()
       .selectFrom('sessions')
       .select('impersonated_user_id')
       .where('id', '=', sessionId)
       .executeTakeFirstOrThrow();
     expect(row.impersonated_user_id).toBeNull();
-    expect(await fingerprint()).toBe(before);
+    const home = await (await s.get('/')).text();
+    expect(home).toContain('Sam Student');
+    expect(home).not.toContain('Tara Target');
+    const ended = (await auditRows('admin.impersonate.stop')).filter(
+      (r) => r.actor_user_id === student.id,
+    );
+    expect(ended.map((r) => JSON.parse(r.after_json!))).toEqual([{ ended: 'not-admin' }]);
   });
 
   test('impersonation: server-side, shown plainly, audited as admin-as-user, stops once', async () => {
@@ -302,6 +314,116 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(starts).toHaveLength(1);
     expect(stops).toHaveLength(1);
     expect(JSON.parse(starts[0]!.after_json!)).toEqual({ impersonating: student.username });
+  });
+
+  test('impersonation is checked on every request: it ends, audited, with a message, and the request is not carried out, once the target becomes an admin, is suspended or deleted, or the admin loses the role', async () => {
+    const records = () => db().selectFrom('dns_records').select(['user_id', 'subdomain']);
+    const impersonating = (a: Awaited<ReturnType<TestApp['agent']>>) =>
+      db()
+        .selectFrom('sessions')
+        .select(['impersonated_user_id', 'impersonation_ended'])
+        .where(
+          'id',
+          '=',
+          createHash('sha256').update(a.cookies.get('__session')!.split('.')[0]!).digest('hex'),
+        )
+        .executeTakeFirstOrThrow();
+    const cases: {
+      change: (u: User, acting: User) => Promise<unknown>;
+      location: (u: User) => string;
+      notice: string | null;
+      reason: string;
+    }[] = [
+      {
+        change: (u) =>
+          db().updateTable('users').set({ role: 'admin' }).where('id', '=', u.id).execute(),
+        location: (u) => `/admin/users/${u.id}?done=impersonation-ended-admin`,
+        notice: 'Impersonation ended: this user is now an admin',
+        reason: 'target-admin',
+      },
+      {
+        change: (u) =>
+          db()
+            .updateTable('users')
+            .set({ suspended_at: Date.now() })
+            .where('id', '=', u.id)
+            .execute(),
+        location: (u) => `/admin/users/${u.id}?done=impersonation-ended-suspended`,
+        notice: 'Impersonation ended: this user is suspended.',
+        reason: 'target-suspended',
+      },
+      {
+        // Through the admin page, as another admin would.
+        change: async (u) =>
+          (await t.agent(otherAdmin)).post(`/admin/users/${u.id}/delete`, {
+            confirm: 'yes',
+            username: u.username,
+          }),
+        location: () => '/admin?done=impersonation-ended',
+        notice: 'Impersonation ended: the user you were impersonating was deleted.',
+        reason: 'target-deleted',
+      },
+      {
+        change: (_u, acting) =>
+          db().updateTable('users').set({ role: 'faculty' }).where('id', '=', acting.id).execute(),
+        location: () => '',
+        notice: null,
+        reason: 'not-admin',
+      },
+    ];
+    for (const c of cases) {
+      const acting = await insertUser(db(), { role: 'admin', display_name: `Acting ${c.reason}` });
+      const victim = await insertUser(db(), { display_name: `Victim ${c.reason}` });
+      const a = await t.agent(acting);
+      expect((await a.post(`/admin/users/${victim.id}/impersonate`)).status).toBe(303);
+      expect(await (await a.get('/dns-records')).text()).toContain('Impersonating: Victim');
+      await c.change(victim, acting);
+
+      // A form submitted for the victim is not carried out for anyone.
+      const before = await records().execute();
+      const res = await a.post('/dns-records/new', {
+        subdomain: 'late',
+        type: 'A',
+        value: '192.0.2.5',
+      });
+      expect(await records().execute()).toEqual(before);
+      if (c.reason === 'not-admin') {
+        expect(res.status).toBe(409);
+        expect(await res.text()).toContain('your account is no longer an admin');
+      } else {
+        expect(res.status, c.reason).toBe(303);
+        expect(res.headers.get('location')).toBe(c.location(victim));
+        expect(await (await a.get(c.location(victim))).text()).toContain(c.notice!);
+      }
+      expect(await impersonating(a)).toEqual({
+        impersonated_user_id: null,
+        impersonation_ended: null,
+      });
+      // Then the admin acts as themselves again, and knows it.
+      const page = await (await a.get('/dns-records')).text();
+      expect(page).not.toContain('Impersonating');
+      const stops = (await auditRows('admin.impersonate.stop')).filter(
+        (r) => r.actor_user_id === acting.id,
+      );
+      expect(stops.map((r) => [r.target_id, JSON.parse(r.after_json!)])).toEqual([
+        [String(victim.id), { ended: c.reason }],
+      ]);
+    }
+    // An htmx poll finds out too, and sends the page to the explanation.
+    const acting = await insertUser(db(), { role: 'admin' });
+    const victim = await insertUser(db());
+    const a = await t.agent(acting);
+    await a.post(`/admin/users/${victim.id}/impersonate`);
+    await db().updateTable('users').set({ role: 'admin' }).where('id', '=', victim.id).execute();
+    const poll = await a.get('/dns-records/status?ids=1', { 'hx-request': 'true' });
+    expect(poll.headers.get('hx-redirect')).toBe(
+      `/admin/users/${victim.id}?done=impersonation-ended-admin`,
+    );
+    // A suspended user cannot be impersonated in the first place.
+    const suspended = await insertUser(db(), { suspended_at: Date.now() });
+    const refused = await a.post(`/admin/users/${suspended.id}/impersonate`);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('is suspended');
   });
 
   test('an admin cannot impersonate an admin or themselves, nor suspend or delete themselves', async () => {

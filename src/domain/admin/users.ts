@@ -18,6 +18,7 @@ import {
   updateUserSuspendedAt,
   type UserSearchRow,
 } from '../../db/repos/admin.js';
+import { markImpersonationsOfDeletedUser } from '../../db/repos/sessions.js';
 import { findUserById } from '../../db/repos/users.js';
 import type { AuditRow, CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -247,6 +248,24 @@ export async function deleteUser(
     const records = await findAllDnsRecordsOfUser(trx, current.id);
     const certificates = await findCertificatesOfUser(trx, current.id);
     await markDnsChanged(trx, [current.dns_label], now);
+    // Admins impersonating them: their next request says why it ended instead of acting as themselves.
+    for (const s of await markImpersonationsOfDeletedUser(trx, current.id)) {
+      const admin = await findUserById(trx, s.user_id);
+      if (admin)
+        await auditAdminAction(
+          trx,
+          { user: admin, requestId: actor.requestId },
+          {
+            action: 'admin.impersonate.stop',
+            effective: current,
+            targetType: 'user',
+            targetId: String(current.id),
+            before: { impersonating: current.username },
+            after: { ended: 'target-deleted' },
+            now,
+          },
+        );
+    }
     await deleteCertificatesOfUser(trx, current.id);
     await deleteUserRow(trx, current.id);
     await auditAdminAction(trx, actor, {
@@ -295,7 +314,8 @@ export interface SessionRef {
 
 /**
  * Make this admin session act as another user (server-side session row only; nothing the browser
- * holds changes). Throws NOT_FOUND, CONFLICT (self), FORBIDDEN (the target is an admin).
+ * holds changes). Throws NOT_FOUND, CONFLICT (self, suspended), FORBIDDEN (the target is an admin).
+ * The same conditions are checked again on every request of the session (resolveSession).
  */
 export async function startImpersonation(
   deps: Pick<AdminDeps, 'db' | 'clock'>,
@@ -310,6 +330,11 @@ export async function startImpersonation(
     throw new AppError('CONFLICT', 'You cannot impersonate yourself.');
   if (target.role === 'admin')
     throw new AppError('FORBIDDEN', 'Admins cannot impersonate other admins.');
+  if (target.suspended_at !== null)
+    throw new AppError(
+      'CONFLICT',
+      `${target.username} is suspended: unsuspend them first, or edit their records from their admin page.`,
+    );
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     if (session.impersonatedUserId === target.id) return;

@@ -58,9 +58,15 @@ const USER_NOTICES: Record<string, string> = {
   'record-updated': 'DNS record updated.',
   'record-deleted': 'DNS record deleted.',
   stopped: 'You stopped impersonating this user.',
+  'impersonation-ended-admin':
+    'Impersonation ended: this user is now an admin, and admins cannot be impersonated. Your last request was not carried out.',
+  'impersonation-ended-suspended':
+    'Impersonation ended: this user is suspended. Your last request was not carried out.',
 };
 const DASHBOARD_NOTICES: Record<string, string> = {
   deleted: 'User deleted. Their DNS names are being removed.',
+  'impersonation-ended':
+    'Impersonation ended: the user you were impersonating was deleted. Your last request was not carried out.',
 };
 const LABEL_NOTICES: Record<string, string> = {
   blocked: 'Label blocked.',

@@ -69,13 +69,15 @@ export function AdminUserPage(props: {
         </p>
       ) : (
         <p class="toolbar">
-          {u.role !== 'admin' ? (
+          {u.role === 'admin' ? (
+            <span class="hint">Admins cannot be impersonated.</span>
+          ) : suspended ? (
+            <span class="hint">Suspended users cannot be impersonated.</span>
+          ) : (
             <form class="inline" method="post" action={`/admin/users/${u.id}/impersonate`}>
               <input type="hidden" name="_csrf" value={props.csrf} />
               <button type="submit">Impersonate</button>
             </form>
-          ) : (
-            <span class="hint">Admins cannot be impersonated.</span>
           )}
           {suspended ? (
             <form class="inline" method="post" action={`/admin/users/${u.id}/unsuspend`}>
