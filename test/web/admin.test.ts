@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { User } from '../../src/db/schema.js';
-import { WITHDRAWN_MESSAGE } from '../../src/domain/admin/users.js';
+import { WITHDRAWN_MESSAGE, deleteUser, suspendUser } from '../../src/domain/admin/users.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS } from '../support/db.js';
 import { insertRecord } from '../support/dns.js';
@@ -535,6 +535,101 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(
       (await auditRows('admin.user.unsuspend')).filter((r) => r.effective_user_id === victim.id),
     ).toHaveLength(1);
+  });
+
+  test('suspending or deleting another admin asks a second time, on a page (no JavaScript needed), and is audited as an action against an admin', async () => {
+    const a = await t.agent(admin);
+    const userRow = (id: number) =>
+      db().selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+
+    const peer = await insertUser(db(), { role: 'admin', display_name: 'Pat Peer' });
+    const first = await (await a.get(`/admin/users/${peer.id}/suspend`)).text();
+    expect(first).toContain('is an admin: you will be asked to confirm a second time');
+    const ask = await a.post(`/admin/users/${peer.id}/suspend`, {
+      confirm: 'yes',
+      reason: 'account compromised',
+    });
+    expect(ask.status).toBe(200);
+    const second = await ask.text();
+    expect(second).toContain('Suspend an admin');
+    expect(second).toContain('class="card narrow"');
+    expect(second).toContain('name="confirm_admin" value="yes"');
+    expect(second).toContain('name="reason" value="account compromised"');
+    expect((await userRow(peer.id))!.suspended_at).toBeNull();
+    const done = await a.post(`/admin/users/${peer.id}/suspend`, {
+      confirm: 'yes',
+      confirm_admin: 'yes',
+      reason: 'account compromised',
+    });
+    expect(done.status).toBe(303);
+    expect((await userRow(peer.id))!.suspended_at).toEqual(expect.any(Number));
+    const suspends = (await auditRows('admin.user.suspend-admin')).filter(
+      (r) => r.effective_user_id === peer.id,
+    );
+    expect(suspends).toHaveLength(1);
+    expect(JSON.parse(suspends[0]!.after_json!)).toMatchObject({
+      reason: 'account compromised',
+      target_role: 'admin',
+      confirmed_twice: true,
+    });
+    expect(
+      (await auditRows('admin.user.suspend')).filter((r) => r.effective_user_id === peer.id),
+    ).toEqual([]);
+
+    const gone = await insertUser(db(), { role: 'admin', display_name: 'Gil Gone' });
+    const typed = await a.post(`/admin/users/${gone.id}/delete`, {
+      confirm: 'yes',
+      username: gone.username,
+    });
+    expect(typed.status).toBe(200);
+    const again = await typed.text();
+    expect(again).toContain('Delete an admin');
+    expect(again).toContain(`name="username" value="${gone.username}"`);
+    expect(again).toContain('signing in again gives them a new, empty admin account');
+    expect(await userRow(gone.id)).toBeDefined();
+    // The typed username is still checked on the second step.
+    expect(
+      (
+        await a.post(`/admin/users/${gone.id}/delete`, {
+          confirm: 'yes',
+          confirm_admin: 'yes',
+          username: 'someone-else',
+        })
+      ).status,
+    ).toBe(400);
+    expect(await userRow(gone.id)).toBeDefined();
+    const deleted = await a.post(`/admin/users/${gone.id}/delete`, {
+      confirm: 'yes',
+      confirm_admin: 'yes',
+      username: gone.username,
+    });
+    expect(deleted.status).toBe(303);
+    expect(await userRow(gone.id)).toBeUndefined();
+    const deletes = (await auditRows('admin.user.delete-admin')).filter(
+      (r) => r.effective_user_id === gone.id,
+    );
+    expect(deletes).toHaveLength(1);
+    expect(JSON.parse(deletes[0]!.after_json!)).toEqual({
+      target_role: 'admin',
+      confirmed_twice: true,
+    });
+
+    // The rule lives in the domain too: a caller that skips the second step is refused.
+    const third = await insertUser(db(), { role: 'admin' });
+    const deps = {
+      db: db(),
+      config: t.config,
+      clock: t.container.clock,
+      queue: t.container.queue,
+    };
+    const actor = { user: admin, requestId: null };
+    await expect(suspendUser(deps, actor, third.id, null)).rejects.toThrow(
+      'to suspend an admin, confirm a second time',
+    );
+    await expect(deleteUser(deps, actor, third.id)).rejects.toThrow(
+      'to delete an admin, confirm a second time',
+    );
+    expect((await userRow(third.id))!.suspended_at).toBeNull();
   });
 
   test('delete asks for the username, removes the user and their data, keeps the audit trail', async () => {
