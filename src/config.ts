@@ -103,6 +103,8 @@ export const SECRETS = {
   LETS_ENCRYPT_ACCOUNT_PRIVATE_KEY_PEM: "Private key (PEM) of the service's ACME account",
   SESSION_SECRET:
     'Long random string that signs session cookies and derives the encryption key for private keys',
+  SESSION_SECRET_PREVIOUS:
+    'Optional, during a rotation only: earlier SESSION_SECRET value(s), one per line, that still decrypt stored private keys until `npm run keys:rotate` re-encrypts them',
   NOTIFICATIONS_USERNAME: 'SMTP user name',
   NOTIFICATIONS_PASSWORD: 'SMTP password',
   DATABASE_URL:
@@ -415,6 +417,8 @@ export interface Config {
   };
   footerLinks: { label: string; href: string }[];
   sessionSecret: string;
+  /** Earlier SESSION_SECRET values: they still decrypt stored private keys (the key ring, decision 0013). */
+  previousSessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number; secureCookie: boolean };
   /** Settings accepted with an adjustment the operator should know about; logged once at start. */
   warnings: string[];
@@ -623,6 +627,21 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     }
   }
 
+  // Earlier session secrets, one per line. A line shorter than a SESSION_SECRET can be is a piece of a
+  // value that spans lines (`openssl rand -base64` wraps long output): then the whole counts too, as
+  // SESSION_SECRET reads it.
+  const previousRaw = readSecret('SESSION_SECRET_PREVIOUS') ?? '';
+  const previousLines = previousRaw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const previousSessionSecrets = [
+    ...new Set([
+      ...(previousLines.some((l) => l.length < 32) ? [previousRaw] : []),
+      ...previousLines.filter((l) => l.length >= 32),
+    ]),
+  ].filter((v) => v !== sessionSecret);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const warnings: string[] = [];
@@ -715,6 +734,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     },
     footerLinks: e.FOOTER_LINKS,
     sessionSecret: sessionSecret!,
+    previousSessionSecrets,
     session: {
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MIN * 60_000,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_TIMEOUT_H * 3_600_000,

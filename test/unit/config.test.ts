@@ -241,6 +241,7 @@ describe('every variable', () => {
         'NOTIFICATIONS_PASSWORD',
         'NOTIFICATIONS_USERNAME',
         'SESSION_SECRET',
+        'SESSION_SECRET_PREVIOUS',
       ].sort(),
     );
   });
@@ -276,6 +277,18 @@ describe('secrets', () => {
     });
     expect(c.database).toMatchObject({ dialect: 'mysql', database: 'starchart' });
     expect(c.secretSources).toMatchObject({ SESSION_SECRET: 'file', DATABASE_URL: 'file' });
+    expect(c.previousSessionSecrets).toEqual([]);
+  });
+
+  it('SESSION_SECRET_PREVIOUS (optional secret): earlier values one per line, a wrapped value as a whole, never the current one', () => {
+    const wrapped = `${'w'.repeat(64)}\n${'v'.repeat(24)}`; // as `openssl rand -base64 66` prints it
+    const { env } = productionSecrets({
+      SESSION_SECRET_PREVIOUS: `  ${'a'.repeat(40)}\n\n${'b'.repeat(40)}\n${'s'.repeat(40)}\n`,
+    });
+    expect(loadConfig(env).previousSessionSecrets).toEqual(['a'.repeat(40), 'b'.repeat(40)]);
+    const { env: env2 } = productionSecrets({ SESSION_SECRET_PREVIOUS: wrapped });
+    expect(loadConfig(env2).previousSessionSecrets).toEqual([wrapped, 'w'.repeat(64)]);
+    expect(loadConfig(env2).secretSources.SESSION_SECRET_PREVIOUS).toBe('file');
   });
 
   it('with SECRETS_OVERRIDE, development reads the environment, then ./dev-secrets/', () => {
