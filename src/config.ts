@@ -4,9 +4,10 @@
  * Other modules receive the frozen, structured Config (or their slice of it).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { withGenerationLockSync, writeFileAtomic } from './generated-files.js';
 
 /** Environment variables the schema knows, with their documentation. The drift tests read this. */
 export const ENV_VARS = {
@@ -16,7 +17,8 @@ export const ENV_VARS = {
     'Public URL of the service (e.g. https://mycustomdomain.example.edu); required in production',
   PORT: 'HTTP port (default 8080; 0 = any free port, for tests)',
   HOST: 'Address the HTTP server binds (default 0.0.0.0)',
-  LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
+  LOG_LEVEL:
+    "fatal | error | warn | info | debug | trace | silent (default info); the original's winston levels are mapped, with a warning: verbose and http to debug, silly to trace",
   PRODUCT_NAME: 'Name shown to users (default My.Custom.Domain)',
   DATA_DIR: 'Directory for embedded-mode state: SQLite file, generated secrets (default ./data)',
   ROOT_DOMAIN:
@@ -117,6 +119,8 @@ export const SECRETS = {
   LETS_ENCRYPT_ACCOUNT_PRIVATE_KEY_PEM: "Private key (PEM) of the service's ACME account",
   SESSION_SECRET:
     'Long random string that signs session cookies and derives the encryption key for private keys',
+  SESSION_SECRET_PREVIOUS:
+    'Optional, during a rotation only: earlier SESSION_SECRET value(s), one per line, that still decrypt stored private keys until `npm run keys:rotate` re-encrypts them',
   NOTIFICATIONS_USERNAME: 'SMTP user name',
   NOTIFICATIONS_PASSWORD: 'SMTP password',
   DATABASE_URL:
@@ -127,6 +131,17 @@ export type EnvVarName = keyof typeof ENV_VARS;
 export type SecretName = keyof typeof SECRETS;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+/**
+ * winston's levels (the original's LOG_LEVEL) that pino lacks, mapped to the nearest pino level that
+ * shows at least as much: http sits between info and debug, so it becomes debug rather than hide what
+ * was asked for.
+ */
+const WINSTON_LEVELS: Record<string, LogLevel> = {
+  verbose: 'debug',
+  http: 'debug',
+  silly: 'trace',
+};
 
 const optionalString = z
   .string()
@@ -190,7 +205,11 @@ const EnvSchema = z.object({
     z
       .string()
       .toLowerCase()
-      .pipe(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }))
+      .pipe(
+        z.enum([...LOG_LEVELS, ...(Object.keys(WINSTON_LEVELS) as [string, ...string[]])], {
+          message: `must be one of ${LOG_LEVELS.join(', ')} (or winston's verbose, http, silly)`,
+        }),
+      )
       .optional()
       .default('info'),
   ),
@@ -354,7 +373,7 @@ export interface Config {
   productName: string;
   appUrl: string;
   http: { host: string; port: number; shutdownTimeoutMs: number };
-  logLevel: (typeof LOG_LEVELS)[number];
+  logLevel: LogLevel;
   dataDir: string;
   database: DatabaseConfig;
   /** null = in-process job queue (embedded mode). */
@@ -440,7 +459,11 @@ export interface Config {
   };
   footerLinks: { label: string; href: string }[];
   sessionSecret: string;
+  /** Earlier SESSION_SECRET values: they still decrypt stored private keys (the key ring, decision 0013). */
+  previousSessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number; secureCookie: boolean };
+  /** Settings accepted with an adjustment the operator should know about; logged once at start. */
+  warnings: string[];
   /** Where each secret came from, for the boot log (never the values). */
   secretSources: Partial<Record<SecretName, 'file' | 'environment' | 'dev-secrets' | 'generated'>>;
 }
@@ -646,7 +669,29 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     }
   }
 
+  // Earlier session secrets, one per line. A line shorter than a SESSION_SECRET can be is a piece of a
+  // value that spans lines (`openssl rand -base64` wraps long output): then the whole counts too, as
+  // SESSION_SECRET reads it.
+  const previousRaw = readSecret('SESSION_SECRET_PREVIOUS') ?? '';
+  const previousLines = previousRaw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const previousSessionSecrets = [
+    ...new Set([
+      ...(previousLines.some((l) => l.length < 32) ? [previousRaw] : []),
+      ...previousLines.filter((l) => l.length >= 32),
+    ]),
+  ].filter((v) => v !== sessionSecret);
+
   if (problems.length > 0) throw new ConfigError(problems);
+
+  const warnings: string[] = [];
+  const winstonLevel = WINSTON_LEVELS[e.LOG_LEVEL];
+  if (winstonLevel)
+    warnings.push(
+      `LOG_LEVEL "${e.LOG_LEVEL}" is a winston level (the original's logger); logging at pino's "${winstonLevel}" instead`,
+    );
 
   const config: Config = {
     env: e.NODE_ENV,
@@ -655,7 +700,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     productName: e.PRODUCT_NAME,
     appUrl: appUrl!,
     http: { host: e.HOST, port: e.PORT, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
-    logLevel: e.LOG_LEVEL,
+    logLevel: winstonLevel ?? (e.LOG_LEVEL as LogLevel),
     dataDir: e.DATA_DIR,
     database: database!,
     redis: redisUrl ? { url: redisUrl } : null,
@@ -741,33 +786,41 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     },
     footerLinks: e.FOOTER_LINKS,
     sessionSecret: sessionSecret!,
+    previousSessionSecrets,
     session: {
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MIN * 60_000,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_TIMEOUT_H * 3_600_000,
       secureCookie: isProduction,
     },
+    warnings,
     secretSources,
   };
   return deepFreeze(config);
 }
 
-/** A development-only secret generated once and kept under DATA_DIR so restarts keep sessions. */
+/**
+ * A development-only secret generated once and kept under DATA_DIR so restarts keep sessions; generated
+ * under DATA_DIR's lock so processes starting together on a fresh DATA_DIR share one value.
+ */
 function generatedDevSecret(dataDir: string, name: string): string {
   const file = path.join(dataDir, 'dev-secrets.json');
-  let stored: Record<string, string> = {};
-  if (existsSync(file)) {
+  const read = (): Record<string, string> => {
+    if (!existsSync(file)) return {};
     try {
-      stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
     } catch {
-      stored = {};
+      return {};
     }
-  }
-  const existing = stored[name];
+  };
+  const existing = read()[name];
   if (existing) return existing;
-  const value = randomBytes(32).toString('base64url');
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify({ ...stored, [name]: value }, null, 2), { mode: 0o600 });
-  return value;
+  return withGenerationLockSync(dataDir, () => {
+    const stored = read(); // another process may have written it while we waited for the lock
+    const value = stored[name] ?? randomBytes(32).toString('base64url');
+    if (!stored[name])
+      writeFileAtomic(file, JSON.stringify({ ...stored, [name]: value }, null, 2), 0o600);
+    return value;
+  });
 }
 
 function deepFreeze<T>(value: T): T {

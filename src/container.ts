@@ -15,7 +15,8 @@ import {
   parseServer,
   zoneNameservers,
 } from './adapters/dns/txt-checker.js';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { withGenerationLockSync, writeFileAtomic } from './generated-files.js';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import type { CertificateAuthority } from './ports/certificate-authority.js';
@@ -208,18 +209,17 @@ export function createCertificatePorts(
   };
 }
 
-/** Development only: an ACME account key generated once and kept under DATA_DIR. */
+/** Development only: an ACME account key generated once (under DATA_DIR's lock) and kept there. */
 function devAccountKey(config: Config): string {
   if (config.isProduction)
     throw new Error('LETS_ENCRYPT_ACCOUNT_PRIVATE_KEY_PEM is required in production');
   const file = path.join(config.dataDir, 'acme-account-key.pem');
-  if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true });
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
-      mode: 0o600,
+  if (!existsSync(file))
+    withGenerationLockSync(config.dataDir, () => {
+      if (existsSync(file)) return;
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      writeFileAtomic(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
     });
-  }
   return readFileSync(file, 'utf8');
 }
 

@@ -9,6 +9,7 @@ import { handleShutdownSignals, startService } from './service.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config);
+  for (const warning of config.warnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) =>
     logger.error({ err: reason }, 'unhandled promise rejection'),
   );

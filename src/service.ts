@@ -118,13 +118,19 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
 }
 
 /**
- * SIGTERM/SIGINT → ordered stop → exit 0; a second signal exits at once. Installed before the service
- * starts (`attach` it once started), so a signal that arrives mid-start still shuts down cleanly.
+ * A second signal this long after the first forces an exit. Closer ones are the same request delivered
+ * twice: Ctrl-C under `npm start` reaches the service from the terminal and again relayed by tsx.
+ */
+export const FORCE_EXIT_AFTER_MS = 1000;
+
+/**
+ * SIGTERM/SIGINT → ordered stop → exit 0; a signal arriving more than FORCE_EXIT_AFTER_MS after the
+ * first exits at once (1). Installed before the service starts (`attach` it once started), so a signal
+ * that arrives mid-start still shuts down cleanly.
  */
 export function handleShutdownSignals(logger: Logger): { attach(service: RunningService): void } {
-  let signals = 0;
+  let firstAt: number | null = null;
   let service: RunningService | null = null;
-  let requested = false;
   const stop = (s: RunningService) =>
     s.stop().then(
       () => process.exit(0),
@@ -134,13 +140,18 @@ export function handleShutdownSignals(logger: Logger): { attach(service: Running
       },
     );
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    const now = performance.now();
+    if (firstAt !== null) {
+      if (now - firstAt <= FORCE_EXIT_AFTER_MS) {
+        logger.info({ signal }, 'repeated signal ignored: already shutting down');
+        return;
+      }
       logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush?.();
       process.exit(1);
     }
+    firstAt = now;
     logger.info({ signal }, 'signal received');
-    requested = true;
     if (service) void stop(service);
     else logger.info('still starting; will stop as soon as start-up completes');
   };
@@ -149,7 +160,7 @@ export function handleShutdownSignals(logger: Logger): { attach(service: Running
   return {
     attach(s) {
       service = s;
-      if (requested) void stop(s);
+      if (firstAt !== null) void stop(s);
     },
   };
 }

@@ -139,7 +139,13 @@ export interface SessionsTable {
   idp_name_id: Generated<string | null>;
   idp_name_id_format: Generated<string | null>;
   idp_session_index: Generated<string | null>;
+  /** Why the server ended this session's impersonation, until the next request shows it. */
+  impersonation_ended: Generated<ImpersonationEndReason | null>;
 }
+
+/** Why an impersonation ended without the admin stopping it (shown to the admin, then cleared). */
+export type ImpersonationEndReason =
+  'target-admin' | 'target-suspended' | 'target-deleted' | 'not-admin';
 
 /** AuthnRequests and LogoutRequests this SP sent and has not yet seen answered (InResponseTo). */
 export interface SamlRequestsTable {

@@ -37,6 +37,14 @@ export const STACK_REQUIRED_ENV = [
   'SHUTDOWN_TIMEOUT_MS',
 ] as const;
 
+/**
+ * Secrets a stack may give its services but need not: SESSION_SECRET_PREVIOUS exists only during a
+ * rotation (docs/deployment.md §3.2), and an external secret that does not exist would stop the deploy.
+ */
+export const STACK_OPTIONAL_SECRETS = ['SESSION_SECRET_PREVIOUS'] as const;
+const isOptionalSecret = (n: string) => (STACK_OPTIONAL_SECRETS as readonly string[]).includes(n);
+const STACK_SECRET_NAMES = SECRET_NAMES.filter((n) => !isOptionalSecret(n));
+
 /** Never in a stack's environment: refused in production, test-only, or destructive when left on. */
 export const STACK_FORBIDDEN_ENV = [
   'SECRETS_OVERRIDE',
@@ -148,12 +156,20 @@ export function checkStackFile(label: string, text: string): string[] {
     for (const k of STACK_FORBIDDEN_ENV)
       if (keys.includes(k)) problems.push(`${label} ${name}: ${k} must not be set in a stack file`);
     const secrets = (svc.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source));
-    problems.push(...diff(`${label} ${name} secrets`, secrets, SECRET_NAMES));
+    problems.push(
+      ...diff(
+        `${label} ${name} secrets`,
+        secrets.filter((n) => !isOptionalSecret(n)),
+        STACK_SECRET_NAMES,
+      ),
+    );
   }
   for (const name of SECRET_NAMES) {
     const top = doc.secrets?.[name];
-    if (!top) problems.push(`${label}: top-level secret ${name} is not declared`);
-    else if (top.external !== true) problems.push(`${label}: secret ${name} must be external`);
+    if (!top) {
+      if (!isOptionalSecret(name))
+        problems.push(`${label}: top-level secret ${name} is not declared`);
+    } else if (top.external !== true) problems.push(`${label}: secret ${name} must be external`);
   }
   for (const name of Object.keys(doc.secrets ?? {}))
     if (!SECRET_NAMES.includes(name))

@@ -124,6 +124,24 @@ describe('the checkers fail on drift (tried on copies)', () => {
   });
 });
 
+describe('SESSION_SECRET_PREVIOUS is optional in a stack (it exists only during a rotation)', () => {
+  it('a stack without it passes; one that gives it (external, renamed secret) passes; a non-external one is reported', () => {
+    const withPrevious = (external: string) => (t: string) =>
+      t
+        .replace(/^( {2}- SESSION_SECRET\n)/m, '$1  - SESSION_SECRET_PREVIOUS\n')
+        .replace(
+          /^( {2}SESSION_SECRET:\n {4}external: true\n)/m,
+          `  SESSION_SECRET:\n    external: true\n    name: SESSION_SECRET_v2\n  SESSION_SECRET_PREVIOUS:\n    external: ${external}\n    name: SESSION_SECRET\n`,
+        );
+    expect(
+      checkCopy('docker-production.yml', withPrevious('true'), (t) => checkStackFile('copy', t)),
+    ).toEqual([]);
+    expect(
+      checkCopy('docker-production.yml', withPrevious('false'), (t) => checkStackFile('copy', t)),
+    ).toEqual(['copy: secret SESSION_SECRET_PREVIOUS must be external']);
+  });
+});
+
 describe("the original guide's variables and secrets keep their meaning", () => {
   // As listed in the original deployment guide (the operator's contract).
   const SEED_ENV = [

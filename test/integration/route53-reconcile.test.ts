@@ -5,6 +5,7 @@
  * challenge values.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { Route53Provider } from '../../src/adapters/dns/route53.js';
 import { encodeTxt } from '../../src/adapters/dns/route53-values.js';
 import { acquireLease, releaseLease } from '../../src/db/repos/dns-sync.js';
@@ -301,6 +302,92 @@ describe('reconciler limits and failures (fake Route53, sqlite)', () => {
     fake.resetStats();
     await run('full');
     expect(fake.stats.change).toBe(0);
+  });
+
+  test("the fake refuses a Value over Route53's 4,000 characters (InvalidChangeBatch, 400) and a TXT string over 255 bytes", async () => {
+    const client = new Route53Client({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const change = (value: string) =>
+      client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: fake.zoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: `long.${ROOT}`,
+                  Type: 'TXT',
+                  TTL: 300,
+                  ResourceRecords: [{ Value: value }],
+                },
+              },
+            ],
+          },
+        }),
+      );
+    const strings = (n: number) => Array.from({ length: n }, () => `"${'x'.repeat(249)}"`);
+    // 16 strings of 251 characters + 15 spaces = 4031 > 4000.
+    const tooLong = strings(16).join(' ');
+    const err = await change(tooLong).then(
+      () => null,
+      (e: unknown) =>
+        e as { name: string; $metadata: { httpStatusCode?: number }; message: string },
+    );
+    expect(err?.name).toBe('InvalidChangeBatch');
+    expect(err?.$metadata.httpStatusCode).toBe(400);
+    expect(err?.message).toContain('longer than 4000 characters: 4031');
+    expect(fake.get(`long.${ROOT}`, 'TXT')).toBeUndefined();
+    const long255 = await change(`"${'y'.repeat(256)}"`).catch((e: Error) => e);
+    expect((long255 as Error).name).toBe('InvalidChangeBatch');
+    // Exactly 4000 is fine.
+    await change([...strings(15), `"${'x'.repeat(218)}"`].join(' '));
+    expect(fake.get(`long.${ROOT}`, 'TXT')?.values[0]).toHaveLength(4000);
+    client.destroy();
+  });
+
+  test('a TXT value over 4,000 characters as written for DNS is refused by the form, so it is never sent', async () => {
+    const u = await insertUser(db(), { username: 'longtxt', dns_label: 'longtxt' });
+    const agent = await t.agent(u);
+    // 2000 characters of text, 4523 once spaces are escaped and strings quoted.
+    const res = await agent.post('/dns-records/new', {
+      subdomain: 'spf',
+      type: 'TXT',
+      value: 'a '.repeat(900),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('too long for DNS');
+    expect(
+      await db().selectFrom('dns_records').select('id').where('user_id', '=', u.id).execute(),
+    ).toEqual([]);
+    await run('full');
+    expect(fake.stats.rejected).toBe(0);
+    expect(fake.get(`spf.longtxt.${ROOT}`, 'TXT')).toBeUndefined();
+  });
+
+  test('a stored TXT value Route53 refuses as too long (saved before the rule) is isolated and shown; the rest apply', async () => {
+    const u = await insertUser(db(), { username: 'legacytxt', dns_label: 'legacytxt' });
+    const bad = await insertRecord(db(), u, 'old', 'TXT', 'x'.repeat(4000)); // 4047 as sent
+    const good = await insertRecord(db(), u, 'new', 'TXT', 'fine');
+    await markDnsChanged(db(), [u.dns_label], Date.now());
+    const report = await run('changes');
+    expect(report.rejectedChanges).toBe(1);
+    expect(fake.get(`new.legacytxt.${ROOT}`, 'TXT')).toBeDefined();
+    expect(fake.get(`old.legacytxt.${ROOT}`, 'TXT')).toBeUndefined();
+    const rows = await db()
+      .selectFrom('dns_records')
+      .select(['id', 'status', 'status_message'])
+      .where('id', 'in', [bad, good])
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => r.status)).toEqual(['error', 'live']);
+    expect(rows[0]!.status_message).toContain('The DNS provider rejected this record');
+    expect(rows[0]!.status_message).toContain('longer than 4000 characters: 4047');
+    const page = await (await (await t.agent(u)).get('/dns-records')).text();
+    expect(page).toContain('longer than 4000 characters');
   });
 
   test('only one runner per zone: a held lease makes another run skip', async () => {

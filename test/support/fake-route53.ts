@@ -1,7 +1,8 @@
 /**
  * A Route53-compatible fake for tests and benchmarks, driven by the real @aws-sdk/client-route-53 over
  * HTTP (node:http + fast-xml-parser). It enforces the documented ChangeResourceRecordSets limits
- * (1000 ResourceRecord elements and 32000 value characters per request, UPSERT counted twice),
+ * (1000 ResourceRecord elements and 32000 value characters per request, UPSERT counted twice; each
+ * Value at most 4000 characters, and each TXT character-string at most 255 bytes),
  * transactional batches, CREATE/DELETE preconditions, CNAME exclusivity and duplicate values
  * (InvalidChangeBatch), a request-rate limit (Throttling), PriorRequestNotComplete while a change is
  * pending (optional), and reports INSYNC after a configurable delay. It also answers DNS queries for
@@ -28,6 +29,8 @@ export interface FakeRoute53Options {
   busyWhilePending?: boolean;
   maxRecords?: number;
   maxChars?: number;
+  /** Characters in one ResourceRecord Value (Route53: "not to exceed 4,000 characters"). */
+  maxValueLength?: number;
   /** Records allowed in the zone (Route53's default quota is 10,000). */
   maxRecordSetsInZone?: number;
   /** Extra rejection rule (simulates values Route53 refuses); return a message to reject. */
@@ -377,6 +380,12 @@ export class FakeRoute53 {
       }
       const extra = this.options.rejectChange?.(c) ?? null;
       if (extra) errors.push(extra);
+      const maxValue = this.options.maxValueLength ?? 4000;
+      for (const v of c.values)
+        if (v.length > maxValue)
+          errors.push(
+            `Invalid Resource Record: FATAL problem: RRDATATooLong (Value is longer than ${maxValue} characters: ${v.length}) encountered with '${v.slice(0, 40)}…' ${label}`,
+          );
       if (c.action !== 'DELETE') {
         const problem = this.valueProblem(c.type, c.values);
         if (problem) errors.push(`${problem} ${label}`);

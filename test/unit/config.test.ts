@@ -176,6 +176,26 @@ describe('every variable', () => {
     });
   });
 
+  it("maps the original's winston log levels to pino's nearest, with a warning; refuses garbage by name", () => {
+    for (const [given, level] of [
+      ['verbose', 'debug'],
+      ['http', 'debug'],
+      ['SILLY', 'trace'],
+    ] as const) {
+      const c = dev({ LOG_LEVEL: given });
+      expect(c.logLevel, given).toBe(level);
+      expect(c.warnings).toEqual([
+        `LOG_LEVEL "${given.toLowerCase()}" is a winston level (the original's logger); logging at pino's "${level}" instead`,
+      ]);
+    }
+    expect(dev({ LOG_LEVEL: 'debug' }).warnings).toEqual([]);
+    expect(dev().warnings).toEqual([]);
+    for (const garbage of ['loud', 'warning', 'info,debug', '5'])
+      expect(problemsOf(() => dev({ LOG_LEVEL: garbage }))).toEqual([
+        `LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (or winston's verbose, http, silly) (got "${garbage}")`,
+      ]);
+  });
+
   it('development SMTP defaults to port 1025 once a host is set', () => {
     expect(dev({ SMTP_HOST: 'localhost' }).mail.smtp?.port).toBe(1025);
   });
@@ -184,7 +204,7 @@ describe('every variable', () => {
     const problems = problemsOf(() =>
       dev({
         PORT: 'eighty',
-        LOG_LEVEL: 'verbose',
+        LOG_LEVEL: 'loud',
         ROLE: 'cron',
         APP_URL: 'ftp://x',
         REDIS_URL: 'localhost:6379',
@@ -267,6 +287,7 @@ describe('every variable', () => {
         'NOTIFICATIONS_PASSWORD',
         'NOTIFICATIONS_USERNAME',
         'SESSION_SECRET',
+        'SESSION_SECRET_PREVIOUS',
       ].sort(),
     );
   });
@@ -302,6 +323,18 @@ describe('secrets', () => {
     });
     expect(c.database).toMatchObject({ dialect: 'mysql', database: 'starchart' });
     expect(c.secretSources).toMatchObject({ SESSION_SECRET: 'file', DATABASE_URL: 'file' });
+    expect(c.previousSessionSecrets).toEqual([]);
+  });
+
+  it('SESSION_SECRET_PREVIOUS (optional secret): earlier values one per line, a wrapped value as a whole, never the current one', () => {
+    const wrapped = `${'w'.repeat(64)}\n${'v'.repeat(24)}`; // as `openssl rand -base64 66` prints it
+    const { env } = productionSecrets({
+      SESSION_SECRET_PREVIOUS: `  ${'a'.repeat(40)}\n\n${'b'.repeat(40)}\n${'s'.repeat(40)}\n`,
+    });
+    expect(loadConfig(env).previousSessionSecrets).toEqual(['a'.repeat(40), 'b'.repeat(40)]);
+    const { env: env2 } = productionSecrets({ SESSION_SECRET_PREVIOUS: wrapped });
+    expect(loadConfig(env2).previousSessionSecrets).toEqual([wrapped, 'w'.repeat(64)]);
+    expect(loadConfig(env2).secretSources.SESSION_SECRET_PREVIOUS).toBe('file');
   });
 
   it('with SECRETS_OVERRIDE, development reads the environment, then ./dev-secrets/', () => {

@@ -13,6 +13,7 @@ import {
   emptyForm,
   isProfane,
   nameProblem,
+  txtPresentationLength,
   valueProblem,
 } from '../../src/domain/dns-records/rules.js';
 import type { RecordInput } from '../../src/domain/dns-records/types.js';
@@ -78,7 +79,8 @@ describe('record values', () => {
     ['CNAME', 'test.domain.com'],
     ['MX', 'mail.example.com'],
     ['TXT', 'starchart'],
-    ['TXT', 'x'.repeat(4000)],
+    // The longest plain text Route53 takes: 3953 characters + 16 pairs of quotes + 15 spaces = 4000.
+    ['TXT', 'x'.repeat(3953)],
   ] as const)('valid %s %s', (type, v) => expect(valueProblem(type, v)).toBeNull());
   test.each([
     ['A', '192.168.0'],
@@ -105,9 +107,19 @@ describe('record values', () => {
     ['MX', 'improper_domain.com'],
     ['TXT', ''],
     ['TXT', 'x'.repeat(4001)],
+    // Under 4000 characters of text, over Route53's 4000 once written as DNS strings (it refused them).
+    ['TXT', 'x'.repeat(3954)],
+    ['TXT', 'x'.repeat(4000)],
+    ['TXT', 'a '.repeat(900)],
+    ['TXT', 'é'.repeat(600)],
   ] as const)('invalid %s %j', (type, v) =>
     expect(valueProblem(type, v)).toEqual(expect.any(String)),
   );
+  test('a TXT value too long as written for DNS says so, with its size', () => {
+    expect(valueProblem('TXT', 'a '.repeat(900))).toBe(
+      'This text is too long for DNS: written out as DNS text strings it takes 4523 of the 4000 characters allowed (spaces, quotes, backslashes and non-ASCII characters take several each).',
+    );
+  });
   test('host messages say what to fix', () => {
     expect(valueProblem('CNAME', 'https://example.com')).toMatch(/without http/);
     expect(valueProblem('CNAME', 'example.com.')).toMatch(/dot at the end/);
@@ -219,6 +231,20 @@ describe('Route53 value encoding', () => {
     expect(decodeTxtStrings(encodeTxt(long)).map((b) => b.length)).toEqual([255, 255, 255, 235]);
     for (const v of [long, 'ünïcode ✓', 'say "hi"', 'tab\there'])
       expect(decodeTxt(encodeTxt(v))).toBe(v);
+  });
+  test('the record rules measure TXT values exactly as they are encoded for Route53', () => {
+    const samples = [
+      'a',
+      'x'.repeat(255),
+      'x'.repeat(256),
+      'x'.repeat(3953),
+      'a b"c\\d',
+      'ünïcode ✓ '.repeat(40),
+      'tab\there\nnewline',
+      String.fromCharCode(...Array.from({ length: 128 }, (_, i) => i)).repeat(5),
+    ];
+    for (const v of samples)
+      expect(txtPresentationLength(v), v.slice(0, 20)).toBe(encodeTxt(v).length);
   });
   test('MX keeps priority; AAAA and CNAME canonical', () => {
     expect(decodeValue('MX', '10 Mail.Example.com.')).toBe('10 mail.example.com');

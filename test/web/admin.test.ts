@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { User } from '../../src/db/schema.js';
-import { WITHDRAWN_MESSAGE } from '../../src/domain/admin/users.js';
+import { WITHDRAWN_MESSAGE, deleteUser, suspendUser } from '../../src/domain/admin/users.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS } from '../support/db.js';
 import { insertRecord } from '../support/dns.js';
@@ -152,40 +152,64 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(home).toContain('href="/admin"');
   });
 
-  test('a student who tampers with cookies reaches nothing else', async () => {
+  test('a student who tampers with the cookies the code reads reaches nothing else', async () => {
     const s = await t.agent(student);
     const a = await t.agent(admin);
+    const targetAgent = await t.agent(target);
     const before = await fingerprint();
-    // Made-up cookies a forgeable design would trust (the original used effectiveUsername).
-    for (const [name, value] of [
-      ['effectiveUsername', target.username],
-      ['effectiveUser', String(target.id)],
-      ['impersonate', String(target.id)],
-      ['impersonated_user_id', String(target.id)],
-      ['role', 'admin'],
-      ['isAdmin', 'true'],
-    ] as const)
-      s.cookies.set(name, value);
-    expect((await s.get('/admin')).status).toBe(404);
-    const home = await (await s.get('/')).text();
-    expect(home).toContain('Sam Student');
-    expect(home).not.toContain('Tara Target');
-    expect(home).not.toContain('Impersonating');
-    expect(await (await s.get('/dns-records')).text()).not.toContain('192.0.2.7');
-    expect((await s.get(`/dns-records/${targetRecord}`)).status).toBe(404);
+    // The original trusted a plain effectiveUsername cookie. Here the browser's only say is what the
+    // code reads: the signed __session cookie (the anonymous __csrf and the sign-out __slo cookies
+    // are signed the same way). Values a forgeable design would trust, sent as raw Cookie headers
+    // (duplicates included): the admin's or the target's token beside or instead of the student's
+    // own, with the student's signature, and the admin's session row id (the database's key).
+    const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+    const tokenOf = (cookie: string) => cookie.slice(0, cookie.lastIndexOf('.'));
+    const mine = s.cookies.get('__session')!;
+    const mySignature = mine.slice(mine.lastIndexOf('.') + 1);
+    const adminToken = tokenOf(a.cookies.get('__session')!);
+    const targetToken = tokenOf(targetAgent.cookies.get('__session')!);
+    for (const cookie of [
+      `__session=${mine}; __session=${adminToken}`,
+      `__session=${adminToken}; __session=${mine}`,
+      `__session=${mine}; __session=${adminToken}.${mySignature}`,
+      `__session=${targetToken}.${mySignature}; __session=${mine}`,
+      `__session=${sha256(adminToken)}`,
+      `__session=${sha256(adminToken)}.${mySignature}`,
+      `__session=${mine}; __csrf=${adminToken}.${mySignature}; __slo=${adminToken}.${mySignature}`,
+      // The original's cookie, should anything ever read it again.
+      `__session=${mine}; effectiveUsername=${target.username}`,
+    ]) {
+      const get = (p: string) => t.request(p, { headers: { cookie } });
+      expect((await get('/admin')).status, cookie).toBe(404);
+      const home = await get('/');
+      // Signed in as the student (the cookie the code picks is the student's own), or not at all.
+      if (home.status !== 302) {
+        expect(home.status, cookie).toBe(200);
+        const html = await home.text();
+        expect(html).toContain('Sam Student');
+        for (const other of ['Tara Target', 'Ada Admin', 'Impersonating'])
+          expect(html, cookie).not.toContain(other);
+        expect(await (await get('/dns-records')).text()).not.toContain('192.0.2.7');
+      }
+      expect((await get(`/dns-records/${targetRecord}`)).status).not.toBe(200);
+      const imp = await t.request(`/admin/users/${target.id}/impersonate`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${encodeURIComponent(s.csrfToken!)}`,
+      });
+      expect([403, 404], cookie).toContain(imp.status);
+    }
 
     // Tampered session cookies: a flipped character, the admin's token with the student's
     // signature, an unsigned token, a self-made signature → not signed in at all.
-    const good = s.cookies.get('__session')!;
-    const adminCookie = a.cookies.get('__session')!;
-    const [adminToken] = adminCookie.split('.');
+    const good = mine;
     const flip = (v: string, i: number) =>
       v.slice(0, i) + (v[i] === 'A' ? 'B' : 'A') + v.slice(i + 1);
     for (const forged of [
       flip(good, 3),
       flip(good, good.length - 2),
       `${adminToken}.${good.split('.')[1]}`,
-      adminToken!,
+      adminToken,
       `${adminToken}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
       `${good}x`,
     ]) {
@@ -198,25 +222,35 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
         [403, 404].includes((await f.post(`/admin/users/${target.id}/impersonate`)).status),
       ).toBe(true);
     }
-    // Even a session row pointing at someone else does nothing for a non-admin (and is cleared).
-    const sessionId = createHash('sha256')
-      .update(good.slice(0, good.lastIndexOf('.')))
-      .digest('hex');
+    expect(await fingerprint()).toBe(before);
+
+    // Even a session row pointing at someone else does nothing for a non-admin: it is cleared (and
+    // audited as an impersonation that ended because the account is not an admin).
+    const sessionId = sha256(tokenOf(good));
     await db()
       .updateTable('sessions')
       .set({ impersonated_user_id: target.id })
       .where('id', '=', sessionId)
       .execute();
-    const again = await (await s.get('/')).text();
-    expect(again).toContain('Sam Student');
-    expect(again).not.toContain('Tara Target');
+    const again = await s.get('/');
+    expect(again.status).toBe(409);
+    const html = await again.text();
+    expect(html).toContain('Sam Student');
+    expect(html).not.toContain('Tara Target');
+    expect(html).toContain('Impersonation ended because your account is no longer an admin.');
     const row = await db()
       .selectFrom('sessions')
       .select('impersonated_user_id')
       .where('id', '=', sessionId)
       .executeTakeFirstOrThrow();
     expect(row.impersonated_user_id).toBeNull();
-    expect(await fingerprint()).toBe(before);
+    const home = await (await s.get('/')).text();
+    expect(home).toContain('Sam Student');
+    expect(home).not.toContain('Tara Target');
+    const ended = (await auditRows('admin.impersonate.stop')).filter(
+      (r) => r.actor_user_id === student.id,
+    );
+    expect(ended.map((r) => JSON.parse(r.after_json!))).toEqual([{ ended: 'not-admin' }]);
   });
 
   test('impersonation: server-side, shown plainly, audited as admin-as-user, stops once', async () => {
@@ -280,6 +314,116 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(starts).toHaveLength(1);
     expect(stops).toHaveLength(1);
     expect(JSON.parse(starts[0]!.after_json!)).toEqual({ impersonating: student.username });
+  });
+
+  test('impersonation is checked on every request: it ends, audited, with a message, and the request is not carried out, once the target becomes an admin, is suspended or deleted, or the admin loses the role', async () => {
+    const records = () => db().selectFrom('dns_records').select(['user_id', 'subdomain']);
+    const impersonating = (a: Awaited<ReturnType<TestApp['agent']>>) =>
+      db()
+        .selectFrom('sessions')
+        .select(['impersonated_user_id', 'impersonation_ended'])
+        .where(
+          'id',
+          '=',
+          createHash('sha256').update(a.cookies.get('__session')!.split('.')[0]!).digest('hex'),
+        )
+        .executeTakeFirstOrThrow();
+    const cases: {
+      change: (u: User, acting: User) => Promise<unknown>;
+      location: (u: User) => string;
+      notice: string | null;
+      reason: string;
+    }[] = [
+      {
+        change: (u) =>
+          db().updateTable('users').set({ role: 'admin' }).where('id', '=', u.id).execute(),
+        location: (u) => `/admin/users/${u.id}?done=impersonation-ended-admin`,
+        notice: 'Impersonation ended: this user is now an admin',
+        reason: 'target-admin',
+      },
+      {
+        change: (u) =>
+          db()
+            .updateTable('users')
+            .set({ suspended_at: Date.now() })
+            .where('id', '=', u.id)
+            .execute(),
+        location: (u) => `/admin/users/${u.id}?done=impersonation-ended-suspended`,
+        notice: 'Impersonation ended: this user is suspended.',
+        reason: 'target-suspended',
+      },
+      {
+        // Through the admin page, as another admin would.
+        change: async (u) =>
+          (await t.agent(otherAdmin)).post(`/admin/users/${u.id}/delete`, {
+            confirm: 'yes',
+            username: u.username,
+          }),
+        location: () => '/admin?done=impersonation-ended',
+        notice: 'Impersonation ended: the user you were impersonating was deleted.',
+        reason: 'target-deleted',
+      },
+      {
+        change: (_u, acting) =>
+          db().updateTable('users').set({ role: 'faculty' }).where('id', '=', acting.id).execute(),
+        location: () => '',
+        notice: null,
+        reason: 'not-admin',
+      },
+    ];
+    for (const c of cases) {
+      const acting = await insertUser(db(), { role: 'admin', display_name: `Acting ${c.reason}` });
+      const victim = await insertUser(db(), { display_name: `Victim ${c.reason}` });
+      const a = await t.agent(acting);
+      expect((await a.post(`/admin/users/${victim.id}/impersonate`)).status).toBe(303);
+      expect(await (await a.get('/dns-records')).text()).toContain('Impersonating: Victim');
+      await c.change(victim, acting);
+
+      // A form submitted for the victim is not carried out for anyone.
+      const before = await records().execute();
+      const res = await a.post('/dns-records/new', {
+        subdomain: 'late',
+        type: 'A',
+        value: '192.0.2.5',
+      });
+      expect(await records().execute()).toEqual(before);
+      if (c.reason === 'not-admin') {
+        expect(res.status).toBe(409);
+        expect(await res.text()).toContain('your account is no longer an admin');
+      } else {
+        expect(res.status, c.reason).toBe(303);
+        expect(res.headers.get('location')).toBe(c.location(victim));
+        expect(await (await a.get(c.location(victim))).text()).toContain(c.notice!);
+      }
+      expect(await impersonating(a)).toEqual({
+        impersonated_user_id: null,
+        impersonation_ended: null,
+      });
+      // Then the admin acts as themselves again, and knows it.
+      const page = await (await a.get('/dns-records')).text();
+      expect(page).not.toContain('Impersonating');
+      const stops = (await auditRows('admin.impersonate.stop')).filter(
+        (r) => r.actor_user_id === acting.id,
+      );
+      expect(stops.map((r) => [r.target_id, JSON.parse(r.after_json!)])).toEqual([
+        [String(victim.id), { ended: c.reason }],
+      ]);
+    }
+    // An htmx poll finds out too, and sends the page to the explanation.
+    const acting = await insertUser(db(), { role: 'admin' });
+    const victim = await insertUser(db());
+    const a = await t.agent(acting);
+    await a.post(`/admin/users/${victim.id}/impersonate`);
+    await db().updateTable('users').set({ role: 'admin' }).where('id', '=', victim.id).execute();
+    const poll = await a.get('/dns-records/status?ids=1', { 'hx-request': 'true' });
+    expect(poll.headers.get('hx-redirect')).toBe(
+      `/admin/users/${victim.id}?done=impersonation-ended-admin`,
+    );
+    // A suspended user cannot be impersonated in the first place.
+    const suspended = await insertUser(db(), { suspended_at: Date.now() });
+    const refused = await a.post(`/admin/users/${suspended.id}/impersonate`);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('is suspended');
   });
 
   test('an admin cannot impersonate an admin or themselves, nor suspend or delete themselves', async () => {
@@ -391,6 +535,101 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(
       (await auditRows('admin.user.unsuspend')).filter((r) => r.effective_user_id === victim.id),
     ).toHaveLength(1);
+  });
+
+  test('suspending or deleting another admin asks a second time, on a page (no JavaScript needed), and is audited as an action against an admin', async () => {
+    const a = await t.agent(admin);
+    const userRow = (id: number) =>
+      db().selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+
+    const peer = await insertUser(db(), { role: 'admin', display_name: 'Pat Peer' });
+    const first = await (await a.get(`/admin/users/${peer.id}/suspend`)).text();
+    expect(first).toContain('is an admin: you will be asked to confirm a second time');
+    const ask = await a.post(`/admin/users/${peer.id}/suspend`, {
+      confirm: 'yes',
+      reason: 'account compromised',
+    });
+    expect(ask.status).toBe(200);
+    const second = await ask.text();
+    expect(second).toContain('Suspend an admin');
+    expect(second).toContain('class="card narrow"');
+    expect(second).toContain('name="confirm_admin" value="yes"');
+    expect(second).toContain('name="reason" value="account compromised"');
+    expect((await userRow(peer.id))!.suspended_at).toBeNull();
+    const done = await a.post(`/admin/users/${peer.id}/suspend`, {
+      confirm: 'yes',
+      confirm_admin: 'yes',
+      reason: 'account compromised',
+    });
+    expect(done.status).toBe(303);
+    expect((await userRow(peer.id))!.suspended_at).toEqual(expect.any(Number));
+    const suspends = (await auditRows('admin.user.suspend-admin')).filter(
+      (r) => r.effective_user_id === peer.id,
+    );
+    expect(suspends).toHaveLength(1);
+    expect(JSON.parse(suspends[0]!.after_json!)).toMatchObject({
+      reason: 'account compromised',
+      target_role: 'admin',
+      confirmed_twice: true,
+    });
+    expect(
+      (await auditRows('admin.user.suspend')).filter((r) => r.effective_user_id === peer.id),
+    ).toEqual([]);
+
+    const gone = await insertUser(db(), { role: 'admin', display_name: 'Gil Gone' });
+    const typed = await a.post(`/admin/users/${gone.id}/delete`, {
+      confirm: 'yes',
+      username: gone.username,
+    });
+    expect(typed.status).toBe(200);
+    const again = await typed.text();
+    expect(again).toContain('Delete an admin');
+    expect(again).toContain(`name="username" value="${gone.username}"`);
+    expect(again).toContain('signing in again gives them a new, empty admin account');
+    expect(await userRow(gone.id)).toBeDefined();
+    // The typed username is still checked on the second step.
+    expect(
+      (
+        await a.post(`/admin/users/${gone.id}/delete`, {
+          confirm: 'yes',
+          confirm_admin: 'yes',
+          username: 'someone-else',
+        })
+      ).status,
+    ).toBe(400);
+    expect(await userRow(gone.id)).toBeDefined();
+    const deleted = await a.post(`/admin/users/${gone.id}/delete`, {
+      confirm: 'yes',
+      confirm_admin: 'yes',
+      username: gone.username,
+    });
+    expect(deleted.status).toBe(303);
+    expect(await userRow(gone.id)).toBeUndefined();
+    const deletes = (await auditRows('admin.user.delete-admin')).filter(
+      (r) => r.effective_user_id === gone.id,
+    );
+    expect(deletes).toHaveLength(1);
+    expect(JSON.parse(deletes[0]!.after_json!)).toEqual({
+      target_role: 'admin',
+      confirmed_twice: true,
+    });
+
+    // The rule lives in the domain too: a caller that skips the second step is refused.
+    const third = await insertUser(db(), { role: 'admin' });
+    const deps = {
+      db: db(),
+      config: t.config,
+      clock: t.container.clock,
+      queue: t.container.queue,
+    };
+    const actor = { user: admin, requestId: null };
+    await expect(suspendUser(deps, actor, third.id, null)).rejects.toThrow(
+      'to suspend an admin, confirm a second time',
+    );
+    await expect(deleteUser(deps, actor, third.id)).rejects.toThrow(
+      'to delete an admin, confirm a second time',
+    );
+    expect((await userRow(third.id))!.suspended_at).toBeNull();
   });
 
   test('delete asks for the username, removes the user and their data, keeps the audit trail', async () => {

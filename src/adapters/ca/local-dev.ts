@@ -14,6 +14,7 @@ import {
   type OrderState,
   type OrderStatus,
 } from '../../ports/certificate-authority.js';
+import { withGenerationLock, writeFileAtomic } from '../../generated-files.js';
 import type { DnsChecker } from '../../ports/dns-checker.js';
 
 // @peculiar/x509 is large; it is loaded the first time the development CA creates or signs something.
@@ -59,7 +60,7 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
   private material: Promise<CaMaterial> | null = null;
 
   constructor(
-    dataDir: string,
+    private readonly dataDir: string,
     private readonly dns: DnsChecker,
     private readonly now: () => number = Date.now,
   ) {
@@ -80,52 +81,9 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
 
   private async loadOrCreate(): Promise<CaMaterial> {
     const f = (n: string) => path.join(this.dir, n);
-    if (!existsSync(f('intermediate.key')) || !existsSync(f('root.pem'))) {
-      const x509 = await loadX509();
-      const rootKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
-      const root = await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: randomBytes(12).toString('hex'),
-        name: 'CN=Starchart Development Root CA, O=Starchart development',
-        notBefore: new Date(this.now() - DAY),
-        notAfter: new Date(this.now() + 3650 * DAY),
-        keys: rootKeys,
-        signingAlgorithm: SIGN,
-        extensions: [
-          new x509.BasicConstraintsExtension(true, undefined, true),
-          new x509.KeyUsagesExtension(
-            x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
-            true,
-          ),
-          await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
-        ],
-      });
-      const intKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
-      const intermediate = await x509.X509CertificateGenerator.create({
-        serialNumber: randomBytes(12).toString('hex'),
-        subject: 'CN=Starchart Development Intermediate CA, O=Starchart development',
-        issuer: root.subject,
-        notBefore: new Date(this.now() - DAY),
-        notAfter: new Date(this.now() + 1825 * DAY),
-        publicKey: intKeys.publicKey,
-        signingKey: rootKeys.privateKey,
-        signingAlgorithm: SIGN,
-        extensions: [
-          new x509.BasicConstraintsExtension(true, 0, true),
-          new x509.KeyUsagesExtension(
-            x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
-            true,
-          ),
-          await x509.SubjectKeyIdentifierExtension.create(intKeys.publicKey),
-          await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
-        ],
-      });
-      const intKeyDer = await webcrypto.subtle.exportKey('pkcs8', intKeys.privateKey);
-      // Write the key last: its presence means the set is complete.
-      writeFileSync(f('root.pem'), root.toString('pem') + '\n');
-      writeFileSync(f('intermediate.pem'), intermediate.toString('pem') + '\n');
-      writeFileSync(f('intermediate.key.tmp'), toPem(intKeyDer, 'PRIVATE KEY'), { mode: 0o600 });
-      renameSync(f('intermediate.key.tmp'), f('intermediate.key'));
-    }
+    const complete = () => existsSync(f('intermediate.key')) && existsSync(f('root.pem'));
+    // Under DATA_DIR's generation lock: processes sharing a fresh DATA_DIR issue from one CA.
+    if (!complete()) await withGenerationLock(this.dataDir, () => this.generate(f, complete));
     const intermediateKey = await webcrypto.subtle.importKey(
       'pkcs8',
       pemBody(readFileSync(f('intermediate.key'), 'utf8')),
@@ -138,6 +96,54 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
       intermediatePem: readFileSync(f('intermediate.pem'), 'utf8'),
       intermediateKey: intermediateKey,
     };
+  }
+
+  /** Generate the root and intermediate (caller holds the lock), unless another process just did. */
+  private async generate(f: (n: string) => string, complete: () => boolean): Promise<void> {
+    if (complete()) return;
+    const x509 = await loadX509();
+    const rootKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+    const root = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomBytes(12).toString('hex'),
+      name: 'CN=Starchart Development Root CA, O=Starchart development',
+      notBefore: new Date(this.now() - DAY),
+      notAfter: new Date(this.now() + 3650 * DAY),
+      keys: rootKeys,
+      signingAlgorithm: SIGN,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
+      ],
+    });
+    const intKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+    const intermediate = await x509.X509CertificateGenerator.create({
+      serialNumber: randomBytes(12).toString('hex'),
+      subject: 'CN=Starchart Development Intermediate CA, O=Starchart development',
+      issuer: root.subject,
+      notBefore: new Date(this.now() - DAY),
+      notAfter: new Date(this.now() + 1825 * DAY),
+      publicKey: intKeys.publicKey,
+      signingKey: rootKeys.privateKey,
+      signingAlgorithm: SIGN,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(intKeys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
+      ],
+    });
+    const intKeyDer = await webcrypto.subtle.exportKey('pkcs8', intKeys.privateKey);
+    // Write the key last: its presence means the set is complete.
+    writeFileAtomic(f('root.pem'), root.toString('pem') + '\n');
+    writeFileAtomic(f('intermediate.pem'), intermediate.toString('pem') + '\n');
+    writeFileAtomic(f('intermediate.key'), toPem(intKeyDer, 'PRIVATE KEY'), 0o600);
   }
 
   private orderFile(url: string): string {

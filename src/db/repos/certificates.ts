@@ -165,3 +165,36 @@ export async function findCertificatesDueForRenewal(
     .filter((r) => r.valid_to! - now <= fraction * (r.valid_to! - (r.valid_from ?? r.created_at)))
     .slice(0, limit);
 }
+
+/** Rows holding a stored private key, in id order after `afterId`, a page at a time (key rotation). */
+export async function findSealedKeys(
+  db: Db,
+  afterId: number,
+  limit: number,
+): Promise<{ id: number; private_key_enc: string }[]> {
+  const rows = await db
+    .selectFrom('certificates')
+    .select(['id', 'private_key_enc'])
+    .where('private_key_enc', 'is not', null)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, private_key_enc: r.private_key_enc! }));
+}
+
+/** Replace a stored key only if it is still the value read (compare-and-set). Returns whether it did. */
+export async function updateSealedKey(
+  db: Db,
+  id: number,
+  expected: string,
+  next: string,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('certificates')
+    .set({ private_key_enc: next })
+    .where('id', '=', id)
+    .where('private_key_enc', '=', expected)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

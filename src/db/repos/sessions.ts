@@ -2,6 +2,7 @@ import type { Db } from '../client.js';
 import { preparedQuery } from '../prepared.js';
 import type { Insertable } from 'kysely';
 import type { SessionRow, SessionsTable, User } from '../schema.js';
+import type { DbOrTrx } from './dns-records.js';
 
 /** Delete sessions past their absolute or idle expiry. Returns how many were removed. */
 export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
@@ -33,6 +34,7 @@ const sessionWithUser = preparedQuery((db, id: string) =>
       'sessions.idp_name_id as s_idp_name_id',
       'sessions.idp_name_id_format as s_idp_name_id_format',
       'sessions.idp_session_index as s_idp_session_index',
+      'sessions.impersonation_ended as s_impersonation_ended',
     ])
     .where('sessions.id', '=', id),
 );
@@ -54,6 +56,7 @@ export async function findSessionWithUser(
     s_idp_name_id,
     s_idp_name_id_format,
     s_idp_session_index,
+    s_impersonation_ended,
     ...user
   } = r;
   const session: SessionRow = {
@@ -67,6 +70,7 @@ export async function findSessionWithUser(
     idp_name_id: s_idp_name_id,
     idp_name_id_format: s_idp_name_id_format,
     idp_session_index: s_idp_session_index,
+    impersonation_ended: s_impersonation_ended,
   };
   return { session, user };
 }
@@ -77,6 +81,39 @@ export async function updateSession(
   set: Partial<Pick<SessionRow, 'last_seen_at' | 'expires_at' | 'impersonated_user_id'>>,
 ): Promise<void> {
   await db.updateTable('sessions').set(set).where('id', '=', id).execute();
+}
+
+/** Clear the reason once shown (compare-and-set: true for the one request that clears it). */
+export async function clearImpersonationEnded(db: Db, id: string): Promise<boolean> {
+  const res = await db
+    .updateTable('sessions')
+    .set({ impersonation_ended: null })
+    .where('id', '=', id)
+    .where('impersonation_ended', 'is not', null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/**
+ * Mark the sessions impersonating a user who is about to be deleted (the foreign key then nulls the
+ * id) and return whose they are, for the audit.
+ */
+export async function markImpersonationsOfDeletedUser(
+  db: DbOrTrx,
+  userId: number,
+): Promise<{ id: string; user_id: number }[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id', 'user_id'])
+    .where('impersonated_user_id', '=', userId)
+    .execute();
+  if (rows.length > 0)
+    await db
+      .updateTable('sessions')
+      .set({ impersonation_ended: 'target-deleted' })
+      .where('impersonated_user_id', '=', userId)
+      .execute();
+  return rows;
 }
 
 export async function deleteSession(db: Db, id: string): Promise<void> {

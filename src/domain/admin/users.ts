@@ -18,6 +18,7 @@ import {
   updateUserSuspendedAt,
   type UserSearchRow,
 } from '../../db/repos/admin.js';
+import { markImpersonationsOfDeletedUser } from '../../db/repos/sessions.js';
 import { findUserById } from '../../db/repos/users.js';
 import type { AuditRow, CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -137,21 +138,41 @@ async function targetOtherThanSelf(
   return target;
 }
 
+/** Options of actions that can target another admin. */
+export interface AgainstAdmin {
+  /** The admin confirmed a second time that the target is an admin (required when it is). */
+  adminConfirmed?: boolean;
+}
+
+/** Refuse an action on an admin that was not confirmed twice (CONFLICT); the audit action for it. */
+function actionOn(target: User, verb: 'suspend' | 'delete', opts: AgainstAdmin): string {
+  if (target.role !== 'admin') return `admin.user.${verb}`;
+  if (!opts.adminConfirmed)
+    throw new AppError(
+      'CONFLICT',
+      `${target.username} is an admin: to ${verb} an admin, confirm a second time.`,
+    );
+  return `admin.user.${verb}-admin`;
+}
+
 /**
  * Suspend a user: they cannot sign in, their sessions end and their records (and certificate
- * challenges) are withdrawn from DNS. Throws NOT_FOUND, CONFLICT (self, already suspended).
+ * challenges) are withdrawn from DNS. Another admin only with `adminConfirmed`, audited as
+ * `admin.user.suspend-admin`. Throws NOT_FOUND, CONFLICT (self, already suspended, admin unconfirmed).
  */
 export async function suspendUser(
   deps: AdminDeps,
   actor: AdminActor,
   userId: number,
   reason: string | null,
+  opts: AgainstAdmin = {},
 ): Promise<User> {
   const target = await targetOtherThanSelf(deps.db, actor, userId, 'suspend');
   const now = deps.clock.now();
   const updated = await deps.db.transaction().execute(async (trx) => {
     const current = await findUserById(trx, target.id);
     if (!current) throw notFound();
+    const action = actionOn(current, 'suspend', opts);
     if ((await updateUserSuspendedAt(trx, current.id, now, now)) === 0)
       throw new AppError('CONFLICT', `${current.username} is already suspended.`);
     await deleteSessionsOfUserTrx(trx, current.id);
@@ -162,12 +183,16 @@ export async function suspendUser(
     });
     await markDnsChanged(trx, [current.dns_label], now);
     await auditAdminAction(trx, actor, {
-      action: 'admin.user.suspend',
+      action,
       effective: current,
       targetType: 'user',
       targetId: String(current.id),
       before: { suspended_at: null },
-      after: { suspended_at: now, reason },
+      after: {
+        suspended_at: now,
+        reason,
+        ...(current.role === 'admin' ? { target_role: 'admin', confirmed_twice: true } : {}),
+      },
       now,
     });
     return { ...current, suspended_at: now, updated_at: now };
@@ -214,14 +239,17 @@ export async function unsuspendUser(
 /**
  * Delete a user: their DNS names are withdrawn (the label stays owned by the reconciler until it has
  * removed them), their issued certificates are revoked at the CA and deleted, the user row goes (records and sessions cascade) and
- * the audit trail stays. Throws NOT_FOUND, CONFLICT (self).
+ * the audit trail stays. Another admin only with `adminConfirmed`, audited as `admin.user.delete-admin`.
+ * Throws NOT_FOUND, CONFLICT (self, admin unconfirmed).
  */
 export async function deleteUser(
   deps: AdminDeps,
   actor: AdminActor,
   userId: number,
+  opts: AgainstAdmin = {},
 ): Promise<User> {
   const target = await targetOtherThanSelf(deps.db, actor, userId, 'delete');
+  actionOn(target, 'delete', opts); // before anything is revoked
   // Revoke issued certificates first (best effort: a CA outage must not keep an abusive account alive;
   // the outcome of each revocation goes into the audit row).
   const revocations: Record<number, string> = {};
@@ -244,13 +272,32 @@ export async function deleteUser(
   const deleted = await deps.db.transaction().execute(async (trx) => {
     const current = await findUserById(trx, target.id);
     if (!current) throw notFound();
+    const action = actionOn(current, 'delete', opts);
     const records = await findAllDnsRecordsOfUser(trx, current.id);
     const certificates = await findCertificatesOfUser(trx, current.id);
     await markDnsChanged(trx, [current.dns_label], now);
+    // Admins impersonating them: their next request says why it ended instead of acting as themselves.
+    for (const s of await markImpersonationsOfDeletedUser(trx, current.id)) {
+      const admin = await findUserById(trx, s.user_id);
+      if (admin)
+        await auditAdminAction(
+          trx,
+          { user: admin, requestId: actor.requestId },
+          {
+            action: 'admin.impersonate.stop',
+            effective: current,
+            targetType: 'user',
+            targetId: String(current.id),
+            before: { impersonating: current.username },
+            after: { ended: 'target-deleted' },
+            now,
+          },
+        );
+    }
     await deleteCertificatesOfUser(trx, current.id);
     await deleteUserRow(trx, current.id);
     await auditAdminAction(trx, actor, {
-      action: 'admin.user.delete',
+      action,
       effective: current,
       targetType: 'user',
       targetId: String(current.id),
@@ -278,7 +325,7 @@ export async function deleteUser(
           revocation: revocations[c.id] ?? null,
         })),
       },
-      after: null,
+      after: current.role === 'admin' ? { target_role: 'admin', confirmed_twice: true } : null,
       now,
     });
     return current;
@@ -295,7 +342,8 @@ export interface SessionRef {
 
 /**
  * Make this admin session act as another user (server-side session row only; nothing the browser
- * holds changes). Throws NOT_FOUND, CONFLICT (self), FORBIDDEN (the target is an admin).
+ * holds changes). Throws NOT_FOUND, CONFLICT (self, suspended), FORBIDDEN (the target is an admin).
+ * The same conditions are checked again on every request of the session (resolveSession).
  */
 export async function startImpersonation(
   deps: Pick<AdminDeps, 'db' | 'clock'>,
@@ -310,6 +358,11 @@ export async function startImpersonation(
     throw new AppError('CONFLICT', 'You cannot impersonate yourself.');
   if (target.role === 'admin')
     throw new AppError('FORBIDDEN', 'Admins cannot impersonate other admins.');
+  if (target.suspended_at !== null)
+    throw new AppError(
+      'CONFLICT',
+      `${target.username} is suspended: unsuspend them first, or edit their records from their admin page.`,
+    );
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     if (session.impersonatedUserId === target.id) return;

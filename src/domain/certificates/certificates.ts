@@ -16,7 +16,14 @@ import type { CertificateRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { CaError } from '../../ports/certificate-authority.js';
 import type { Actor } from '../dns-records/dns-records.js';
-import { type CertificateDeps, openPrivateKey, requestAdvance } from './issuance.js';
+import { type CertificateDeps, requestAdvance } from './issuance.js';
+import {
+  PrivateKeyUnavailable,
+  canOpenPrivateKey,
+  keyRingOf,
+  openPrivateKey,
+  sealedKeyId,
+} from './key-box.js';
 
 export const PARTS = ['certificate', 'privateKey', 'chain', 'fullChain'] as const;
 export type CertificatePart = (typeof PARTS)[number];
@@ -35,10 +42,21 @@ export interface CertificateOverview {
   current: CertificateRow | null;
   /** The newest request when it is pending, or failed after the current certificate. */
   request: CertificateRow | null;
+  /** A new certificate may be requested now: inside the renewal window, or the key is unavailable. */
   renewable: boolean;
   /** When the renewal window opens for the current certificate. */
   renewFrom: number | null;
+  /**
+   * False when the current certificate's private key cannot be decrypted with the server's keys (the
+   * secret changed without SESSION_SECRET_PREVIOUS): shown as such, and a new certificate may be
+   * requested at once.
+   */
+  keyAvailable: boolean;
 }
+
+/** What the owner is told when their certificate's stored private key cannot be decrypted. */
+export const KEY_UNAVAILABLE_MESSAGE =
+  "This certificate's private key cannot be read any more: the server's encryption secret was changed without keeping the old one. Request a new certificate to get a new key; the current certificate keeps working wherever it is installed. Administrators can restore the key by adding the previous SESSION_SECRET as the SESSION_SECRET_PREVIOUS secret and running the keys:rotate command (see the deployment guide).";
 
 export const domainFor = (user: Pick<User, 'dns_label'>, root: string) =>
   `${user.dns_label}.${root}`;
@@ -48,7 +66,7 @@ const renewWindowStart = (c: CertificateRow, fraction: number) =>
 
 /** The owner's current certificate and latest request. Never throws for a valid user. */
 export async function getCertificateOverview(
-  deps: Pick<CertificateDeps, 'db' | 'config' | 'clock'>,
+  deps: Pick<CertificateDeps, 'db' | 'config' | 'clock'> & { logger?: CertificateDeps['logger'] },
   owner: User,
 ): Promise<CertificateOverview> {
   const rows = await findCertificatesForUser(deps.db, owner.id);
@@ -63,12 +81,22 @@ export async function getCertificateOverview(
   const renewFrom = current
     ? renewWindowStart(current, deps.config.certificates.renewAtRemainingFraction)
     : null;
+  const keyAvailable =
+    !current?.private_key_enc ||
+    canOpenPrivateKey(keyRingOf(deps.config), current.id, current.private_key_enc);
+  if (!keyAvailable)
+    deps.logger?.warn(
+      { certificateId: current.id, keyId: sealedKeyId(current.private_key_enc!) },
+      'stored private key cannot be decrypted with SESSION_SECRET or SESSION_SECRET_PREVIOUS',
+    );
   return {
     domain: domainFor(owner, deps.config.rootDomain),
     current,
     request,
-    renewable: current !== null && renewFrom !== null && deps.clock.now() >= renewFrom,
+    renewable:
+      current !== null && renewFrom !== null && (deps.clock.now() >= renewFrom || !keyAvailable),
     renewFrom,
+    keyAvailable,
   };
 }
 
@@ -145,7 +173,10 @@ export async function requestCertificate(
   return { certificate: rows[0]!, created: true };
 }
 
-/** One part of the owner's current certificate. 404 none, 409 not issued yet, 400 unknown part. */
+/**
+ * One part of the owner's current certificate. 404 none, 409 not issued yet or the private key cannot
+ * be decrypted (KEY_UNAVAILABLE_MESSAGE), 400 unknown part.
+ */
 export async function getCertificatePart(
   deps: Pick<CertificateDeps, 'db' | 'config' | 'clock'>,
   owner: User,
@@ -169,8 +200,18 @@ export async function getCertificatePart(
         ? c.chain!
         : part === 'fullChain'
           ? `${c.certificate!}${c.chain!}`
-          : openPrivateKey(deps.config.sessionSecret, c.id, c.private_key_enc!);
+          : openKey(deps.config, c);
   return { body, filename: `${c.domain}.${FILE_SUFFIX[part]}` };
+}
+
+function openKey(config: CertificateDeps['config'], c: CertificateRow): string {
+  try {
+    return openPrivateKey(keyRingOf(config), c.id, c.private_key_enc!);
+  } catch (err) {
+    if (err instanceof PrivateKeyUnavailable)
+      throw new AppError('CONFLICT', KEY_UNAVAILABLE_MESSAGE);
+    throw err;
+  }
 }
 
 /**

@@ -34,7 +34,13 @@ import { composeEmail } from '../notifications/templates.js';
 import { queueEmail } from '../notifications/outbox.js';
 import { ACME_CHALLENGE_LABEL } from '../dns-records/types.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
-import { generatePrivateKey, openPrivateKey, sealPrivateKey } from './key-box.js';
+import {
+  PrivateKeyUnavailable,
+  generatePrivateKey,
+  keyRingOf,
+  openPrivateKey,
+  sealPrivateKey,
+} from './key-box.js';
 import { parseChain } from './pem.js';
 
 export const ADVANCE_JOB = 'certificate.advance';
@@ -57,7 +63,13 @@ export interface CertificateDeps {
   db: Db;
   config: Pick<
     Config,
-    'rootDomain' | 'sessionSecret' | 'acme' | 'certificates' | 'productName' | 'appUrl'
+    | 'rootDomain'
+    | 'sessionSecret'
+    | 'previousSessionSecrets'
+    | 'acme'
+    | 'certificates'
+    | 'productName'
+    | 'appUrl'
   >;
   clock: Clock;
   queue: JobQueue;
@@ -294,7 +306,7 @@ async function runStep(deps: CertificateDeps, row: CertificateRow): Promise<Outc
       if (!sealed) {
         // Store the key before the CSR leaves: after a crash the finalized order still matches it.
         sealed = sealPrivateKey(
-          deps.config.sessionSecret,
+          keyRingOf(deps.config),
           row.id,
           generatePrivateKey(deps.config.certificates.keyType),
         );
@@ -306,7 +318,18 @@ async function runStep(deps: CertificateDeps, row: CertificateRow): Promise<Outc
         );
         if (!ok) return { kind: 'continue' };
       }
-      const keyPem = openPrivateKey(deps.config.sessionSecret, row.id, sealed);
+      let keyPem: string;
+      try {
+        keyPem = openPrivateKey(keyRingOf(deps.config), row.id, sealed);
+      } catch (err) {
+        if (!(err instanceof PrivateKeyUnavailable)) throw err;
+        deps.logger.error({ err, certificateId: row.id }, 'stored private key cannot be decrypted');
+        return fail(
+          deps,
+          row,
+          'The private key stored for this request can no longer be read (the server secret changed). Please request the certificate again.',
+        );
+      }
       await ca.finalizeOrder(row.order_url!, keyPem, identifiers);
       return moveTo(deps, row, 'finalized');
     }
@@ -534,5 +557,3 @@ export async function requestAdvance(
     );
   }
 }
-
-export { openPrivateKey };

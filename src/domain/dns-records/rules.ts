@@ -124,12 +124,30 @@ export function valueProblem(type: RecordType, value: string): string | null {
     case 'CNAME':
     case 'MX':
       return hostProblem(value.trim());
-    case 'TXT':
+    case 'TXT': {
       if (value.length === 0) return 'Enter the text for this record.';
       if (value.length > LIMITS.txtMax)
         return `Text records can be at most ${LIMITS.txtMax} characters (this one has ${value.length}).`;
+      const presented = txtPresentationLength(value);
+      if (presented > LIMITS.txtPresentedMax)
+        return `This text is too long for DNS: written out as DNS text strings it takes ${presented} of the ${LIMITS.txtPresentedMax} characters allowed (spaces, quotes, backslashes and non-ASCII characters take several each).`;
       return null;
+    }
   }
+}
+
+/**
+ * Length of a TXT value as the DNS host is sent it (presentation form, as Route53 takes it): the UTF-8
+ * bytes in quoted strings of at most 255 bytes separated by spaces, `"` and `\` escaped with a
+ * backslash, any other byte outside printable ASCII (space included) as a `\NNN` octal escape. Must
+ * agree with encodeTxt in adapters/dns/route53-values.ts (a unit test checks).
+ */
+export function txtPresentationLength(text: string): number {
+  const bytes = Buffer.from(text, 'utf8');
+  const strings = Math.max(1, Math.ceil(bytes.length / 255));
+  let n = strings * 2 + (strings - 1); // quotes, separating spaces
+  for (const b of bytes) n += b === 0x22 || b === 0x5c ? 2 : b > 0x20 && b < 0x7f ? 1 : 4;
+  return n;
 }
 
 /** Stored form of a value: trimmed; host names and IPv6 lower-cased. */

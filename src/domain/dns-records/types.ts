@@ -9,6 +9,11 @@ export const LIMITS = {
   subdomainMin: 2,
   subdomainMax: 63,
   txtMax: 4000,
+  /**
+   * Characters of one TXT value as published: quoted strings of at most 255 bytes with escapes
+   * (txtPresentationLength). Route53 refuses a longer value ("not to exceed 4,000 characters").
+   */
+  txtPresentedMax: 4000,
   hostMax: 253,
   portsMax: 100,
   courseMax: 64,

@@ -4,14 +4,17 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import { updateSessionImpersonation } from '../../db/repos/admin.js';
+import { insertAuditLog } from '../../db/repos/audit-log.js';
 import {
+  clearImpersonationEnded,
   deleteSession,
   findSessionWithUser,
   insertSession,
   updateSession,
 } from '../../db/repos/sessions.js';
 import { findUserById } from '../../db/repos/users.js';
-import type { SessionRow, User } from '../../db/schema.js';
+import type { ImpersonationEndReason, SessionRow, User } from '../../db/schema.js';
 
 export interface SessionPolicy {
   secret: string;
@@ -27,6 +30,12 @@ export interface ActiveSession {
   /** Whose data pages act on: the impersonated user for an impersonating admin, else `user`. */
   effectiveUser: User;
   impersonating: boolean;
+  /**
+   * Set on the one request that finds the impersonation no longer allowed (the target became an admin,
+   * was suspended or deleted, or the admin lost the role): it has ended and been audited, `effectiveUser`
+   * is the admin again, and the request must not be carried out (web: a redirect that says why).
+   */
+  impersonationEnded: { reason: ImpersonationEndReason; userId: number | null } | null;
   row: SessionRow;
 }
 
@@ -89,13 +98,15 @@ export async function createSession(
 
 /**
  * Resolve a signed cookie to an active session, or null (bad signature, unknown, expired, suspended user).
- * Refreshes the idle deadline at most once a minute.
+ * Impersonation is re-checked on every request (see `impersonationEnded`). Refreshes the idle deadline at
+ * most once a minute.
  */
 export async function resolveSession(
   db: Db,
   policy: SessionPolicy,
   cookie: string | undefined,
   now: number,
+  requestId: string | null = null,
 ): Promise<ActiveSession | null> {
   const token = unsignValue(policy.secret, cookie);
   if (!token) return null;
@@ -112,11 +123,29 @@ export async function resolveSession(
     return null;
   }
   let effectiveUser = user;
+  let impersonationEnded: ActiveSession['impersonationEnded'] = null;
   if (row.impersonated_user_id !== null) {
-    const target = await findUserById(db, row.impersonated_user_id);
-    // Impersonation ends by itself if the admin lost the role or the target vanished.
-    if (target && user.role === 'admin') effectiveUser = target;
-    else await updateSession(db, id, { impersonated_user_id: null });
+    const targetId = row.impersonated_user_id;
+    const target = await findUserById(db, targetId);
+    const reason: ImpersonationEndReason | null =
+      user.role !== 'admin'
+        ? 'not-admin'
+        : !target
+          ? 'target-deleted'
+          : target.role === 'admin'
+            ? 'target-admin'
+            : target.suspended_at !== null
+              ? 'target-suspended'
+              : null;
+    if (reason === null) effectiveUser = target!;
+    else {
+      await endImpersonation(db, { id, user, targetId, target, reason, now, requestId });
+      impersonationEnded = { reason, userId: targetId };
+    }
+  } else if (row.impersonation_ended !== null) {
+    // Ended by the target's deletion (the foreign key nulled the id): tell this request, once.
+    await clearImpersonationEnded(db, id);
+    impersonationEnded = { reason: row.impersonation_ended, userId: null };
   }
   if (now - Number(row.last_seen_at) > TOUCH_EVERY_MS) {
     const expires = Math.min(
@@ -131,8 +160,44 @@ export async function resolveSession(
     user,
     effectiveUser,
     impersonating: effectiveUser.id !== user.id,
+    impersonationEnded,
     row,
   };
+}
+
+/**
+ * Stop an impersonation the server no longer allows, audited as a stop with the reason. Compare-and-set:
+ * of concurrent requests one ends and audits it; the others are refused all the same.
+ */
+async function endImpersonation(
+  db: Db,
+  e: {
+    id: string;
+    user: User;
+    targetId: number;
+    target: User | undefined;
+    reason: ImpersonationEndReason;
+    now: number;
+    requestId: string | null;
+  },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if ((await updateSessionImpersonation(trx, e.id, e.targetId, null)) === 0) return;
+    const effective = e.target ?? e.user;
+    await insertAuditLog(trx, {
+      at: e.now,
+      actor_user_id: e.user.id,
+      actor_username: e.user.username,
+      effective_user_id: effective.id,
+      effective_username: effective.username,
+      action: 'admin.impersonate.stop',
+      target_type: 'user',
+      target_id: String(e.targetId),
+      request_id: e.requestId,
+      before_json: JSON.stringify({ impersonating: e.target?.username ?? null }),
+      after_json: JSON.stringify({ ended: e.reason }),
+    });
+  });
 }
 
 /** End a session (logout). Idempotent. */

@@ -3,12 +3,14 @@
  * session's token when signed in, else a signed anonymous token kept in its own cookie.
  * Every state-changing request must echo the token (form field `_csrf` or header `X-CSRF-Token`).
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../ports/clock.js';
+import { AppError } from '../../errors.js';
 import {
+  type ActiveSession,
   randomToken,
   resolveSession,
   signValue,
@@ -47,7 +49,13 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
     absoluteTimeoutMs: config.session.absoluteTimeoutMs,
   };
   return async (c, next) => {
-    const session = await resolveSession(db, policy, getCookie(c, SESSION_COOKIE), clock.now());
+    const session = await resolveSession(
+      db,
+      policy,
+      getCookie(c, SESSION_COOKIE),
+      clock.now(),
+      c.get('requestId') ?? null,
+    );
     c.set('session', session);
     let csrfToken = session?.csrfToken;
     if (!csrfToken) {
@@ -81,8 +89,39 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
         );
       }
     }
+    if (session?.impersonationEnded) return impersonationEnded(c, session.impersonationEnded);
     return next();
   };
+}
+
+/**
+ * The request of an impersonation that just ended (the target became an admin, was suspended or
+ * deleted, or the admin lost the role) is not carried out: it was meant for the other account. The
+ * admin goes to a page that says why; someone who is no longer an admin gets the message itself.
+ */
+function impersonationEnded(
+  c: Context<AppEnv>,
+  ended: NonNullable<ActiveSession['impersonationEnded']>,
+): Response {
+  if (ended.reason === 'not-admin') {
+    if (c.req.header('hx-request')) {
+      c.header('HX-Redirect', '/');
+      return c.body(null, 204);
+    }
+    throw new AppError(
+      'CONFLICT',
+      'Impersonation ended because your account is no longer an admin. Your last request was not carried out.',
+    );
+  }
+  const to =
+    ended.reason === 'target-deleted' || ended.userId === null
+      ? '/admin?done=impersonation-ended'
+      : `/admin/users/${ended.userId}?done=impersonation-ended-${ended.reason === 'target-admin' ? 'admin' : 'suspended'}`;
+  if (c.req.header('hx-request')) {
+    c.header('HX-Redirect', to);
+    return c.body(null, 204);
+  }
+  return c.redirect(to, 303);
 }
 
 /** Signed-in pages: anonymous GETs go to /login?redirectTo=…, other anonymous requests get 401. */

@@ -33,7 +33,7 @@ import {
 } from '../../domain/dns-records/dns-records.js';
 import { recordToForm, toRecordForm } from '../../domain/dns-records/rules.js';
 import type { RecordForm } from '../../domain/dns-records/types.js';
-import type { DnsRecordRow } from '../../db/schema.js';
+import type { DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { requireAdmin } from '../middleware/require-admin.js';
@@ -44,6 +44,7 @@ import { AdminDashboard, UserResults } from '../views/admin/dashboard.js';
 import { BlockedLabelsPage } from '../views/admin/labels.js';
 import {
   AdminUserPage,
+  ConfirmAdminActionPage,
   ConfirmRecordDeletePage,
   ConfirmUserActionPage,
 } from '../views/admin/user.js';
@@ -58,9 +59,15 @@ const USER_NOTICES: Record<string, string> = {
   'record-updated': 'DNS record updated.',
   'record-deleted': 'DNS record deleted.',
   stopped: 'You stopped impersonating this user.',
+  'impersonation-ended-admin':
+    'Impersonation ended: this user is now an admin, and admins cannot be impersonated. Your last request was not carried out.',
+  'impersonation-ended-suspended':
+    'Impersonation ended: this user is suspended. Your last request was not carried out.',
 };
 const DASHBOARD_NOTICES: Record<string, string> = {
   deleted: 'User deleted. Their DNS names are being removed.',
+  'impersonation-ended':
+    'Impersonation ended: the user you were impersonating was deleted. Your last request was not carried out.',
 };
 const LABEL_NOTICES: Record<string, string> = {
   blocked: 'Label blocked.',
@@ -182,13 +189,32 @@ export function adminRoutes(container: Container, shell: PageShell) {
     );
   };
 
+  /** The second confirmation an action on another admin needs (the first one's answers carried). */
+  const confirmAdminPage = (
+    c: Ctx,
+    target: User,
+    kind: 'suspend' | 'delete',
+    carried: { reason?: string; username?: string },
+  ) =>
+    renderPage(
+      c,
+      shell,
+      kind === 'delete' ? 'Delete an admin' : 'Suspend an admin',
+      <ConfirmAdminActionPage user={target} csrf={csrf(c)} kind={kind} {...carried} />,
+    );
+
   app.get('/admin/users/:id/suspend', (c) => confirmPage(c, 'suspend'));
   app.post('/admin/users/:id/suspend', async (c) => {
     const id = parseUserId(c.req.param('id'));
     const b = await readForm(c);
     if (b.confirm !== 'yes') return confirmPage(c, 'suspend');
-    const reason = str(b.reason).trim().slice(0, 255) || null;
-    await suspendUser(deps, admin(c), id, reason);
+    const reason = str(b.reason).trim().slice(0, 255);
+    const adminConfirmed = b.confirm_admin === 'yes';
+    const target = (await getUserDetail(deps, admin(c), id)).user;
+    // (Oneself is refused by suspendUser, without a second question.)
+    if (target.role === 'admin' && !adminConfirmed && !self(c, id))
+      return confirmAdminPage(c, target, 'suspend', { reason });
+    await suspendUser(deps, admin(c), id, reason || null, { adminConfirmed });
     return c.redirect(`/admin/users/${id}?done=suspended`, 303);
   });
 
@@ -210,7 +236,10 @@ export function adminRoutes(container: Container, shell: PageShell) {
         'delete',
         'The username you typed does not match. Nothing was deleted.',
       );
-    await deleteUser(deps, admin(c), id);
+    const adminConfirmed = b.confirm_admin === 'yes';
+    if (detail.user.role === 'admin' && !adminConfirmed && !self(c, id))
+      return confirmAdminPage(c, detail.user, 'delete', { username: detail.user.username });
+    await deleteUser(deps, admin(c), id, { adminConfirmed });
     return c.redirect('/admin?done=deleted', 303);
   });
 

@@ -68,7 +68,7 @@ export function certificateRoutes(container: Container, shell: PageShell) {
       parts = {} as Record<CertificatePart, string>;
       for (const p of PARTS)
         parts[p] =
-          p === 'privateKey' && impersonating(c)
+          p === 'privateKey' && (impersonating(c) || !overview.keyAvailable)
             ? ''
             : (await getCertificatePart(deps, owner(c), p)).body;
     }

@@ -69,13 +69,15 @@ export function AdminUserPage(props: {
         </p>
       ) : (
         <p class="toolbar">
-          {u.role !== 'admin' ? (
+          {u.role === 'admin' ? (
+            <span class="hint">Admins cannot be impersonated.</span>
+          ) : suspended ? (
+            <span class="hint">Suspended users cannot be impersonated.</span>
+          ) : (
             <form class="inline" method="post" action={`/admin/users/${u.id}/impersonate`}>
               <input type="hidden" name="_csrf" value={props.csrf} />
               <button type="submit">Impersonate</button>
             </form>
-          ) : (
-            <span class="hint">Admins cannot be impersonated.</span>
           )}
           {suspended ? (
             <form class="inline" method="post" action={`/admin/users/${u.id}/unsuspend`}>
@@ -202,6 +204,11 @@ export function ConfirmUserActionPage(props: {
           them.
         </p>
       )}
+      {u.role === 'admin' && (
+        <p class="alert info">
+          {u.username} is an admin: you will be asked to confirm a second time.
+        </p>
+      )}
       {props.error && <p class="alert error">{props.error}</p>}
       <form method="post" action={`/admin/users/${u.id}/${props.kind}`} class="stack">
         <input type="hidden" name="_csrf" value={props.csrf} />
@@ -220,6 +227,59 @@ export function ConfirmUserActionPage(props: {
         <p>
           <button type="submit" class="danger">
             {isDelete ? 'Delete user' : 'Suspend user'}
+          </button>{' '}
+          <a class="btn secondary" href={`/admin/users/${u.id}`}>
+            Cancel
+          </a>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+/**
+ * Second confirmation before suspending or deleting another admin (a page, so it works without
+ * JavaScript); the first confirmation's answers travel as hidden fields.
+ */
+export function ConfirmAdminActionPage(props: {
+  user: User;
+  csrf: string;
+  kind: 'suspend' | 'delete';
+  reason?: string;
+  username?: string;
+}) {
+  const u = props.user;
+  const isDelete = props.kind === 'delete';
+  return (
+    <section class="card narrow" id="confirm-admin-action">
+      <h1>{isDelete ? 'Delete an admin' : 'Suspend an admin'}</h1>
+      <p class="alert error" role="alert">
+        <strong>{u.username}</strong> ({u.display_name}) is an admin.{' '}
+        {isDelete
+          ? 'Deleting them removes their account and their access to the admin pages.'
+          : 'Suspending them signs them out and keeps them out of the admin pages until another admin unsuspends them.'}{' '}
+        The audit log records this as an action against an admin.
+      </p>
+      {isDelete && (
+        <p class="hint">
+          Admins are made by their groups at the identity provider: while they are still in the
+          admin group, signing in again gives them a new, empty admin account. Remove them from the
+          group there as well, or suspend them instead.
+        </p>
+      )}
+      <p>Are you sure? Confirm a second time to {props.kind} this admin.</p>
+      <form method="post" action={`/admin/users/${u.id}/${props.kind}`} class="stack">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        <input type="hidden" name="confirm_admin" value="yes" />
+        {isDelete ? (
+          <input type="hidden" name="username" value={props.username ?? ''} />
+        ) : (
+          <input type="hidden" name="reason" value={props.reason ?? ''} />
+        )}
+        <p>
+          <button type="submit" class="danger">
+            {isDelete ? 'Yes, delete this admin' : 'Yes, suspend this admin'}
           </button>{' '}
           <a class="btn secondary" href={`/admin/users/${u.id}`}>
             Cancel

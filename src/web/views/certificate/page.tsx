@@ -3,9 +3,10 @@
 /** @jsxFrag Fragment */
 import { Fragment, h } from '../../jsx/runtime.js';
 /** The /certificate page: request, pending status, validity, the four parts, instructions, delete. */
-import type {
-  CertificateOverview,
-  CertificatePart,
+import {
+  type CertificateOverview,
+  type CertificatePart,
+  KEY_UNAVAILABLE_MESSAGE,
 } from '../../../domain/certificates/certificates.js';
 import type { CertificateRow } from '../../../db/schema.js';
 
@@ -142,6 +143,11 @@ export function CertificatePage(props: {
       )}
       {c && parts && (
         <>
+          {!o.keyAvailable && (
+            <div class="alert error" role="alert" id="key-unavailable">
+              <strong>Private key unavailable.</strong> {KEY_UNAVAILABLE_MESSAGE}
+            </div>
+          )}
           <p>
             With this certificate, you have HTTPS for <span class="mono">{c.domain}</span> and{' '}
             <span class="mono">*.{c.domain}</span>.
@@ -162,12 +168,14 @@ export function CertificatePage(props: {
                 <input type="hidden" name="_csrf" value={props.csrf} />
                 <input type="hidden" name="intent" value="renew" />
                 <button type="submit" disabled={!o.renewable}>
-                  Renew
+                  {o.keyAvailable ? 'Renew' : 'Request a new certificate'}
                 </button>
                 <span class="hint">
-                  {o.renewable
-                    ? 'Your certificate can be renewed now (we also renew it automatically).'
-                    : `Renewal opens on ${fmt(o.renewFrom)}; we renew automatically then.`}
+                  {!o.keyAvailable
+                    ? 'A new certificate comes with a new private key.'
+                    : o.renewable
+                      ? 'Your certificate can be renewed now (we also renew it automatically).'
+                      : `Renewal opens on ${fmt(o.renewFrom)}; we renew automatically then.`}
                 </span>
               </form>
             )}
@@ -188,9 +196,15 @@ export function CertificatePage(props: {
           <p class="hint">
             Downloads: <span class="mono">{c.domain}.certificate.pem</span>,{' '}
             <span class="mono">.privkey.pem</span>, <span class="mono">.chain.pem</span>,{' '}
-            <span class="mono">.bundle.pem</span>, and for Windows, IIS or Azure a{' '}
-            <a href="/certificate/download/pfx">.pfx bundle</a> (certificate, chain and private key;
-            empty password).
+            <span class="mono">.bundle.pem</span>
+            {o.keyAvailable && (
+              <>
+                , and for Windows, IIS or Azure a{' '}
+                <a href="/certificate/download/pfx">.pfx bundle</a> (certificate, chain and private
+                key; empty password)
+              </>
+            )}
+            .
           </p>
           <div class="cards">
             {(['certificate', 'privateKey', 'chain', 'fullChain'] as const)

@@ -71,7 +71,8 @@ export function InstructionsPage(props: { baseDomain: string; productName: strin
           <h3>TXT: text</h3>
           <p>
             Holds text, often used to prove you own a name (site verification) or for email settings
-            such as SPF. Up to 4000 characters.
+            such as SPF. Up to about 3,950 characters of plain text (spaces, quotes and accented
+            letters take more room in DNS).
           </p>
           <p class="mono">
             Name: verify → verify.{b}
