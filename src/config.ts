@@ -459,7 +459,7 @@ export interface Config {
   };
   footerLinks: { label: string; href: string }[];
   sessionSecret: string;
-  /** Earlier SESSION_SECRET values: they still decrypt stored private keys (the key ring, decision 0013). */
+  /** Earlier SESSION_SECRET values: they still decrypt stored private keys (the key ring, decision 0014). */
   previousSessionSecrets: string[];
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number; secureCookie: boolean };
   /** Settings accepted with an adjustment the operator should know about; logged once at start. */

@@ -1,7 +1,7 @@
 /**
  * `npm run keys:rotate` (in the image: `node dist/src/cli/keys-rotate.js`): re-encrypt every stored
  * certificate private key with the current SESSION_SECRET, reading old ones with SESSION_SECRET_PREVIOUS
- * (docs/deployment.md, "Changing SESSION_SECRET"; decision 0013). Safe to run while the service runs
+ * (docs/deployment.md, "Changing SESSION_SECRET"; decision 0014). Safe to run while the service runs
  * and to run again. Exit codes: 0 every key is under the current secret, 2 some keys cannot be
  * decrypted with any secret given (listed), 78 bad configuration, 1 anything else.
  */

@@ -3,7 +3,7 @@
  * with AES-256-GCM under a key derived (HKDF-SHA256) from SESSION_SECRET. The row id is bound as
  * additional data, so a ciphertext copied onto another row does not decrypt.
  *
- * Key ring (decision 0013): the current SESSION_SECRET encrypts; earlier values (SESSION_SECRET_PREVIOUS)
+ * Key ring (decision 0014): the current SESSION_SECRET encrypts; earlier values (SESSION_SECRET_PREVIOUS)
  * still decrypt, so changing the secret never strands a stored key. A sealed value names its key by id
  * (`v2.<key id>.iv.tag.ciphertext`), so decryption picks the right key without trying each; values
  * written before key ids (`v1.iv.tag.ciphertext`) are tried with the current key first, then the

@@ -1,6 +1,6 @@
 /**
  * Re-encrypt every stored certificate private key with the key ring's current key (`npm run
- * keys:rotate`, decision 0013). Run after changing SESSION_SECRET with the old value in
+ * keys:rotate`, decision 0014). Run after changing SESSION_SECRET with the old value in
  * SESSION_SECRET_PREVIOUS; once it reports nothing left under an old key, the old value can go.
  */
 import type { Db } from '../../db/client.js';
