@@ -14,7 +14,7 @@ import {
 } from '../../src/container.js';
 import type { User } from '../../src/db/schema.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
-import { createApp } from '../../src/web/app.js';
+import { type WebApp, createApp } from '../../src/web/app.js';
 import { SESSION_COOKIE } from '../../src/web/middleware/session.js';
 import { type Dialect, silentLogger, uniqueDatabaseConfig } from './db.js';
 import { TEST_REDIS_URL } from './env.js';
@@ -22,6 +22,8 @@ import { TEST_REDIS_URL } from './env.js';
 export interface TestApp {
   config: Config;
   container: Container;
+  /** The Hono app itself, e.g. to enumerate its routes. */
+  app: WebApp['app'];
   request: (path: string, init?: RequestInit) => Promise<Response>;
   agent: (user?: User) => Promise<Agent>;
   cleanup: () => Promise<void>;
@@ -55,6 +57,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   return {
     config,
     container,
+    app,
     request,
     agent: async (user?: User) => {
       const agent = new Agent(request);

@@ -47,6 +47,10 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
     absoluteTimeoutMs: config.session.absoluteTimeoutMs,
   };
   return async (c, next) => {
+    // Every response from here on may carry this visitor's session data or CSRF token (every page has
+    // one, signed in or not) and may set a cookie: no cache, shared or private, may keep it. Set before
+    // the handler runs, so the response keeps @hono/node-server's fast path; a handler may override it.
+    c.header('Cache-Control', 'no-store');
     const session = await resolveSession(db, policy, getCookie(c, SESSION_COOKIE), clock.now());
     c.set('session', session);
     let csrfToken = session?.csrfToken;
