@@ -1,7 +1,8 @@
 /**
- * Session and CSRF middleware. Every request gets c.var.session (or null) and c.var.csrfToken: the
- * session's token when signed in, else a signed anonymous token kept in its own cookie.
- * Every state-changing request must echo the token (form field `_csrf` or header `X-CSRF-Token`).
+ * Session middleware. Every request gets c.var.session (or null) and c.var.csrfToken: the session's
+ * token when signed in, else a signed anonymous token kept in its own cookie. Every state-changing
+ * request must echo the token (form field `_csrf` or header `X-CSRF-Token`); bodyGate
+ * (./request-body.ts) checks it once it knows the request is not refused anyway.
  */
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -12,22 +13,18 @@ import {
   randomToken,
   resolveSession,
   signValue,
-  tokensMatch,
   unsignValue,
 } from '../../domain/sessions/sessions.js';
 import type { AppEnv } from '../env.js';
-import { readForm } from '../form.js';
+import { gatekeeper } from './request-body.js';
 
 export const SESSION_COOKIE = '__session';
 export const ANON_CSRF_COOKIE = '__csrf';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface SessionMiddlewareOptions {
   config: Pick<Config, 'sessionSecret' | 'session'>;
   db: Db;
   clock: Clock;
-  /** Paths that accept cross-site POSTs authenticated by other means (the SAML ACS). */
-  csrfExempt?: (path: string) => boolean;
 }
 
 export function sessionCookieOptions(config: Pick<Config, 'session'>) {
@@ -67,37 +64,24 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
       }
     }
     c.set('csrfToken', csrfToken);
-
-    if (!SAFE_METHODS.has(c.req.method) && !(options.csrfExempt?.(c.req.path) ?? false)) {
-      let given = c.req.header('x-csrf-token');
-      if (!given) {
-        const body = await readForm(c); // {} for a body that is not a form
-        given = typeof body._csrf === 'string' ? body._csrf : undefined;
-      }
-      if (!tokensMatch(given, csrfToken)) {
-        c.get('log').warn(
-          { path: c.req.path, method: c.req.method },
-          'CSRF token missing or wrong',
-        );
-        return c.text(
-          'Forbidden: this form has expired or did not come from this site. Reload the page and try again.',
-          403,
-        );
-      }
-    }
     return next();
   };
 }
 
-/** Signed-in pages: anonymous GETs go to /login?redirectTo=…, other anonymous requests get 401. */
-export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.get('session')) return next();
-  const url = new URL(c.req.url);
-  const target = `/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`;
-  if (c.req.header('hx-request')) {
-    c.header('HX-Redirect', target);
-    return c.body(null, 401);
-  }
-  if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target, 302);
-  return c.text('Unauthorized: sign in first.', 401);
-};
+/**
+ * Signed-in pages: anonymous GETs go to /login?redirectTo=…, other anonymous requests get 401 (their
+ * body unread: see gatekeeper).
+ */
+export const requireUser = gatekeeper(
+  (c) => !c.get('session'),
+  (c) => {
+    const url = new URL(c.req.url);
+    const target = `/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`;
+    if (c.req.header('hx-request')) {
+      c.header('HX-Redirect', target);
+      return c.body(null, 401);
+    }
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target, 302);
+    return c.text('Unauthorized: sign in first.', 401);
+  },
+);
