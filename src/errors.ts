@@ -9,7 +9,8 @@ export type AppErrorCode =
   | 'INVALID_INPUT'
   | 'CONFLICT'
   | 'UPSTREAM_UNAVAILABLE'
-  | 'PAYLOAD_TOO_LARGE';
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE';
 
 const STATUS: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,
@@ -20,6 +21,7 @@ const STATUS: Record<AppErrorCode, number> = {
   CONFLICT: 409,
   UPSTREAM_UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 export class AppError extends Error {

@@ -3,7 +3,6 @@
  * stop accepting requests → let in-flight requests and jobs finish (bounded) → close queue, Redis, database.
  */
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import type { Config } from './config.js';
 import {
   type Container,
@@ -14,6 +13,7 @@ import {
 import { startJobs } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { createApp } from './web/app.js';
+import { serveApp } from './web/server.js';
 
 export interface RunningService {
   container: Container;
@@ -43,12 +43,7 @@ export async function startService(
   let url: string | null = null;
   if (config.role === 'web' || config.role === 'all') {
     const { app } = createApp(container);
-    server = await new Promise<Server>((resolve) => {
-      const s = serve(
-        { fetch: app.fetch, port: config.http.port, hostname: config.http.host },
-        () => resolve(s as Server),
-      );
-    });
+    server = await serveApp(app, config.http.port, config.http.host);
     server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
     const address = server.address();
     if (address && typeof address === 'object') {

@@ -12,6 +12,7 @@ import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import { compression } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
+import { bodyGate, limitBodies } from './middleware/request-body.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { type PageShell, renderPage } from './render.js';
@@ -62,6 +63,9 @@ export function createApp(container: Container): WebApp {
     }),
   );
 
+  // Before anything can read a body: the size limit, and closing connections whose body goes unread.
+  app.use('*', limitBodies);
+
   // Trailing-slash normaliser (as the original): /a/ → /a, query kept.
   app.use('*', async (c, next) => {
     // c.req.path is cheap; the full URL is only parsed for the rare path that needs a redirect.
@@ -84,14 +88,11 @@ export function createApp(container: Container): WebApp {
   app.route('/', healthRoutes(container));
 
   app.use('*', compression(1024));
+  app.use('*', sessionMiddleware({ config, db: container.dbh.db, clock: container.clock }));
+  // Requests refused anyway pass unread; then 415 for bodies routes do not accept; then CSRF.
   app.use(
     '*',
-    sessionMiddleware({
-      config,
-      db: container.dbh.db,
-      clock: container.clock,
-      csrfExempt: (path) => path === '/login/callback' || path === '/logout/callback',
-    }),
+    bodyGate({ csrfExempt: (path) => path === '/login/callback' || path === '/logout/callback' }),
   );
   if (!config.isProduction) app.route('/', devMailboxRoutes(container, shell));
   app.route('/', authRoutes(container, shell));

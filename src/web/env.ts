@@ -12,6 +12,8 @@ export interface AppEnv {
     session: ActiveSession | null;
     /** Token every state-changing request must echo (form field _csrf or header X-CSRF-Token). */
     csrfToken: string;
+    /** The raw request body, once asked for (see readBody). */
+    body?: Promise<Buffer>;
     /** The parsed form body, once read (see readForm). */
     form?: FormBody;
     /** Set when the handler already chose the body's encoding (see sendHtml). */

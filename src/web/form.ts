@@ -1,91 +1,78 @@
 /**
  * The one way routes and middleware read a submitted form. Parsed once per request (the CSRF check and
- * the route share it), limited in size (413 beyond MAX_FORM_BYTES, before anything is buffered when the
- * client declares the length), and for URL-encoded bodies on the Node server read straight from the
- * socket: building a Fetch Request and FormData for them cost about a tenth of a record create.
- * Multipart bodies, and requests without a Node socket (app.request() in tests), go through Hono.
- * Repeated names: the last value wins, as with Hono's parseBody().
+ * the route share it) from the bytes `readBody` allows (MAX_BODY_BYTES, enforced while streaming), with
+ * at most MAX_FORM_FIELDS fields. URL-encoded and multipart bodies are forms; any other body is not read
+ * and gives no fields. Repeated names: the last value wins, as with Hono's parseBody().
  */
-import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { AppError } from '../errors.js';
+import { mediaType, readBody } from './body.js';
 import type { AppEnv } from './env.js';
 
-/** Largest accepted form body. The largest legitimate one is a SAML response (tens of KB). */
-export const MAX_FORM_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES } from './body.js';
+
+/** Most fields a form may have; ours have a dozen at most. Checked before the body is parsed. */
+export const MAX_FORM_FIELDS = 256;
+
+/** The media types routes accept unless they say otherwise (see `accepts`). */
+export const FORM_TYPES: readonly string[] = [
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+];
 
 export type FormBody = Record<string, string | File>;
 
-const tooLarge = () =>
+const tooManyFields = () =>
   new AppError(
     'PAYLOAD_TOO_LARGE',
-    `This form is too large: the limit is ${MAX_FORM_BYTES / 1024} KB. Shorten what you entered and try again.`,
+    `This form has too many fields: the limit is ${MAX_FORM_FIELDS}.`,
   );
 
-function readLimited(incoming: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        incoming.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size).toString('utf8'));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const cleanup = () => {
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('error', onError);
-    };
-    incoming.on('data', onData);
-    incoming.on('end', onEnd);
-    incoming.on('error', onError);
-  });
+/** Occurrences of `needle` in `haystack`, counting only up to `stop` (a cheap scan, no parsing). */
+function count(haystack: Buffer, needle: string | number, stop: number): number {
+  const step = typeof needle === 'number' ? 1 : Buffer.byteLength(needle);
+  let n = 0;
+  for (
+    let i = haystack.indexOf(needle);
+    i !== -1 && n <= stop;
+    i = haystack.indexOf(needle, i + step)
+  )
+    n++;
+  return n;
 }
+
+const AMPERSAND = 0x26;
 
 /** The request's form fields (empty for a body that is not a form). Throws PAYLOAD_TOO_LARGE. */
 export async function readForm(c: Context<AppEnv>): Promise<FormBody> {
   const cached = c.get('form');
   if (cached) return cached;
-  const type = c.req.header('content-type') ?? '';
-  const urlEncoded = type.startsWith('application/x-www-form-urlencoded');
-  if (!urlEncoded && !type.startsWith('multipart/form-data')) {
-    const none: FormBody = {};
-    c.set('form', none);
-    return none;
-  }
-  const declared = Number(c.req.header('content-length'));
-  if (declared > MAX_FORM_BYTES) {
-    c.header('Connection', 'close');
-    throw tooLarge();
-  }
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  let form: FormBody;
-  try {
-    if (urlEncoded && incoming && !incoming.readableEnded) {
-      form = {};
-      for (const [k, v] of new URLSearchParams(await readLimited(incoming, MAX_FORM_BYTES)))
-        form[k] = v;
-    } else {
-      // Hono buffers the whole body; the declared length was checked above, and a body without one
-      // (chunked) is limited by the server's request timeout.
-      form = await c.req.parseBody<FormBody>();
+  const type = mediaType(c);
+  const form: FormBody = {};
+  if (type === 'application/x-www-form-urlencoded') {
+    const raw = await readBody(c);
+    if (count(raw, AMPERSAND, MAX_FORM_FIELDS) >= MAX_FORM_FIELDS) throw tooManyFields();
+    for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) form[k] = v;
+  } else if (type === 'multipart/form-data') {
+    const raw = await readBody(c);
+    const boundary = /boundary="?([^";]+)"?/i.exec(c.req.header('content-type') ?? '')?.[1];
+    if (boundary && count(raw, `--${boundary}`, MAX_FORM_FIELDS + 1) > MAX_FORM_FIELDS + 1)
+      throw tooManyFields();
+    let data: FormData;
+    try {
+      data = await new Response(
+        new Uint8Array(raw.buffer as ArrayBuffer, raw.byteOffset, raw.length),
+        {
+          headers: { 'content-type': c.req.header('content-type')! },
+        },
+      ).formData();
+    } catch {
+      throw new AppError(
+        'INVALID_INPUT',
+        'This form could not be read. Reload the page and try again.',
+      );
     }
-  } catch (err) {
-    if (err instanceof AppError) c.header('Connection', 'close');
-    throw err;
+    data.forEach((v, k) => (form[k] = v));
   }
   c.set('form', form);
   return form;

@@ -15,7 +15,7 @@ import {
 import type { User } from '../../src/db/schema.js';
 import type { Logger } from '../../src/logger.js';
 import { createSession } from '../../src/domain/sessions/sessions.js';
-import { createApp } from '../../src/web/app.js';
+import { type WebApp, createApp } from '../../src/web/app.js';
 import { SESSION_COOKIE } from '../../src/web/middleware/session.js';
 import { type Dialect, silentLogger, uniqueDatabaseConfig } from './db.js';
 import { TEST_REDIS_URL } from './env.js';
@@ -23,6 +23,8 @@ import { TEST_REDIS_URL } from './env.js';
 export interface TestApp {
   config: Config;
   container: Container;
+  /** The Hono app itself, e.g. to enumerate its routes. */
+  app: WebApp['app'];
   request: (path: string, init?: RequestInit) => Promise<Response>;
   agent: (user?: User) => Promise<Agent>;
   cleanup: () => Promise<void>;
@@ -58,6 +60,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   return {
     config,
     container,
+    app,
     request,
     agent: async (user?: User) => {
       const agent = new Agent(request);

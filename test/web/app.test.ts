@@ -83,8 +83,18 @@ describe('web skeleton', () => {
   it('refuses a state-changing request without the CSRF token with 403, and accepts it with the token', async () => {
     const user = await insertUser(t.container.dbh.db);
     const agent = await t.agent(user);
-    expect((await agent.post('/no-such-form', {}, { csrf: false })).status).toBe(403);
-    expect((await agent.post('/no-such-form', { _csrf: 'wrong' })).status).toBe(403);
+    const form = { subdomain: 'www' };
+    expect((await agent.post('/dns-records/validate', form, { csrf: false })).status).toBe(403);
+    expect((await agent.post('/dns-records/validate', { ...form, _csrf: 'wrong' })).status).toBe(
+      403,
+    );
+    const header = { headers: { 'x-csrf-token': 'wrong' }, csrf: false };
+    expect((await agent.post('/dns-records/validate', form, header)).status).toBe(403);
+    expect((await agent.post('/dns-records/validate', form)).status).toBe(200);
+    const right = { headers: { 'x-csrf-token': agent.csrfToken! }, csrf: false };
+    expect((await agent.post('/dns-records/validate', form, right)).status).toBe(200);
+    // A path without a POST route is not found, token or not (its body is never read).
+    expect((await agent.post('/no-such-form', {}, { csrf: false })).status).toBe(404);
     expect((await agent.post('/no-such-form')).status).toBe(404);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * readForm over a real socket (the Node fast path) and through app.request() (Hono's parser): same
- * fields, last value wins, size limit answered with 413 and the connection closed.
+ * readForm over a real socket (read from Node's request as it streams) and through app.request() (the
+ * Fetch body stream): same fields, last value wins, size and field-count limits answered with 413 and
+ * the connection closed, an unreadable multipart body with 400.
  */
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
@@ -9,7 +10,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import type { AppEnv } from '../../src/web/env.js';
-import { MAX_FORM_BYTES, readForm } from '../../src/web/form.js';
+import { MAX_BODY_BYTES, MAX_FORM_FIELDS, readForm } from '../../src/web/form.js';
 
 const app = new Hono<AppEnv>();
 app.post('/echo', async (c) => {
@@ -96,7 +97,7 @@ describe('readForm', () => {
   });
 
   it('refuses a body over the limit with 413 and closes the connection (declared or streamed)', async () => {
-    const big = `value=${'a'.repeat(MAX_FORM_BYTES)}`;
+    const big = `value=${'a'.repeat(MAX_BODY_BYTES)}`;
     const declared = await rawPost([big], {
       ...urlencoded,
       'content-length': String(Buffer.byteLength(big)),
@@ -115,8 +116,51 @@ describe('readForm', () => {
     const ok = await fetch(url, {
       method: 'POST',
       headers: urlencoded,
-      body: `value=${'a'.repeat(MAX_FORM_BYTES - 10)}`,
+      body: `value=${'a'.repeat(MAX_BODY_BYTES - 10)}`,
     });
     expect(ok.status).toBe(200);
+  });
+
+  it('refuses more than MAX_FORM_FIELDS fields, URL-encoded or multipart, on both paths', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `f${i}=x`).join('&');
+    for (const send of [
+      (body: string) => fetch(url, { method: 'POST', headers: urlencoded, body }),
+      (body: string) => app.request('/echo', { method: 'POST', headers: urlencoded, body }),
+    ]) {
+      expect((await send(many(MAX_FORM_FIELDS))).status).toBe(200);
+      const over = await send(many(MAX_FORM_FIELDS + 1));
+      expect(over.status).toBe(413);
+      expect(await over.text()).toContain('too many fields');
+    }
+    const fd = new FormData();
+    for (let i = 0; i <= MAX_FORM_FIELDS; i++) fd.append(`f${i}`, 'x');
+    expect((await fetch(url, { method: 'POST', body: fd })).status).toBe(413);
+  });
+
+  it('answers 400, not 500, to a multipart body it cannot parse', async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: '--zzz\r\nContent-Disposition: form-data; name="a"\r\n\r\nno closing boundary',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('stops reading a body streamed without a socket (app.request) at the limit', async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(97));
+      },
+    });
+    const res = await app.request('/echo', {
+      method: 'POST',
+      headers: urlencoded,
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(pulled).toBeLessThan(MAX_BODY_BYTES + 512 * 1024);
   });
 });

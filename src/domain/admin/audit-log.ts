@@ -21,7 +21,8 @@ export interface AuditQuery {
   action?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
-  page?: string | undefined;
+  /** Already a whole number ≥ 1 (the web edge parses and clamps it). */
+  page?: number | undefined;
 }
 
 const parseDay = (v: string) => {
@@ -54,8 +55,8 @@ export function parseAuditQuery(q: AuditQuery): AuditFilter {
   return { username: user || null, action: action || null, from, to };
 }
 
-async function page(db: Db, filter: AuditFilter, rawPage: string | undefined): Promise<AuditPage> {
-  const wanted = Math.max(1, Math.floor(Number(rawPage ?? '1')) || 1);
+async function page(db: Db, filter: AuditFilter, requested = 1): Promise<AuditPage> {
+  const wanted = Math.max(1, Math.floor(requested) || 1);
   let res = await findAuditPage(db, filter, (wanted - 1) * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE);
   const pages = Math.max(1, Math.ceil(res.total / AUDIT_PAGE_SIZE));
   const p = Math.min(wanted, pages);
@@ -83,7 +84,7 @@ export async function browseAuditLog(
 export async function listOwnHistory(
   deps: { db: Db },
   user: Pick<User, 'id'>,
-  rawPage: string | undefined,
+  requested?: number,
 ): Promise<AuditPage> {
-  return page(deps.db, { userId: user.id }, rawPage);
+  return page(deps.db, { userId: user.id }, requested);
 }

@@ -3,14 +3,14 @@
  * so they can browse /admin and stop impersonating). Everyone else, signed in or not, gets the same
  * 404 as an unknown path, so admin routes are not discoverable.
  */
-import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../errors.js';
-import type { AppEnv } from '../env.js';
+import { gatekeeper } from './request-body.js';
 
 export const NOT_FOUND_MESSAGE = 'We could not find what you were looking for.';
 
-export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const session = c.get('session');
-  if (!session || session.user.role !== 'admin') throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);
-  return next();
-};
+export const requireAdmin = gatekeeper(
+  (c) => c.get('session')?.user.role !== 'admin',
+  () => {
+    throw new AppError('NOT_FOUND', NOT_FOUND_MESSAGE);
+  },
+);

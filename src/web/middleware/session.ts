@@ -1,7 +1,8 @@
 /**
- * Session and CSRF middleware. Every request gets c.var.session (or null) and c.var.csrfToken: the
- * session's token when signed in, else a signed anonymous token kept in its own cookie.
- * Every state-changing request must echo the token (form field `_csrf` or header `X-CSRF-Token`).
+ * Session middleware. Every request gets c.var.session (or null) and c.var.csrfToken: the session's
+ * token when signed in, else a signed anonymous token kept in its own cookie. Every state-changing
+ * request must echo the token (form field `_csrf` or header `X-CSRF-Token`); bodyGate
+ * (./request-body.ts) checks it once it knows the request is not refused anyway.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -14,22 +15,18 @@ import {
   randomToken,
   resolveSession,
   signValue,
-  tokensMatch,
   unsignValue,
 } from '../../domain/sessions/sessions.js';
 import type { AppEnv } from '../env.js';
-import { readForm } from '../form.js';
+import { gatekeeper } from './request-body.js';
 
 export const SESSION_COOKIE = '__session';
 export const ANON_CSRF_COOKIE = '__csrf';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface SessionMiddlewareOptions {
   config: Pick<Config, 'sessionSecret' | 'session'>;
   db: Db;
   clock: Clock;
-  /** Paths that accept cross-site POSTs authenticated by other means (the SAML ACS). */
-  csrfExempt?: (path: string) => boolean;
 }
 
 export function sessionCookieOptions(config: Pick<Config, 'session'>) {
@@ -49,6 +46,10 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
     absoluteTimeoutMs: config.session.absoluteTimeoutMs,
   };
   return async (c, next) => {
+    // Every response from here on may carry this visitor's session data or CSRF token (every page has
+    // one, signed in or not) and may set a cookie: no cache, shared or private, may keep it. Set before
+    // the handler runs, so the response keeps @hono/node-server's fast path; a handler may override it.
+    c.header('Cache-Control', 'no-store');
     const session = await resolveSession(
       db,
       policy,
@@ -71,24 +72,7 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): Middleware
       }
     }
     c.set('csrfToken', csrfToken);
-
-    if (!SAFE_METHODS.has(c.req.method) && !(options.csrfExempt?.(c.req.path) ?? false)) {
-      let given = c.req.header('x-csrf-token');
-      if (!given) {
-        const body = await readForm(c); // {} for a body that is not a form
-        given = typeof body._csrf === 'string' ? body._csrf : undefined;
-      }
-      if (!tokensMatch(given, csrfToken)) {
-        c.get('log').warn(
-          { path: c.req.path, method: c.req.method },
-          'CSRF token missing or wrong',
-        );
-        return c.text(
-          'Forbidden: this form has expired or did not come from this site. Reload the page and try again.',
-          403,
-        );
-      }
-    }
+    // The request of an impersonation that just ended is refused before its body is read.
     if (session?.impersonationEnded) return impersonationEnded(c, session.impersonationEnded);
     return next();
   };
@@ -124,15 +108,20 @@ function impersonationEnded(
   return c.redirect(to, 303);
 }
 
-/** Signed-in pages: anonymous GETs go to /login?redirectTo=…, other anonymous requests get 401. */
-export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.get('session')) return next();
-  const url = new URL(c.req.url);
-  const target = `/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`;
-  if (c.req.header('hx-request')) {
-    c.header('HX-Redirect', target);
-    return c.body(null, 401);
-  }
-  if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target, 302);
-  return c.text('Unauthorized: sign in first.', 401);
-};
+/**
+ * Signed-in pages: anonymous GETs go to /login?redirectTo=…, other anonymous requests get 401 (their
+ * body unread: see gatekeeper).
+ */
+export const requireUser = gatekeeper(
+  (c) => !c.get('session'),
+  (c) => {
+    const url = new URL(c.req.url);
+    const target = `/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`;
+    if (c.req.header('hx-request')) {
+      c.header('HX-Redirect', target);
+      return c.body(null, 401);
+    }
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return c.redirect(target, 302);
+    return c.text('Unauthorized: sign in first.', 401);
+  },
+);

@@ -50,6 +50,7 @@ import {
 } from '../views/admin/user.js';
 import { RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
 import { readForm } from '../form.js';
+import { queryPage } from '../query.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -103,11 +104,10 @@ export function adminRoutes(container: Container, shell: PageShell) {
 
   app.get('/admin', async (c) => {
     const q = c.req.query('q') ?? '';
-    const page = Number(c.req.query('page') ?? '1');
     let queryError: string | null = null;
     let result;
     try {
-      result = await searchUsers(deps, admin(c), q, page);
+      result = await searchUsers(deps, admin(c), q, queryPage(c));
     } catch (e) {
       if (!(e instanceof AppError && e.code === 'INVALID_INPUT')) throw e;
       queryError = e.fields.q ?? e.message;
@@ -385,7 +385,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
       to: c.req.query('to') ?? '',
     };
     try {
-      const res = await browseAuditLog(deps, admin(c), { ...values, page: c.req.query('page') });
+      const res = await browseAuditLog(deps, admin(c), { ...values, page: queryPage(c) });
       return renderPage(
         c,
         shell,
@@ -414,7 +414,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
 
   // ----- a user's own history (not admin-only) -----
   app.get('/history', requireUser, async (c) => {
-    const res = await listOwnHistory(deps, c.get('session')!.effectiveUser, c.req.query('page'));
+    const res = await listOwnHistory(deps, c.get('session')!.effectiveUser, queryPage(c));
     return renderPage(c, shell, 'Account history', <HistoryPage {...res} />);
   });
 

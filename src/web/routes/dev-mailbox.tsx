@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import type { Container } from '../../container.js';
 import { findOutboxEmail, findRecentOutbox } from '../../db/repos/outbox.js';
 import type { AppEnv } from '../env.js';
+import { queryPage } from '../query.js';
 import { type PageShell, renderPage } from '../render.js';
 
 const PAGE = 50;
@@ -18,7 +19,7 @@ export function devMailboxRoutes(container: Container, shell: PageShell) {
   const app = new Hono<AppEnv>();
   const { db } = container.dbh;
   app.get('/dev/mailbox', async (c) => {
-    const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
+    const page = queryPage(c);
     const rows = await findRecentOutbox(db, PAGE + 1, (page - 1) * PAGE);
     const more = rows.length > PAGE;
     return renderPage(
@@ -35,7 +36,15 @@ export function devMailboxRoutes(container: Container, shell: PageShell) {
           This page does not exist in production.
         </p>
         {rows.length === 0 ? (
-          <p class="alert info">No emails yet.</p>
+          <p class="alert info">
+            {page > 1 ? (
+              <>
+                No emails this far back. <a href="/dev/mailbox">Newest emails</a>
+              </>
+            ) : (
+              'No emails yet.'
+            )}
+          </p>
         ) : (
           <table class="responsive">
             <thead>
@@ -70,7 +79,7 @@ export function devMailboxRoutes(container: Container, shell: PageShell) {
           </table>
         )}
         <p>
-          {page > 1 && <a href={`/dev/mailbox?page=${page - 1}`}>Newer</a>}{' '}
+          {page > 1 && rows.length > 0 && <a href={`/dev/mailbox?page=${page - 1}`}>Newer</a>}{' '}
           {more && <a href={`/dev/mailbox?page=${page + 1}`}>Older</a>}
         </p>
       </>,

@@ -45,6 +45,7 @@ import {
   StatusPoller,
 } from '../views/dns-records/list.js';
 import { readForm } from '../form.js';
+import { queryPage } from '../query.js';
 
 const NOTICES: Record<string, string> = {
   created: 'DNS record created. It will be live in a moment.',
@@ -129,8 +130,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   };
 
   app.get('/dns-records', async (c) => {
-    const page = Number(c.req.query('page') ?? '1');
-    const list = await listDnsRecords(deps, owner(c), Number.isFinite(page) ? page : 1);
+    const list = await listDnsRecords(deps, owner(c), queryPage(c));
     const notice = NOTICES[c.req.query('done') ?? ''] ?? null;
     return renderPage(
       c,
