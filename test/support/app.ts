@@ -113,6 +113,12 @@ export class Agent {
   async get(p: string, headers: Record<string, string> = {}): Promise<Response> {
     const res = await this.send(p, { headers: { cookie: this.cookieHeader(), ...headers } });
     this.remember(res);
+    // Like a browser, later forms carry the token of the page last shown (it changes while an admin
+    // acts as someone else: actingCsrfToken).
+    if (res.headers.get('content-type')?.includes('text/html')) {
+      const token = /name="_csrf" value="([^"]+)"/.exec(await res.clone().text())?.[1];
+      if (token) this.csrfToken = token;
+    }
     return res;
   }
 

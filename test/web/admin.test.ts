@@ -297,10 +297,18 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     const hist = await (await a.get('/history')).text();
     expect(hist).toContain('dns-record.create');
 
-    const stop = await a.post('/admin/impersonation/stop');
+    // As the banner's form posts it (its token was derived for the student).
+    const stopForm = { _as: String(student.id) };
+    const stop = await a.post('/admin/impersonation/stop', stopForm);
     expect(stop.status).toBe(303);
     expect(stop.headers.get('location')).toBe(`/admin/users/${student.id}?done=stopped`);
-    expect((await a.post('/admin/impersonation/stop')).status).toBe(303); // double submit
+    // Double submit of the same form: still a plain redirect, not a "form expired" page.
+    expect((await a.post('/admin/impersonation/stop', stopForm)).status).toBe(303);
+    // That token is good for stopping only, and only with the user it was made for.
+    expect((await a.post('/admin/impersonation/stop', { _as: String(admin.id) })).status).toBe(403);
+    expect(
+      (await a.post('/dns-records/new', { subdomain: 'x', type: 'A', value: '192.0.2.1' })).status,
+    ).toBe(403);
     const after = await (await a.get('/')).text();
     expect(after).not.toContain('Impersonating');
     expect(after).toContain('Ada Admin');
@@ -314,6 +322,41 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(starts).toHaveLength(1);
     expect(stops).toHaveLength(1);
     expect(JSON.parse(starts[0]!.after_json!)).toEqual({ impersonating: student.username });
+  });
+
+  test('a form rendered while acting as one account is refused once the admin acts as another (two tabs), instead of being applied to the wrong account', async () => {
+    const acting = await insertUser(db(), { role: 'admin', display_name: 'Two Tabs' });
+    const victim = await insertUser(db(), { display_name: 'Tab Victim' });
+    const a = await t.agent(acting);
+    const records = () =>
+      db()
+        .selectFrom('dns_records')
+        .select(['user_id', 'subdomain'])
+        .where('user_id', 'in', [acting.id, victim.id])
+        .execute();
+    const tokenOf = async (path: string) =>
+      /name="_csrf" value="([^"]+)"/.exec(await (await a.get(path)).text())![1]!;
+    const submit = (token: string, subdomain: string) =>
+      a.post('/dns-records/new', { subdomain, type: 'A', value: '192.0.2.7', _csrf: token });
+
+    // Tab 1 opens the form as the admin; tab 2 starts acting as the victim.
+    const asSelf = await tokenOf('/dns-records/new');
+    expect((await a.post(`/admin/users/${victim.id}/impersonate`)).status).toBe(303);
+    const asVictim = await tokenOf('/dns-records/new');
+    expect(asVictim).not.toBe(asSelf);
+    // Tab 1's form would now act for the victim: refused, nothing written.
+    const stale = await submit(asSelf, 'stale-self');
+    expect(stale.status).toBe(403);
+    expect(await stale.text()).toContain('Reload the page');
+    // Tab 2 stops acting as the victim; its earlier form would act for the admin: refused too.
+    expect((await a.post('/admin/impersonation/stop', { _as: String(victim.id) })).status).toBe(
+      303,
+    );
+    expect((await submit(asVictim, 'stale-victim')).status).toBe(403);
+    expect(await records()).toEqual([]);
+    // A freshly loaded form works for whoever the page said.
+    expect((await submit(await tokenOf('/dns-records/new'), 'fresh')).status).toBe(303);
+    expect(await records()).toEqual([{ user_id: acting.id, subdomain: 'fresh' }]);
   });
 
   test('impersonation is checked on every request: it ends, audited, with a message, and the request is not carried out, once the target becomes an admin, is suspended or deleted, or the admin loses the role', async () => {

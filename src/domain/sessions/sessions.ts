@@ -45,6 +45,14 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 const sign = (secret: string, value: string) =>
   createHmac('sha256', secret).update(value).digest('base64url');
 
+/**
+ * The CSRF token of a session while it acts as user `effectiveUserId`: derived from the session's own
+ * token, so a form rendered while acting as someone else is refused once the admin acts as themselves
+ * again (or as another user) in another tab, instead of being applied to the wrong account.
+ */
+export const actingCsrfToken = (sessionToken: string, effectiveUserId: number): string =>
+  sign(sessionToken, `acting-as:${effectiveUserId}`);
+
 /** Sign a value for a cookie: `value.signature`. */
 export function signValue(secret: string, value: string): string {
   return `${value}.${sign(secret, value)}`;
@@ -154,12 +162,13 @@ export async function resolveSession(
     );
     await updateSession(db, id, { last_seen_at: now, expires_at: expires });
   }
+  const impersonating = effectiveUser.id !== user.id;
   return {
     id,
-    csrfToken: row.csrf_token,
+    csrfToken: impersonating ? actingCsrfToken(row.csrf_token, effectiveUser.id) : row.csrf_token,
     user,
     effectiveUser,
-    impersonating: effectiveUser.id !== user.id,
+    impersonating,
     impersonationEnded,
     row,
   };

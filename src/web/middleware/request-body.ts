@@ -13,7 +13,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { tokensMatch } from '../../domain/sessions/sessions.js';
+import { actingCsrfToken, tokensMatch } from '../../domain/sessions/sessions.js';
 import { AppError } from '../../errors.js';
 import { MAX_BODY_BYTES, closeAfterAnswer, hasBody, mediaType, nodeOf, tooLarge } from '../body.js';
 import type { AppEnv } from '../env.js';
@@ -102,6 +102,26 @@ export interface BodyGateOptions {
   csrfExempt?: (path: string) => boolean;
 }
 
+/**
+ * "Stop impersonating" pressed twice, or in a second tab after the first stopped: the banner's token
+ * was derived for the user acted as (actingCsrfToken), which the session no longer is. Stopping is
+ * idempotent, so that token (still tied to this session's own secret) is accepted for it alone.
+ */
+function staleStop(
+  c: Parameters<MiddlewareHandler<AppEnv>>[0],
+  given: string | undefined,
+  form: Record<string, unknown>,
+): boolean {
+  const session = c.get('session');
+  const as = typeof form._as === 'string' && /^[1-9][0-9]{0,15}$/.test(form._as) ? form._as : null;
+  return (
+    c.req.path === '/admin/impersonation/stop' &&
+    session !== null &&
+    as !== null &&
+    tokensMatch(given, actingCsrfToken(session.row.csrf_token, Number(as)))
+  );
+}
+
 /** See (2) above. After the session middleware (gatekeepers and the CSRF token need the session). */
 export function bodyGate(options: BodyGateOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -115,11 +135,12 @@ export function bodyGate(options: BodyGateOptions = {}): MiddlewareHandler<AppEn
       );
     if (options.csrfExempt?.(c.req.path)) return next();
     let given = c.req.header('x-csrf-token');
+    let form: Record<string, unknown> = {};
     if (!given) {
-      const form = await readForm(c); // {} for a body that is not a form
+      form = await readForm(c); // {} for a body that is not a form
       given = typeof form._csrf === 'string' ? form._csrf : undefined;
     }
-    if (!tokensMatch(given, c.get('csrfToken'))) {
+    if (!tokensMatch(given, c.get('csrfToken')) && !staleStop(c, given, form)) {
       c.get('log').warn({ path: c.req.path, method: c.req.method }, 'CSRF token missing or wrong');
       return c.text(
         'Forbidden: this form has expired or did not come from this site. Reload the page and try again.',

@@ -55,6 +55,7 @@ export function ImpersonationBanner(props: { session: ActiveSession; csrfToken: 
         </span>
         <form method="post" action="/admin/impersonation/stop" class="inline">
           <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <input type="hidden" name="_as" value={String(effectiveUser.id)} />
           <button type="submit" class="small">
             Stop impersonating
           </button>
