@@ -59,7 +59,7 @@ describe('certificates with Pebble and the built-in DNS server (sqlite)', () => 
     expect(san).toContain(`DNS:*.${user.dns_label}.${ROOT}`);
     expect(row.private_key_enc).toBeTruthy();
     expect(row.private_key_enc).not.toContain('PRIVATE KEY');
-    expect(row.private_key_enc!.startsWith('v1.')).toBe(true);
+    expect(row.private_key_enc!.startsWith('v2.')).toBe(true);
     const challenges = await e.db().selectFrom('acme_challenges').selectAll().execute();
     expect(challenges).toEqual([]);
   });
