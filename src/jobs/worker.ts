@@ -108,9 +108,18 @@ export function createScheduleWatchdog<Deps>(
       queue.hasMarker(),
       queue.missingSchedules(expected.map((s) => s.name)),
     ]);
-    for (const s of expected)
-      if (missing.includes(s.name)) await queue.schedule(s.name, s.everyMs, {});
-    if (missing.length > 0) logger.warn({ missing }, 'job schedules were missing; re-created them');
+    // A schedule that cannot be re-created must not keep the recovery below from running.
+    let scheduleError: Error | null = null;
+    for (const s of expected) {
+      if (!missing.includes(s.name)) continue;
+      try {
+        await queue.schedule(s.name, s.everyMs, {});
+      } catch (err) {
+        scheduleError ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    if (missing.length > 0 && !scheduleError)
+      logger.warn({ missing }, 'job schedules were missing; re-created them');
     let recovered = 0;
     if (!marker) {
       logger.warn(
@@ -120,6 +129,7 @@ export function createScheduleWatchdog<Deps>(
       await queue.setMarker();
       logger.warn({ recovered }, 'unfinished work re-enqueued');
     }
+    if (scheduleError) throw scheduleError;
     logger.debug({ missing: missing.length, emptied: !marker, recovered }, 'job schedules checked');
     return { missing, emptied: !marker, recovered };
   };

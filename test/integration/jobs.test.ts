@@ -249,6 +249,34 @@ describe.each(KINDS)('%s queue: schedule watchdog', (kind) => {
   });
 });
 
+describe('schedule watchdog when a schedule cannot be re-created', () => {
+  it('still re-enqueues unfinished work and writes the marker, then reports the failure', async () => {
+    const rec: Recorder = { runs: [] };
+    const recovers = { calls: 0 };
+    const registry = watchedRegistry(rec, recovers);
+    const { queue } = makeQueue('in-process', registry);
+    const refusing = new Proxy(queue, {
+      get(target, key, receiver) {
+        if (key === 'schedule') return () => Promise.reject(new Error('schedule refused'));
+        const v: unknown = Reflect.get(target, key, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const watchdog = createScheduleWatchdog({
+      config,
+      queue: refusing,
+      registry,
+      deps: {},
+      logger: silentLogger,
+    });
+    await expect(watchdog.check()).rejects.toThrow('schedule refused');
+    expect(recovers.calls).toBe(1);
+    expect(await queue.hasMarker()).toBe(true);
+    await queue.startWorker(createRunner(registry, {}, silentLogger));
+    await waitFor(() => recoveredRuns(rec).length === 1);
+  });
+});
+
 describe('bullmq: recovery by several workers at once', () => {
   it('enqueues a recovered payload once when the job has no dedupe id of its own', async () => {
     const rec: Recorder = { runs: [] };
