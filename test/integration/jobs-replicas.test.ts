@@ -256,7 +256,16 @@ describe('a replica killed with a certificate issuance in flight', () => {
       expect((await doomed.proc.exit).signal).toBe('SIGKILL');
       if (flush) await redis.flush();
 
-      const row = await waitSettled(db.db, certificateId, 180_000);
+      const row = await waitSettled(db.db, certificateId, 180_000).catch((err: Error) => {
+        // Say what the survivor did: its warnings, errors and certificate jobs.
+        const seen = survivor.proc.lines.filter(
+          (l) =>
+            /"level":"(warn|error|fatal)"/.test(l) ||
+            l.includes('certificate') ||
+            l.includes('schedules'),
+        );
+        throw new Error(`${err.message}; survivor log:\n${seen.join('\n')}`);
+      });
       expect(row.error).toBeNull();
       expect(row.status).toBe('issued');
       // Resumed from the stored step: the order the killed replica created is the only one.

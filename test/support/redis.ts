@@ -1,9 +1,12 @@
 /**
  * A Redis server of the test's own, on a free loopback port, for tests that flush or restart Redis.
  * The shared Redis (TEST_REDIS_URL) is used by other test files and other checkouts at the same time:
- * never FLUSHDB it. This one keeps nothing on disk and is killed by stop() (call it in afterAll).
+ * never FLUSHDB it. This one keeps nothing on disk and is killed by stop() (call it in afterAll). It
+ * requires a random password, so a stray process of another run that still reconnects to a port this
+ * server happens to reuse cannot take its jobs.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './process.js';
@@ -31,8 +34,9 @@ export async function startDedicatedRedis(): Promise<DedicatedRedis> {
     throw new Error('redis-server is not installed: apt-get install redis-server');
   }
   const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  if (url === TEST_REDIS_URL.replace(/\/+$/, ''))
+  const password = randomBytes(12).toString('hex');
+  const url = `redis://:${password}@127.0.0.1:${port}`;
+  if (new URL(TEST_REDIS_URL).port === String(port))
     throw new Error('refusing to use the shared Redis as a dedicated one');
   let child: ChildProcess | null = null;
   const clients: Redis[] = [];
@@ -53,6 +57,8 @@ export async function startDedicatedRedis(): Promise<DedicatedRedis> {
         'no',
         '--protected-mode',
         'no',
+        '--requirepass',
+        password,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
