@@ -55,8 +55,9 @@ COPY ${SAML_IDP_METADATA_PATH} ./config/idp-metadata.xml
 RUN mkdir -p /app/data && chown node:node /app/data && chmod 0755 /app/docker-entrypoint.sh
 USER node
 EXPOSE 8080
-# 200 from /healthcheck = database and Redis reachable. Worker-only services (ROLE=worker) have no HTTP
-# server: the stack files disable this check for them.
+# 200 from /healthcheck = database and Redis reachable and, in a process running a worker, the job
+# schedules present. Worker-only services (ROLE=worker) have no HTTP server: the stack files disable this
+# check for them.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthcheck').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "/app/docker-entrypoint.sh"]

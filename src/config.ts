@@ -103,6 +103,8 @@ export const ENV_VARS = {
     '1 = wipe the database and the queue keys in Redis at start, then recreate the schema (once per boot)',
   EXPIRATION_REPEAT_FREQUENCY_S: 'Seconds between runs of expiry processing (default 86400)',
   JOB_REMOVAL_FREQUENCY_S: 'Seconds finished jobs are kept before removal (default 604800)',
+  JOBS_SCHEDULE_CHECK_INTERVAL_S:
+    'Seconds between checks, in each worker, that the recurring job schedules still exist in Redis; missing ones are re-created and, when the queue was emptied, unfinished work is re-enqueued (default 30)',
   SHUTDOWN_TIMEOUT_MS: 'How long shutdown waits for in-flight requests and jobs (default 25000)',
   REMINDER_THRESHOLDS_DAYS:
     'Days before expiry at which owners are reminded, comma-separated (default 30,7,1); each is sent once',
@@ -341,6 +343,7 @@ const EnvSchema = z.object({
   DANGER_DATABASE_WIPE_REINITIALIZE: bool01,
   EXPIRATION_REPEAT_FREQUENCY_S: intFrom(86_400, 1),
   JOB_REMOVAL_FREQUENCY_S: intFrom(604_800, 1),
+  JOBS_SCHEDULE_CHECK_INTERVAL_S: intFrom(30, 1, 3600),
   SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 0, 600_000),
   REMINDER_THRESHOLDS_DAYS: optionalString.pipe(
     z
@@ -378,7 +381,13 @@ export interface Config {
   database: DatabaseConfig;
   /** null = in-process job queue (embedded mode). */
   redis: { url: string } | null;
-  jobs: { removalAgeS: number; expirationRepeatS: number; reminderScanS: number };
+  jobs: {
+    removalAgeS: number;
+    expirationRepeatS: number;
+    reminderScanS: number;
+    /** Period of each worker's check that schedules exist and the queue was not emptied. */
+    scheduleCheckMs: number;
+  };
   /** Reminder thresholds in days before expiry, largest first. */
   reminderThresholdsDays: number[];
   dangerWipe: boolean;
@@ -708,6 +717,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       removalAgeS: e.JOB_REMOVAL_FREQUENCY_S,
       expirationRepeatS: e.EXPIRATION_REPEAT_FREQUENCY_S,
       reminderScanS: e.REMINDER_SCAN_FREQUENCY_S,
+      scheduleCheckMs: e.JOBS_SCHEDULE_CHECK_INTERVAL_S * 1000,
     },
     reminderThresholdsDays: e.REMINDER_THRESHOLDS_DAYS,
     dangerWipe: e.DANGER_DATABASE_WIPE_REINITIALIZE,

@@ -63,6 +63,11 @@ export interface Container {
   /** Issues certificates: ACME, or the development CA in embedded mode. */
   ca: CertificateAuthority;
   dnsChecker: DnsChecker;
+  /**
+   * This process's job worker: `running` once startService has registered the schedules and re-enqueued
+   * unfinished work (the health check holds a worker process to its schedules only from then).
+   */
+  worker: { running: boolean };
   /** Close connections (after the roles have stopped). */
   close(): Promise<void>;
 }
@@ -168,6 +173,7 @@ export async function createContainer(
     dnsServer,
     ca,
     dnsChecker,
+    worker: { running: false },
     async close() {
       await mailer?.close();
       await dbh.close();

@@ -10,7 +10,7 @@ import {
   createContainer,
   prepareSchema,
 } from './container.js';
-import { startJobs } from './jobs/worker.js';
+import { type ScheduleWatchdog, startJobs } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { createApp } from './web/app.js';
 import { serveApp } from './web/server.js';
@@ -56,14 +56,16 @@ export async function startService(
   if (container.dnsServer && (config.role === 'web' || config.role === 'all')) {
     dnsPort = await container.dnsServer.start();
   }
+  let watchdog: ScheduleWatchdog | null = null;
   if (config.role === 'worker' || config.role === 'all') {
-    await startJobs({
+    watchdog = await startJobs({
       config,
       queue: container.queue,
       registry: container.registry,
       deps: container.jobDeps,
       logger,
     });
+    container.worker.running = true;
   }
   logger.info(
     {
@@ -87,6 +89,7 @@ export async function startService(
     (stopping ??= (async () => {
       const timeout = config.http.shutdownTimeoutMs;
       logger.info({ timeoutMs: timeout }, 'shutting down');
+      watchdog?.stop();
       const closing = server ? closeServer(server, timeout) : Promise.resolve();
       await Promise.all([closing, container.queue.close(timeout)]);
       await container.dnsServer?.stop();

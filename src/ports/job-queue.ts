@@ -28,6 +28,15 @@ export interface JobQueue {
   enqueue(name: string, payload: unknown, options?: EnqueueOptions): Promise<void>;
   /** Register (or update) a recurring schedule. Several replicas registering one schedule run it once per period. */
   schedule(name: string, everyMs: number, payload?: unknown): Promise<void>;
+  /** Of these recurring schedules, the ones the backing store does not hold (e.g. after a Redis flush). */
+  missingSchedules(names: readonly string[]): Promise<string[]>;
+  /**
+   * Whether the store still holds the marker a worker writes (setMarker) once it has registered the
+   * schedules and re-enqueued unfinished work. False after FLUSHDB, a failover to an empty replica or a
+   * restart without persistence: the queue was emptied and that work must be re-enqueued.
+   */
+  hasMarker(): Promise<boolean>;
+  setMarker(): Promise<void>;
   /** Start processing jobs in this process with the given runner (see jobs/worker.ts). */
   startWorker(run: JobRunner, concurrency?: number): Promise<void>;
   counts(): Promise<QueueCounts>;

@@ -1,7 +1,6 @@
-import { EmbeddedDnsProvider, EmbeddedDnsServer } from '../../src/adapters/dns/embedded-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpMailer } from '../../src/adapters/mail/smtp.js';
-import { BullmqQueue, deleteRedisKeys } from '../../src/adapters/queue/bullmq.js';
+import { type DbHandle, createDb } from '../../src/db/client.js';
 import { findOutboxEmail } from '../../src/db/repos/outbox.js';
 import {
   MAX_EMAIL_ATTEMPTS,
@@ -9,16 +8,9 @@ import {
   queueEmail,
 } from '../../src/domain/notifications/outbox.js';
 import { composeEmail } from '../../src/domain/notifications/templates.js';
-import { emailDeliverJob } from '../../src/jobs/email-deliver.job.js';
-import type { JobDeps } from '../../src/jobs/deps.js';
-import { buildRegistry } from '../../src/jobs/registry.js';
-import { startJobs } from '../../src/jobs/worker.js';
-import { loadConfig } from '../../src/config.js';
-import { createCertificatePorts } from '../../src/container.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Mailer } from '../../src/ports/mailer.js';
 import { DIALECTS, type TestDb, createTestDb, silentLogger } from '../support/db.js';
-import { TEST_REDIS_URL } from '../support/env.js';
 import { type SmtpCapture, startSmtpCapture } from '../support/smtp.js';
 import { HOSTILE_EMAILS } from '../support/email-corpus.js';
 import { insertUser } from '../support/factories.js';
@@ -170,91 +162,77 @@ describe.each(DIALECTS)('outbox delivery over real SMTP on %s', (dialect) => {
   });
 });
 
-describe('two workers sharing MariaDB and Redis', () => {
+/**
+ * Two deliverers race for the same outbox rows: each has its own database connection pool and its own
+ * SMTP connection, and both are asked for every message at the same moment, bypassing the queue (whose
+ * deduplication would otherwise collapse the second request before it reached the claim). The
+ * conditional claim lets exactly one of them send; an unconditional one lets both.
+ */
+describe.each(DIALECTS)('two deliverers racing for the same messages on %s', (dialect) => {
   let db: TestDb;
+  let second: DbHandle;
   let smtp: SmtpCapture;
-  const prefix = `starchart-test-email-${process.pid}`;
+  let mailers: Mailer[];
   beforeAll(async () => {
-    db = await createTestDb('mysql');
+    db = await createTestDb(dialect);
+    second = await createDb(db.config);
     smtp = await startSmtpCapture();
+    mailers = [smtpFor(smtp.port), smtpFor(smtp.port)];
   });
   afterAll(async () => {
+    for (const m of mailers) await m.close();
     await smtp.close();
+    await second.close();
     await db.cleanup();
-    await deleteRedisKeys(TEST_REDIS_URL, prefix);
   });
 
-  it('deliver each of 40 emails exactly once, including through SMTP failures', async () => {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATA_DIR: '/tmp/starchart-email-test',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(smtp.port),
-    });
-    const registry = buildRegistry([
-      { ...emailDeliverJob, options: { attempts: 5, backoffMs: 50 } },
-    ]);
-    const workers = [0, 1].map(() => {
-      const queue = new BullmqQueue(registry, silentLogger, {
-        url: TEST_REDIS_URL,
-        prefix,
-        removalAgeS: 60,
-      });
-      const mailer = smtpFor(smtp.port);
-      const deps: JobDeps = {
-        config,
-        db: db.db,
-        logger: silentLogger,
-        clock: systemClock,
-        queue,
-        mailer,
-        dns: new EmbeddedDnsProvider(
-          new EmbeddedDnsServer({
-            origin: 'starchart.test',
-            nameservers: ['ns1.starchart.test'],
-            host: '127.0.0.1',
-            port: 0,
-            logger: silentLogger,
-            source: { serial: async () => 0, load: async () => ({ serial: 0, records: [] }) },
-          }),
-        ),
-        ...createCertificatePorts(config, null),
-      };
-      return { queue, mailer, deps };
-    });
-    await Promise.all(
-      workers.map((w) =>
-        startJobs({ config, queue: w.queue, registry, deps: w.deps, logger: silentLogger }),
-      ),
-    );
-    smtp.failNext('refuse', 5);
+  it('send each message exactly once, including messages retried after SMTP refusals', async () => {
+    const deliverers = [db.db, second.db].map((handle, i) => ({
+      db: handle,
+      mailer: mailers[i]!,
+      clock: systemClock,
+      logger: silentLogger,
+      from: 'noreply@example.edu',
+    }));
     const ids: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const id = (await queueEmail(
-        db.db,
-        APP,
-        { to: `u${i}@example.edu`, subject: `n${i}`, text: 't', html: null },
-        Date.now(),
-      ))!;
-      ids.push(id);
-      // Both replicas enqueue every message, as if both had seen it.
-      await Promise.all(workers.map((w) => w.queue.enqueue('email.deliver', { id })));
-    }
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
+    for (let i = 0; i < 30; i++)
+      ids.push(
+        (await queueEmail(
+          db.db,
+          APP,
+          { to: `u${i}@example.edu`, subject: `race-${dialect}-${i}`, text: 't', html: null },
+          Date.now(),
+        ))!,
+      );
+    smtp.failNext('refuse', 4);
+    let pending = ids;
+    for (let round = 1; pending.length > 0; round++) {
+      expect(round, 'every message is sent within a few rounds').toBeLessThanOrEqual(5);
+      // Both deliverers start on every message in the same turn of the event loop.
+      const outcomes = await Promise.all(
+        pending.map((id) =>
+          Promise.all(deliverers.map((d) => deliverEmail(d, id).catch(() => 'refused'))),
+        ),
+      );
+      // Of each pair exactly one claimed the message (and sent it, or was refused by the server).
+      for (const pair of outcomes) expect(pair.filter((o) => o === 'skipped')).toHaveLength(1);
       const rows = await db.db
         .selectFrom('email_outbox')
-        .select('status')
+        .select(['id', 'status'])
         .where('id', 'in', ids)
         .execute();
-      if (rows.every((r) => r.status === 'sent')) break;
-      await new Promise((r) => setTimeout(r, 100));
+      pending = rows.filter((r) => r.status !== 'sent').map((r) => Number(r.id));
+      // A refused message goes back to pending at once; the next round races for it again.
+      await db.db
+        .updateTable('email_outbox')
+        .set({ next_attempt_at: 0 })
+        .where('id', 'in', pending.length > 0 ? pending : [0])
+        .execute();
     }
-    for (const w of workers) {
-      await w.queue.close(1000);
-      await w.mailer.close();
-    }
-    const subjects = smtp.received.map((m) => m.subject).filter((s) => /^n\d+$/.test(s ?? ''));
-    expect(subjects.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `n${i}`).sort());
+    const subjects = smtp.received
+      .map((m) => m.subject ?? '')
+      .filter((s) => s.startsWith(`race-${dialect}-`));
+    expect(subjects.sort()).toEqual(ids.map((_, i) => `race-${dialect}-${i}`).sort());
+    expect(smtp.attempts).toBe(ids.length + 4);
   });
 });

@@ -1,22 +1,31 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BullmqQueue, deleteRedisKeys } from '../../src/adapters/queue/bullmq.js';
 import { InProcessQueue } from '../../src/adapters/queue/in-process.js';
 import { type JobDefinition, defineJob } from '../../src/jobs/define.js';
 import { buildRegistry } from '../../src/jobs/registry.js';
-import { startJobs } from '../../src/jobs/worker.js';
+import {
+  type ScheduleWatchdog,
+  createRunner,
+  createScheduleWatchdog,
+  recoverWork,
+  startJobs,
+} from '../../src/jobs/worker.js';
 import type { JobQueue, JobRegistry } from '../../src/ports/job-queue.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../support/db.js';
 import { TEST_REDIS_URL } from '../support/env.js';
+import { type DedicatedRedis, startDedicatedRedis } from '../support/redis.js';
 
 type Kind = 'in-process' | 'bullmq';
 const KINDS: Kind[] = ['in-process', 'bullmq'];
 const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: '/tmp/starchart-jobs-test' });
 const open: JobQueue[] = [];
 const prefixes: string[] = [];
+const watchdogs: ScheduleWatchdog[] = [];
 
 afterEach(async () => {
+  for (const w of watchdogs.splice(0)) w.stop();
   await Promise.all(open.splice(0).map((q) => q.close(500)));
   for (const p of prefixes.splice(0)) await deleteRedisKeys(TEST_REDIS_URL, p);
 });
@@ -26,13 +35,14 @@ function makeQueue(
   registry: JobRegistry,
   prefix?: string,
   lockDurationMs?: number,
+  url = TEST_REDIS_URL,
 ): { queue: JobQueue; prefix: string } {
   const p = prefix ?? `starchart-test-jobs-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  if (!prefix) prefixes.push(p);
+  if (!prefix && url === TEST_REDIS_URL) prefixes.push(p);
   const queue =
     kind === 'bullmq'
       ? new BullmqQueue(registry, silentLogger, {
-          url: TEST_REDIS_URL,
+          url,
           prefix: p,
           removalAgeS: 60,
           ...(lockDurationMs ? { lockDurationMs } : {}),
@@ -174,4 +184,175 @@ describe('bullmq across replicas', () => {
   });
 
   // Interrupted jobs across a process restart: see test/integration/service.test.ts.
+});
+
+/** A recurring job every 300 ms and a recover() that counts its calls and returns one payload. */
+function watchedRegistry(rec: Recorder, recovers: { calls: number }) {
+  return buildRegistry([
+    job('test.tick', rec, undefined, { everyMs: () => 300 }),
+    job('test.recovered', rec, undefined, {
+      recover: async () => {
+        recovers.calls++;
+        return [{ n: 7 }];
+      },
+    }),
+  ]);
+}
+const ticks = (rec: Recorder) => rec.runs.filter((r) => (r.payload as { n: number }).n === 0);
+const recoveredRuns = (rec: Recorder) =>
+  rec.runs.filter((r) => (r.payload as { n: number }).n === 7);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(KINDS)('%s queue: schedule watchdog', (kind) => {
+  it('finds nothing to repair after start: recover() does not run again and schedules keep their period', async () => {
+    const rec: Recorder = { runs: [] };
+    const recovers = { calls: 0 };
+    const registry = watchedRegistry(rec, recovers);
+    const { queue } = makeQueue(kind, registry);
+    const watchdog = await startJobs({ config, queue, registry, deps: {}, logger: silentLogger });
+    watchdogs.push(watchdog);
+    expect(await queue.hasMarker()).toBe(true);
+    expect(await queue.missingSchedules(['test.tick', 'test.nothing'])).toEqual(['test.nothing']);
+    const before = ticks(rec).length;
+    // Checks far more often than the period: re-registering a present schedule would restart the
+    // in-process timer every time and the job would never run.
+    for (let i = 0; i < 12; i++) {
+      expect(await watchdog.check()).toEqual({ missing: [], emptied: false, recovered: 0 });
+      await sleep(100);
+    }
+    expect(ticks(rec).length - before).toBeGreaterThanOrEqual(2);
+    expect(recovers.calls).toBe(1);
+  });
+
+  it('on a queue no worker has set up, a check registers the schedules and recovers, like a start', async () => {
+    const rec: Recorder = { runs: [] };
+    const recovers = { calls: 0 };
+    const registry = watchedRegistry(rec, recovers);
+    const { queue } = makeQueue(kind, registry);
+    const watchdog = createScheduleWatchdog({
+      config,
+      queue,
+      registry,
+      deps: {},
+      logger: silentLogger,
+    });
+    expect(await queue.hasMarker()).toBe(false);
+    expect(await watchdog.check()).toEqual({
+      missing: ['test.tick'],
+      emptied: true,
+      recovered: 1,
+    });
+    await queue.startWorker(createRunner(registry, {}, silentLogger));
+    await waitFor(() => ticks(rec).length >= 2 && recoveredRuns(rec).length === 1);
+    expect(await watchdog.check()).toEqual({ missing: [], emptied: false, recovered: 0 });
+    expect(recovers.calls).toBe(1);
+  });
+});
+
+describe('schedule watchdog when a schedule cannot be re-created', () => {
+  it('still re-enqueues unfinished work and writes the marker, then reports the failure', async () => {
+    const rec: Recorder = { runs: [] };
+    const recovers = { calls: 0 };
+    const registry = watchedRegistry(rec, recovers);
+    const { queue } = makeQueue('in-process', registry);
+    const refusing = new Proxy(queue, {
+      get(target, key, receiver) {
+        if (key === 'schedule') return () => Promise.reject(new Error('schedule refused'));
+        const v: unknown = Reflect.get(target, key, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const watchdog = createScheduleWatchdog({
+      config,
+      queue: refusing,
+      registry,
+      deps: {},
+      logger: silentLogger,
+    });
+    await expect(watchdog.check()).rejects.toThrow('schedule refused');
+    expect(recovers.calls).toBe(1);
+    expect(await queue.hasMarker()).toBe(true);
+    await queue.startWorker(createRunner(registry, {}, silentLogger));
+    await waitFor(() => recoveredRuns(rec).length === 1);
+  });
+});
+
+describe('bullmq: recovery by several workers at once', () => {
+  it('enqueues a recovered payload once when the job has no dedupe id of its own', async () => {
+    const rec: Recorder = { runs: [] };
+    const registry = buildRegistry([
+      job('test.recovered', rec, undefined, { recover: async () => [{ n: 1 }, { n: 2 }] }),
+    ]);
+    const { queue: a, prefix } = makeQueue('bullmq', registry);
+    const { queue: b } = makeQueue('bullmq', registry, prefix);
+    expect(await Promise.all([recoverWork(a, registry, {}), recoverWork(b, registry, {})])).toEqual(
+      [2, 2],
+    );
+    expect((await a.counts()).waiting).toBe(2);
+  });
+});
+
+describe('bullmq schedule watchdog on a Redis of its own (flushed and restarted)', () => {
+  let redis: DedicatedRedis;
+  beforeAll(async () => {
+    redis = await startDedicatedRedis();
+  });
+  afterAll(async () => redis?.stop());
+
+  it('after FLUSHDB a check re-creates the missing schedule and re-runs recover()', async () => {
+    const rec: Recorder = { runs: [] };
+    const recovers = { calls: 0 };
+    const registry = watchedRegistry(rec, recovers);
+    const { queue } = makeQueue('bullmq', registry, undefined, undefined, redis.url);
+    const watchdog = await startJobs({ config, queue, registry, deps: {}, logger: silentLogger });
+    watchdogs.push(watchdog);
+    await waitFor(() => ticks(rec).length >= 2 && recoveredRuns(rec).length === 1);
+    await redis.flush();
+    expect(await queue.missingSchedules(['test.tick'])).toEqual(['test.tick']);
+    expect(await queue.hasMarker()).toBe(false);
+    // Without a repair nothing runs any more (what the watchdog is for).
+    await sleep(400);
+    const stalled = ticks(rec).length;
+    await sleep(900);
+    expect(ticks(rec).length).toBe(stalled);
+    expect(await watchdog.check()).toEqual({
+      missing: ['test.tick'],
+      emptied: true,
+      recovered: 1,
+    });
+    await waitFor(() => ticks(rec).length >= stalled + 2 && recoveredRuns(rec).length === 2);
+    expect(await watchdog.check()).toEqual({ missing: [], emptied: false, recovered: 0 });
+    expect(recovers.calls).toBe(2);
+  });
+
+  it('the periodic watchdog repairs a flushed Redis and an empty restarted one by itself', async () => {
+    const rec: Recorder = { runs: [] };
+    const recovers = { calls: 0 };
+    const registry = watchedRegistry(rec, recovers);
+    const { queue } = makeQueue('bullmq', registry, undefined, undefined, redis.url);
+    const everySecond = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: '/tmp/starchart-jobs-test',
+      JOBS_SCHEDULE_CHECK_INTERVAL_S: '1',
+    });
+    watchdogs.push(
+      await startJobs({ config: everySecond, queue, registry, deps: {}, logger: silentLogger }),
+    );
+    await waitFor(() => recoveredRuns(rec).length === 1);
+    await redis.flush();
+    const afterFlush = ticks(rec).length;
+    await waitFor(
+      () => ticks(rec).length >= afterFlush + 2 && recoveredRuns(rec).length === 2,
+      20_000,
+    );
+    await redis.kill();
+    await redis.restart();
+    const afterRestart = ticks(rec).length;
+    await waitFor(
+      () => ticks(rec).length >= afterRestart + 2 && recoveredRuns(rec).length === 3,
+      30_000,
+    );
+    expect(await queue.missingSchedules(['test.tick'])).toEqual([]);
+    expect(await queue.hasMarker()).toBe(true);
+  }, 60_000);
 });

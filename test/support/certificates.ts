@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../src/db/client.js';
 import type { CertificateRow } from '../../src/db/schema.js';
-import { startJobs } from '../../src/jobs/worker.js';
+import { type ScheduleWatchdog, startJobs } from '../../src/jobs/worker.js';
 import type { CertificateAuthority } from '../../src/ports/certificate-authority.js';
 import { type TestApp, type TestAppOptions, createTestApp } from './app.js';
 import type { Dialect } from './db.js';
@@ -116,22 +116,25 @@ export async function certificateEnv(
     dnsAddr = `127.0.0.1:${port}`;
   } else dnsAddr = `127.0.0.1:${fake!.dnsPort}`;
   if (pebble) await pebble.start(dnsAddr);
+  let watchdog: ScheduleWatchdog | null = null;
   return {
     t,
     ca,
     pebble,
     fake,
     db: () => t.container.dbh.db,
-    startWorker: () =>
-      startJobs({
+    startWorker: async () => {
+      watchdog = await startJobs({
         config: t.config,
         queue: t.container.queue,
         registry: t.container.registry,
         deps: t.container.jobDeps,
         logger: silentLogger,
         concurrency: 16,
-      }),
+      });
+    },
     async cleanup() {
+      watchdog?.stop();
       await t.container.dnsServer?.stop();
       await t.cleanup();
       await pebble?.stop();

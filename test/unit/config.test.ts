@@ -80,6 +80,7 @@ describe('embedded defaults (no configuration)', () => {
       removalAgeS: 604_800,
       expirationRepeatS: 86_400,
       reminderScanS: 3600,
+      scheduleCheckMs: 30_000,
     });
     expect(c.reminderThresholdsDays).toEqual([30, 7, 1]);
     expect(c.dangerWipe).toBe(false);
@@ -139,6 +140,7 @@ describe('every variable', () => {
       SESSION_IDLE_TIMEOUT_MIN: '30',
       REMINDER_THRESHOLDS_DAYS: '1, 14,7,14',
       REMINDER_SCAN_FREQUENCY_S: '600',
+      JOBS_SCHEDULE_CHECK_INTERVAL_S: '5',
       SESSION_ABSOLUTE_TIMEOUT_H: '12',
     });
     expect(c.env).toBe('test');
@@ -167,7 +169,12 @@ describe('every variable', () => {
     expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379' });
     expect(c.saml.idpMetadataPath).toBe(metadata);
     expect(c.dangerWipe).toBe(true);
-    expect(c.jobs).toEqual({ removalAgeS: 60, expirationRepeatS: 3600, reminderScanS: 600 });
+    expect(c.jobs).toEqual({
+      removalAgeS: 60,
+      expirationRepeatS: 3600,
+      reminderScanS: 600,
+      scheduleCheckMs: 5000,
+    });
     expect(c.reminderThresholdsDays).toEqual([14, 7, 1]);
     expect(c.session).toEqual({
       idleTimeoutMs: 30 * 60_000,

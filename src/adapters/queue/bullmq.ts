@@ -85,11 +85,42 @@ export class BullmqQueue implements JobQueue {
     );
   }
 
+  async missingSchedules(names: readonly string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    // One round trip: a job scheduler is a member of the queue's `repeat` sorted set, keyed by its id
+    // (our job name). FLUSHDB or an empty replica removes it with everything else.
+    const pipeline = this.connection.pipeline();
+    for (const name of names) pipeline.zscore(this.queue.toKey('repeat'), name);
+    const results = (await pipeline.exec()) ?? [];
+    return names.filter((_, i) => {
+      const [err, score] = results[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      return score === null;
+    });
+  }
+
+  async hasMarker(): Promise<boolean> {
+    return (await this.connection.exists(this.markerKey())) === 1;
+  }
+
+  async setMarker(): Promise<void> {
+    await this.connection.set(this.markerKey(), String(Date.now()));
+  }
+
+  /** Under the prefix, so the wipe (deleteRedisKeys) removes it too; outside BullMQ's own `jobs:` keys. */
+  private markerKey(): string {
+    return `${this.options.prefix}:worker-marker`;
+  }
+
   async startWorker(run: JobRunner, concurrency = 8): Promise<void> {
     this.workerConnection = redisConnection(this.options.url);
     this.workerConnection.on('error', (err) =>
       this.logger.warn({ err: err.message }, 'redis connection error'),
     );
+    // A worker that dies mid-job (kill -9, lost node) stops renewing the job's lock; another worker's
+    // stalled check (every stalledInterval) finds the lapsed lock and moves the job back to waiting, so
+    // it runs again 30–45 s later. A job that stalls twice (maxStalledCount 1) fails; its work stays
+    // recorded in the database for recover().
     const lockDuration = this.options.lockDurationMs ?? 30_000;
     this.worker = new Worker(
       QUEUE,

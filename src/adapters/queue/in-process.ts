@@ -36,6 +36,7 @@ export class InProcessQueue implements JobQueue {
   private run: JobRunner | null = null;
   private concurrency = 4;
   private closed = false;
+  private marker = false;
 
   constructor(
     private readonly registry: JobRegistry,
@@ -64,6 +65,20 @@ export class InProcessQueue implements JobQueue {
     }, everyMs);
     timer.unref();
     this.intervals.set(name, timer);
+    await Promise.resolve();
+  }
+
+  async missingSchedules(names: readonly string[]): Promise<string[]> {
+    return Promise.resolve(names.filter((n) => !this.intervals.has(n)));
+  }
+
+  // Nothing outside this process can empty an in-process queue: the marker lives as long as the queue.
+  async hasMarker(): Promise<boolean> {
+    return Promise.resolve(this.marker);
+  }
+
+  async setMarker(): Promise<void> {
+    this.marker = true;
     await Promise.resolve();
   }
 
