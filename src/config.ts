@@ -410,17 +410,22 @@ export interface Config {
       port: number;
       udpWorkers: number;
       nameservers: string[];
-      /** Abuse limits, the shape of DnsServerLimits (src/adapters/dns/limits.ts). */
+      /** Abuse limits of the built-in server (src/adapters/dns/limits.ts applies them). */
       limits: {
+        /** Largest UDP reply to an EDNS query (the client's advertised size permitting). */
         udpMaxPayload: number;
+        /** Open TCP connections at most, and from one source address at most; more are closed at once. */
         tcpMaxConnections: number;
         tcpMaxConnectionsPerIp: number;
+        /** A TCP connection is closed this long after its last complete query (or its opening). */
         tcpIdleTimeoutMs: number;
-        /** 0 = no limit. */
+        /** Queries answered on one TCP connection before the server closes it (0 = no limit). */
         tcpMaxQueriesPerConnection: number;
-        /** Per source prefix, for the whole server; 0 = off. */
+        /** UDP responses per second to one /24 (IPv4) or /56 (IPv6), whole server; 0 = no limit. */
         rrlResponsesPerSecond: number;
+        /** Every slip-th rate-limited response goes out as an empty TC=1 reply; 0 = drop them all. */
         rrlSlip: number;
+        /** Bound of each answering process's answer cache, in bytes. */
         cacheMaxBytes: number;
       };
     };

@@ -6,6 +6,7 @@
  * Decision 0013 says why these limits and these defaults.
  */
 import type dgram from 'node:dgram';
+import type { Config } from '../../config.js';
 import { randomInt } from 'node:crypto';
 import {
   DEFAULT_CACHE_MAX_BYTES,
@@ -13,23 +14,8 @@ import {
   type ZoneResponder,
 } from './zone-responder.js';
 
-export interface DnsServerLimits {
-  /** Largest UDP reply to an EDNS query (the client's advertised size permitting). */
-  udpMaxPayload: number;
-  /** Open TCP connections at most, and from one source address at most; more are closed at once. */
-  tcpMaxConnections: number;
-  tcpMaxConnectionsPerIp: number;
-  /** A TCP connection is closed this long after its last complete query (or its opening). */
-  tcpIdleTimeoutMs: number;
-  /** Queries answered on one TCP connection before the server closes it (0 = no limit). */
-  tcpMaxQueriesPerConnection: number;
-  /** UDP responses per second to one /24 (IPv4) or /56 (IPv6), for the whole server; 0 = no limit. */
-  rrlResponsesPerSecond: number;
-  /** Every slip-th rate-limited response goes out as an empty TC=1 reply; 0 = drop them all. */
-  rrlSlip: number;
-  /** Bound of each answering process's answer cache, in bytes. */
-  cacheMaxBytes: number;
-}
+/** The settings' own shape (src/config.ts, dns.embeddedServer.limits): declared once, there. */
+export type DnsServerLimits = Config['dns']['embeddedServer']['limits'];
 
 export const DEFAULT_DNS_LIMITS: DnsServerLimits = {
   udpMaxPayload: DEFAULT_UDP_MAX_PAYLOAD,
