@@ -189,8 +189,12 @@ async function healthy(port: number, proc: Proc): Promise<Health> {
   return waitFor(
     `GET /healthcheck on ${port}`,
     async () => {
+      // Until its worker has started, a ROLE=all process reports its missing schedules as 'degraded'
+      // (200): wait for the whole process to be up.
       const res = await fetch(`http://127.0.0.1:${port}/healthcheck`);
-      return res.status === 200 ? ((await res.json()) as Health) : undefined;
+      if (res.status !== 200) return undefined;
+      const body = (await res.json()) as Health;
+      return body.status === 'ok' ? body : undefined;
     },
     { proc, deadlineMs: 90_000 },
   );
