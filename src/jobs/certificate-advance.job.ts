@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findPendingCertificateIds } from '../db/repos/certificates.js';
+import { findPendingCertificateIds, findStrandedCertificateIds } from '../db/repos/certificates.js';
 import {
   ADVANCE_JOB,
   advanceCertificate,
@@ -28,4 +28,21 @@ export const certificateAdvanceJob = defineJob<CertificateAdvancePayload, JobDep
   },
   recover: async (deps) =>
     (await findPendingCertificateIds(deps.db)).map((certificateId) => ({ certificateId })),
+});
+
+/**
+ * Every minute: hand pending certificates that no worker holds back to the queue. Recovery at worker
+ * start and after an emptied queue covers lost jobs; this also covers a job that ran out of attempts or
+ * stalled twice while the certificate stayed pending, which would otherwise wait for the next restart.
+ * The advance job's dedupe id makes this a no-op for a certificate whose job is still queued.
+ */
+export const certificateSweepJob = defineJob<Record<string, never>, JobDeps>({
+  name: 'certificate.sweep',
+  schema: z.object({}).strict(),
+  options: { attempts: 1, backoffMs: 1000 },
+  everyMs: () => 60_000,
+  async handler(_payload, deps) {
+    for (const certificateId of await findStrandedCertificateIds(deps.db, deps.clock.now()))
+      await deps.queue.enqueue(ADVANCE_JOB, { certificateId });
+  },
 });

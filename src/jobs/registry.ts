@@ -5,7 +5,7 @@
 import type { JobRegistry } from '../ports/job-queue.js';
 import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
-import { certificateAdvanceJob } from './certificate-advance.job.js';
+import { certificateAdvanceJob, certificateSweepJob } from './certificate-advance.job.js';
 import { certificateRenewJob } from './certificate-renew.job.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
 import { dnsChangesPurgeJob } from './dns-changes-purge.job.js';
@@ -26,6 +26,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   dnsReconcileJob,
   dnsChangesPurgeJob,
   certificateAdvanceJob,
+  certificateSweepJob,
   certificateRenewJob,
 ];
 

@@ -21,6 +21,8 @@ import { requestCertificate } from '../../src/domain/certificates/certificates.j
 import { advanceCertificate } from '../../src/domain/certificates/issuance.js';
 import { certificateDeps } from '../../src/jobs/certificate-deps.js';
 import { insertUser } from '../support/factories.js';
+import { insertCertificate } from '../../src/db/repos/certificates.js';
+import { certificateSweepJob } from '../../src/jobs/certificate-advance.job.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'starchart-certweb-'));
 
@@ -109,6 +111,61 @@ describe.each(DIALECTS)('embedded default: development CA through the pages (%s)
       .where('effective_user_id', '=', user.id)
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['certificate.request', 'certificate.issue']);
+  });
+
+  test('certificate.sweep: a pending certificate whose job is gone (ran out of attempts, or lost with the queue) is issued; one a worker holds is left alone', async () => {
+    const now = Date.now();
+    const stranded = async (lease_until: number | null) => {
+      const user = await insertUser(e.db());
+      // As requestCertificate stores it, but no job was ever enqueued (or it is gone).
+      const id = await insertCertificate(e.db(), {
+        user_id: user.id,
+        domain: `${user.dns_label}.${ROOT}`,
+        status: 'pending',
+        step: 'requested',
+        inflight_user_id: user.id,
+        renewal_of: null,
+        lease_until,
+        step_started_at: now,
+        created_at: now,
+        updated_at: now,
+      });
+      return id;
+    };
+    const lost = await stranded(null);
+    const leaseRanOut = await stranded(now - 1_000);
+    const held = await stranded(now + 3_600_000);
+    const ctx = {
+      jobName: certificateSweepJob.name,
+      attempt: 1,
+      signal: new AbortController().signal,
+    };
+    // Which ones the sweep hands back, seen through a recording queue.
+    const enqueued: unknown[] = [];
+    const deps = e.t.container.jobDeps;
+    await certificateSweepJob.handler(
+      {},
+      { ...deps, queue: { ...deps.queue, enqueue: async (_n, p) => void enqueued.push(p) } },
+      ctx,
+    );
+    expect(enqueued).toEqual(
+      expect.arrayContaining([{ certificateId: lost }, { certificateId: leaseRanOut }]),
+    );
+    expect(enqueued).not.toContainEqual({ certificateId: held });
+    // Through the real queue and worker: both are issued.
+    await certificateSweepJob.handler({}, deps, ctx);
+    for (const id of [lost, leaseRanOut]) {
+      const done = await waitSettled(e.db(), id);
+      expect(done.error).toBeNull();
+      expect(done.status).toBe('issued');
+    }
+    const stillHeld = await e
+      .db()
+      .selectFrom('certificates')
+      .select('status')
+      .where('id', '=', held)
+      .executeTakeFirstOrThrow();
+    expect(stillHeld.status).toBe('pending');
   });
 
   test('downloads: 400 unknown part, 404 without a certificate, 409 while pending; other users get 404', async () => {

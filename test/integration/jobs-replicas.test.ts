@@ -29,6 +29,7 @@ const SCHEDULES = [
   'dns.reconcile',
   'dns.changes.purge',
   'certificate.renew-scan',
+  'certificate.sweep',
 ];
 
 let redis: DedicatedRedis;

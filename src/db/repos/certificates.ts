@@ -85,6 +85,20 @@ export async function findPendingCertificateIds(db: Db): Promise<number[]> {
   return rows.map((r) => r.id);
 }
 
+/**
+ * Pending certificates no worker holds (no lease, or one that has run out): their job is gone — it
+ * failed for good, or was lost with the queue — or waits for a retry (enqueueing again is then a no-op).
+ */
+export async function findStrandedCertificateIds(db: Db, now: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('certificates')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export async function findChallengesForCertificate(
   db: DbOrTrx,
   certificateId: number,
