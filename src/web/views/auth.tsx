@@ -55,6 +55,16 @@ export function LoginPage(props: {
   );
 }
 
+/** The request id a student quotes to support when a sign-in keeps failing. */
+function SupportReference(props: { requestId: string }) {
+  return (
+    <p class="hint">
+      If this keeps happening, contact support and quote this reference:{' '}
+      <span class="mono">{props.requestId}</span>
+    </p>
+  );
+}
+
 /** A sign-in the SP rejected (bad, expired, replayed or unsolicited response; unsafe return path). */
 export function SignInFailed(props: { message: string; requestId: string }) {
   return (
@@ -69,10 +79,7 @@ export function SignInFailed(props: { message: string; requestId: string }) {
             Try again
           </a>
         </p>
-        <p class="hint">
-          If this keeps happening, contact support and quote this reference:{' '}
-          <span class="mono">{props.requestId}</span>
-        </p>
+        <SupportReference requestId={props.requestId} />
       </div>
     </section>
   );
@@ -110,10 +117,7 @@ export function SignInNotStartedHere(props: {
             <button type="submit">Start again</button>
           </p>
         </form>
-        <p class="hint">
-          If this keeps happening, contact support and quote this reference:{' '}
-          <span class="mono">{props.requestId}</span>
-        </p>
+        <SupportReference requestId={props.requestId} />
       </div>
     </section>
   );
