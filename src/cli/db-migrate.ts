@@ -8,6 +8,7 @@ import { loadConfigOrExit } from '../config.js';
 import { prepareSchema } from '../container.js';
 import { createDb, ensureMysqlDatabase } from '../db/client.js';
 import { createLogger } from '../logger.js';
+import { runCli } from './run.js';
 
 async function main(): Promise<number> {
   const config = loadConfigOrExit();
@@ -33,10 +34,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`db-migrate failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('db-migrate', main);

@@ -11,6 +11,7 @@ import { prepareSchema } from '../container.js';
 import { createDb, ensureMysqlDatabase } from '../db/client.js';
 import type { NewUser } from '../db/schema.js';
 import { createLogger } from '../logger.js';
+import { runCli } from './run.js';
 
 type SeedUser = Pick<NewUser, 'username' | 'display_name' | 'email' | 'role'> & {
   groups: string[];
@@ -104,11 +105,5 @@ async function main(): Promise<number> {
 
 // Run only as a command (the test suite imports SEED_USERS).
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`db-seed failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  runCli('db-seed', main);
 }

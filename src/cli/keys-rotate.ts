@@ -10,6 +10,7 @@ import { createDb } from '../db/client.js';
 import { keyRingOf } from '../domain/certificates/key-box.js';
 import { rotateCertificateKeys } from '../domain/certificates/key-rotation.js';
 import { createLogger } from '../logger.js';
+import { runCli } from './run.js';
 
 async function main(): Promise<number> {
   const config = loadConfigOrExit();
@@ -46,10 +47,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`keys-rotate failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('keys-rotate', main);
