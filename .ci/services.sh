@@ -4,7 +4,8 @@
 set -euo pipefail
 
 PACKAGES=(mariadb-server mariadb-client redis-server redis-tools pebble dnsutils knot knot-dnsutils dnsperf
-  php-cli php-xml php-mbstring simplesamlphp chromium shellcheck openssl ca-certificates webhook wrk apache2-utils)
+  php-cli php-xml php-mbstring simplesamlphp chromium shellcheck openssl ca-certificates webhook wrk apache2-utils
+  lego certbot python3-certbot-dns-rfc2136 ddclient)
 
 log() { printf '[services] %s\n' "$*" >&2; }
 

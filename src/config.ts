@@ -57,6 +57,9 @@ export const ENV_VARS = {
   USER_DNS_RECORD_LIMIT: 'Maximum DNS records per user; unset means unlimited',
   DNS_RECORD_LIFETIME_DAYS:
     'Days a record lives after create, edit or renew (default 182, about 6 months)',
+  CLIENT_CHALLENGE_LIFETIME_S:
+    "Seconds an ACME challenge value written by a user's own client (API, acme-dns, DNS UPDATE) stays published if the client does not remove it (default 3600)",
+  API_TOKEN_MAX_DAYS: 'Longest lifetime a user may give a personal access token, in days (default 365)',
   NOTIFICATIONS_EMAIL_USER: 'Sender address of notification emails; required in production',
   SMTP_HOST:
     'SMTP server (default smtp.office365.com in production; unset in development = local mailbox only)',
@@ -259,6 +262,8 @@ const EnvSchema = z.object({
   DNS_RECONCILE_INTERVAL_S: intFrom(600, 10, 86_400),
   USER_DNS_RECORD_LIMIT: optionalInt(0),
   DNS_RECORD_LIFETIME_DAYS: intFrom(182, 1, 3650),
+  CLIENT_CHALLENGE_LIFETIME_S: intFrom(3600, 60, 7 * 86_400),
+  API_TOKEN_MAX_DAYS: intFrom(365, 1, 3650),
   NOTIFICATIONS_EMAIL_USER: optionalString.pipe(z.email('must be an email address').optional()),
   SMTP_HOST: optionalString,
   SMTP_PORT: optionalInt(1, 65535),
@@ -396,6 +401,8 @@ export interface Config {
     provider: 'route53' | 'embedded';
     recordLimit: number | null;
     recordLifetimeDays: number;
+    /** How long a challenge value written by a user's own ACME client stays unless removed. */
+    clientChallengeLifetimeMs: number;
     route53: {
       hostedZoneId: string | null;
       region: string;
@@ -447,6 +454,11 @@ export interface Config {
     /** Renew when this fraction of the lifetime remains (0 < f < 1). */
     renewAtRemainingFraction: number;
     renewalScanMs: number;
+  };
+  /** Personal access tokens (domain/tokens). */
+  tokens: {
+    /** Longest lifetime a user may choose, in days. */
+    maxDays: number;
   };
   mail: {
     from: string;
@@ -731,6 +743,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       provider: dnsProvider,
       recordLimit: e.USER_DNS_RECORD_LIMIT ?? null,
       recordLifetimeDays: e.DNS_RECORD_LIFETIME_DAYS,
+      clientChallengeLifetimeMs: e.CLIENT_CHALLENGE_LIFETIME_S * 1000,
       route53: {
         hostedZoneId: e.AWS_ROUTE53_HOSTED_ZONE_ID ?? null,
         region: e.AWS_REGION,
@@ -770,6 +783,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       renewAtRemainingFraction: e.CERTIFICATE_RENEW_REMAINING_PERCENT / 100,
       renewalScanMs: e.CERTIFICATE_RENEWAL_SCAN_FREQUENCY_S * 1000,
     },
+    tokens: { maxDays: e.API_TOKEN_MAX_DAYS },
     mail: {
       from: from!,
       smtp: smtpHost

@@ -78,8 +78,15 @@ export interface CertificatesTable {
 
 export interface AcmeChallengesTable {
   id: Id;
-  certificate_id: number;
-  /** Fully qualified name, e.g. _acme-challenge.jsmith.example.ca */
+  /** The certificate request that published it; null for a value written by the user's own ACME client. */
+  certificate_id: number | null;
+  /** Whose namespace the name is in. */
+  user_id: number;
+  /** The token a client wrote it with (null for the service's own values, or once the token is gone). */
+  token_id: Generated<number | null>;
+  /** When a client-written value is withdrawn if the client does not remove it (null: the service's own). */
+  expires_at: Generated<number | null>;
+  /** Fully qualified name, e.g. _acme-challenge.jsmith.example.ca or _acme-challenge.www.jsmith.example.ca */
   name: string;
   value: string;
   created_at: number;
@@ -173,6 +180,35 @@ export interface AuditLogTable {
   request_id: string | null;
   before_json: string | null;
   after_json: string | null;
+  /** The access token the change was made with (null: a page, an admin or the service). */
+  token_id: Generated<number | null>;
+}
+
+/** Personal access tokens (domain/tokens). */
+export interface ApiTokensTable {
+  id: Id;
+  user_id: number;
+  /** Public part of the token, also the TSIG key name's first label; unique. */
+  public_id: string;
+  name: string;
+  /** SHA-256 (hex) of the secret part; the token itself is never stored. */
+  secret_hash: string;
+  /** The TSIG key (base64), sealed with the key ring: a server needs it in clear to check an HMAC. */
+  tsig_secret_enc: string;
+  /** JSON array of permissions. */
+  permissions: string;
+  /** JSON array of name patterns under the user's domain; null = every name. */
+  names: string | null;
+  /** JSON array of record types; null = every type. */
+  types: string | null;
+  /** JSON array of CIDR ranges the token may be used from; null = anywhere. */
+  subnets: string | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_by_user_id: number | null;
+  last_used_at: number | null;
+  last_used_ip: string | null;
 }
 
 export interface EmailOutboxTable {
@@ -214,6 +250,7 @@ export interface Database {
   dns_labels: DnsLabelsTable;
   dns_zone_changes: DnsZoneChangesTable;
   dns_reconcile_leases: DnsReconcileLeasesTable;
+  api_tokens: ApiTokensTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -224,4 +261,5 @@ export type CertificateRow = Selectable<CertificatesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type OutboxRow = Selectable<EmailOutboxTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type { ColumnType };

@@ -5,6 +5,7 @@
 import type { JobRegistry } from '../ports/job-queue.js';
 import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
+import { acmeChallengesExpireJob } from './acme-challenges-expire.job.js';
 import { certificateAdvanceJob, certificateSweepJob } from './certificate-advance.job.js';
 import { certificateRenewJob } from './certificate-renew.job.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
@@ -28,6 +29,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   certificateAdvanceJob,
   certificateSweepJob,
   certificateRenewJob,
+  acmeChallengesExpireJob,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above

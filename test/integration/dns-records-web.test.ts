@@ -368,6 +368,7 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
         .insertInto('acme_challenges')
         .values({
           certificate_id: Number(cert.insertId),
+          user_id: u.id,
           name: `_acme-challenge.${u.dns_label}.starchart.test`,
           value: `v${i}`,
           created_at: now,

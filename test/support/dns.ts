@@ -63,6 +63,7 @@ export async function insertChallenge(
       .insertInto('acme_challenges')
       .values({
         certificate_id: Number(cert.insertId),
+        user_id: user.id,
         name: `_acme-challenge.${user.dns_label}.${root}`,
         value,
         created_at: now,

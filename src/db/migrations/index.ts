@@ -6,6 +6,7 @@ import * as m20261127100000_saml_sign_in from './20261127100000_saml_sign_in.js'
 import * as m20261127120000_certificates from './20261127120000_certificates.js';
 import * as m20261127140000_dns_zone_changes from './20261127140000_dns_zone_changes.js';
 import * as m20261204163542_session_impersonation_ended from './20261204163542_session_impersonation_ended.js';
+import * as m20261204190134_api_tokens from './20261204190134_api_tokens.js';
 
 /** Every migration by name, in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261127120000_certificates': m20261127120000_certificates,
   '20261127140000_dns_zone_changes': m20261127140000_dns_zone_changes,
   '20261204163542_session_impersonation_ended': m20261204163542_session_impersonation_ended,
+  '20261204190134_api_tokens': m20261204190134_api_tokens,
 };

@@ -120,7 +120,15 @@ export async function insertChallenges(
   if (rows.length === 0) return;
   await db
     .insertInto('acme_challenges')
-    .values(rows.map((r) => ({ certificate_id: certificateId, ...r, created_at: now })))
+    .values(
+      rows.map((r) => ({
+        certificate_id: certificateId,
+        user_id: (eb) =>
+          eb.selectFrom('certificates').select('user_id').where('id', '=', certificateId),
+        ...r,
+        created_at: now,
+      })),
+    )
     .execute();
 }
 

@@ -315,15 +315,19 @@ export interface ChallengeRow {
   change_id: string | null;
 }
 
-/** ACME challenge values to publish, except those of suspended users' certificates. */
+/**
+ * ACME challenge values to publish (the service's own and those users' clients wrote), except those in
+ * suspended users' namespaces. Filtered by exact names and/or by owner labels (every challenge name
+ * under them); null = no filter.
+ */
 export async function findChallengeRows(
   db: Db,
   names: readonly string[] | null,
+  labels: readonly string[] | null = null,
 ): Promise<ChallengeRow[]> {
   let q = db
     .selectFrom('acme_challenges as a')
-    .innerJoin('certificates as c', 'c.id', 'a.certificate_id')
-    .innerJoin('users as u', 'u.id', 'c.user_id')
+    .innerJoin('users as u', 'u.id', 'a.user_id')
     .where('u.suspended_at', 'is', null)
     .select([
       'a.id',
@@ -334,9 +338,20 @@ export async function findChallengeRows(
       'a.created_at',
       'a.change_id',
     ]);
-  if (names) {
+  if (names && labels) {
+    if (names.length === 0 && labels.length === 0) return [];
+    q = q.where((eb) =>
+      eb.or([
+        ...(names.length ? [eb('a.name', 'in', names)] : []),
+        ...(labels.length ? [eb('u.dns_label', 'in', labels)] : []),
+      ]),
+    );
+  } else if (names) {
     if (names.length === 0) return [];
     q = q.where('a.name', 'in', names);
+  } else if (labels) {
+    if (labels.length === 0) return [];
+    q = q.where('u.dns_label', 'in', labels);
   }
   const rows = await q.execute();
   return rows.map((r) => ({

@@ -84,10 +84,18 @@ export const keyRingOf = (config: {
 
 /** Encrypt a PEM for storage on certificate row `id` with the ring's current key. */
 export function sealPrivateKey(ring: KeyRing, id: number, pem: string): string {
+  return sealSecret(ring, `certificate:${id}`, pem);
+}
+
+/**
+ * Encrypt any secret with the ring's current key, bound to `context` (additional data naming where it
+ * is stored, e.g. `api-token:ab12`), so a value copied elsewhere does not decrypt.
+ */
+export function sealSecret(ring: KeyRing, context: string, text: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', ring.current.key, iv);
-  cipher.setAAD(Buffer.from(`certificate:${id}`));
-  const ct = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
+  cipher.setAAD(Buffer.from(context));
+  const ct = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
   return [
     'v2',
     ring.current.id,
@@ -104,10 +112,10 @@ export function sealedKeyId(sealed: string): string | null {
 export const isSealedWithCurrentKey = (ring: KeyRing, sealed: string) =>
   sealedKeyId(sealed) === ring.current.id;
 
-function tryOpen(key: Buffer, id: number, iv: string, tag: string, ct: string): string | null {
+function tryOpen(key: Buffer, context: string, iv: string, tag: string, ct: string): string | null {
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(`certificate:${id}`));
+    decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([
       decipher.update(Buffer.from(ct, 'base64url')),
@@ -136,10 +144,22 @@ export function openPrivateKey(ring: KeyRing, id: number, sealed: string): strin
   } else throw new Error(`unknown private key format on certificate ${id}`);
   const [iv, tag, ct] = rest as [string, string, string];
   for (const k of candidates) {
-    const pem = tryOpen(k.key, id, iv, tag, ct);
+    const pem = tryOpen(k.key, `certificate:${id}`, iv, tag, ct);
     if (pem !== null) return pem;
   }
   throw new PrivateKeyUnavailable(id, sealedKeyId(sealed));
+}
+
+/** Decrypt a value sealed by sealSecret with the same context; null when no key of the ring opens it. */
+export function openSecret(ring: KeyRing, context: string, sealed: string): string | null {
+  const parts = sealed.split('.');
+  if (parts[0] !== 'v2' || parts.length !== 5) return null;
+  const [iv, tag, ct] = parts.slice(2) as [string, string, string];
+  for (const k of ring.all.filter((key) => key.id === parts[1])) {
+    const text = tryOpen(k.key, context, iv, tag, ct);
+    if (text !== null) return text;
+  }
+  return null;
 }
 
 /** Whether a stored key can be decrypted with the ring (without returning it). */

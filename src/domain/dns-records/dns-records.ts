@@ -42,6 +42,8 @@ export interface Actor {
   user: User;
   effectiveUser: User;
   requestId: string | null;
+  /** The personal access token the change comes through (API, dyndns2, acme-dns, DNS UPDATE). */
+  tokenId?: number | null;
 }
 
 export const PAGE_SIZE = 50;
@@ -319,7 +321,7 @@ export async function deleteDnsRecord(
   return before;
 }
 
-async function audit(
+export async function audit(
   db: Parameters<typeof insertAuditLog>[0],
   actor: Actor,
   action: string,
@@ -340,6 +342,7 @@ async function audit(
     request_id: actor.requestId,
     before_json: before,
     after_json: after,
+    token_id: actor.tokenId ?? null,
   });
 }
 

@@ -38,13 +38,30 @@ export interface DesiredSet {
 
 export const setKey = (name: string, type: string) => `${name}|${type}`;
 
-/** The user label a name belongs to when it is `{one label}.{label}.{root}`; null otherwise. */
+/**
+ * The user label a name belongs to when it is `{one label}.{label}.{root}` or an ACME challenge name
+ * under one of the user's names (`_acme-challenge.{one label}.{label}.{root}`); null otherwise.
+ */
 export function ownerLabel(name: string, root: string): string | null {
   const n = name.toLowerCase().replace(/\.$/, '');
   if (!n.endsWith(`.${root}`)) return null;
   const rest = n.slice(0, -(root.length + 1)).split('.');
-  if (rest.length !== 2 || !rest[0] || !rest[1]) return null;
-  return rest[1];
+  if (rest.some((l) => l === '')) return null;
+  if (rest.length === 2) return rest[1]!;
+  if (rest.length === 3 && rest[0] === ACME_CHALLENGE_LABEL) return rest[2]!;
+  return null;
+}
+
+/**
+ * The zone-change name of a challenge name: its labels under the user's label (`_acme-challenge` or
+ * `_acme-challenge.www`); null when it is not a challenge name under `label`.
+ */
+export function challengeChangeName(name: string, label: string, root: string): string | null {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  const suffix = `.${label}.${root}`;
+  if (!n.endsWith(suffix) || ownerLabel(n, root) !== label) return null;
+  const rel = n.slice(0, -suffix.length);
+  return rel === ACME_CHALLENGE_LABEL || rel.startsWith(`${ACME_CHALLENGE_LABEL}.`) ? rel : null;
 }
 
 /**
@@ -58,10 +75,7 @@ export async function loadDesiredState(
 ): Promise<Map<string, DesiredSet>> {
   const [records, challenges] = await Promise.all([
     findDesiredRecords(db, labels),
-    findChallengeRows(
-      db,
-      labels ? labels.map((l) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`) : null,
-    ),
+    findChallengeRows(db, null, labels),
   ]);
   return buildDesiredState(root, records, challenges);
 }
@@ -128,7 +142,7 @@ export function buildDesiredState(
   for (const c of challenges) {
     const name = c.name.toLowerCase().replace(/\.$/, '');
     const label = ownerLabel(name, root);
-    if (!label || !name.startsWith(`${ACME_CHALLENGE_LABEL}.`)) continue;
+    if (!label || !challengeChangeName(name, label, root)) continue;
     const bad = c.status === 'error' && c.status_at !== null && c.created_at <= c.status_at;
     const stale = c.status !== 'live' && (c.change_id === null || c.status === 'error');
     add(name, 'TXT', label, c.value, { challenge: c.id }, bad, null, stale);
@@ -229,16 +243,16 @@ export async function loadZoneChanges(
   for (const [label, names] of named)
     for (const n of names) scopes.push({ name: `${n}.${label}.${root}`, subtree: false });
 
-  const challengeNames = [
-    ...[...whole].map((l) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`),
-    ...[...named]
-      .filter(([, names]) => names.has(ACME_CHALLENGE_LABEL))
-      .map(([l]) => `${ACME_CHALLENGE_LABEL}.${l}.${root}`),
-  ];
+  // Challenge names are `_acme-challenge` or `_acme-challenge.{subdomain}` under the label.
+  const isChallenge = (n: string) =>
+    n === ACME_CHALLENGE_LABEL || n.startsWith(`${ACME_CHALLENGE_LABEL}.`);
+  const challengeNames = [...named].flatMap(([l, names]) =>
+    [...names].filter(isChallenge).map((n) => `${n}.${l}.${root}`),
+  );
   const [wholeRecords, namedRecords, challenges] = await Promise.all([
     findDesiredRecords(db, [...whole]),
     Promise.all(labelNameGroups(named).map((g) => findDesiredRecords(db, g.labels, [...g.names]))),
-    findChallengeRows(db, challengeNames),
+    findChallengeRows(db, challengeNames, [...whole]),
   ]);
   // The name filter is per label x name: keep only the pairs that changed.
   const records = [
