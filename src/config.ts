@@ -59,7 +59,8 @@ export const ENV_VARS = {
     'Days a record lives after create, edit or renew (default 182, about 6 months)',
   CLIENT_CHALLENGE_LIFETIME_S:
     "Seconds an ACME challenge value written by a user's own client (API, acme-dns, DNS UPDATE) stays published if the client does not remove it (default 3600)",
-  API_TOKEN_MAX_DAYS: 'Longest lifetime a user may give a personal access token, in days (default 365)',
+  API_TOKEN_MAX_DAYS:
+    'Longest lifetime a user may give a personal access token, in days (default 365)',
   NOTIFICATIONS_EMAIL_USER: 'Sender address of notification emails; required in production',
   SMTP_HOST:
     'SMTP server (default smtp.office365.com in production; unset in development = local mailbox only)',
