@@ -265,6 +265,9 @@ const EnvSchema = z.object({
   DNS_RECORD_LIFETIME_DAYS: intFrom(182, 1, 3650),
   CLIENT_CHALLENGE_LIFETIME_S: intFrom(3600, 60, 7 * 86_400),
   API_TOKEN_MAX_DAYS: intFrom(365, 1, 3650),
+  API_RATE_LIMIT_TOKEN_PER_MINUTE: intFrom(120, 0, 10_000_000),
+  API_RATE_LIMIT_USER_PER_MINUTE: intFrom(300, 0, 10_000_000),
+  API_RATE_LIMIT_WRITES_PER_HOUR: intFrom(300, 0, 10_000_000),
   NOTIFICATIONS_EMAIL_USER: optionalString.pipe(z.email('must be an email address').optional()),
   SMTP_HOST: optionalString,
   SMTP_PORT: optionalInt(1, 65535),
@@ -460,6 +463,8 @@ export interface Config {
   tokens: {
     /** Longest lifetime a user may choose, in days. */
     maxDays: number;
+    /** Shared request and change limits for token use (0 = off). */
+    rateLimits: { tokenPerMinute: number; userPerMinute: number; writesPerHour: number };
   };
   mail: {
     from: string;
@@ -784,7 +789,14 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       renewAtRemainingFraction: e.CERTIFICATE_RENEW_REMAINING_PERCENT / 100,
       renewalScanMs: e.CERTIFICATE_RENEWAL_SCAN_FREQUENCY_S * 1000,
     },
-    tokens: { maxDays: e.API_TOKEN_MAX_DAYS },
+    tokens: {
+      maxDays: e.API_TOKEN_MAX_DAYS,
+      rateLimits: {
+        tokenPerMinute: e.API_RATE_LIMIT_TOKEN_PER_MINUTE,
+        userPerMinute: e.API_RATE_LIMIT_USER_PER_MINUTE,
+        writesPerHour: e.API_RATE_LIMIT_WRITES_PER_HOUR,
+      },
+    },
     mail: {
       from: from!,
       smtp: smtpHost

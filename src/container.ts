@@ -33,6 +33,8 @@ import type { IdentityProvider } from './ports/identity-provider.js';
 import type { DnsProvider } from './ports/dns-provider.js';
 import type { JobQueue, JobRegistry } from './ports/job-queue.js';
 import type { Mailer } from './ports/mailer.js';
+import type { RateLimiter } from './ports/rate-limiter.js';
+import { MemoryRateLimiter } from './adapters/rate-limit/memory.js';
 
 /** The built-in development IdP (development and test only). */
 export interface DevIdp {
@@ -63,6 +65,8 @@ export interface Container {
   /** Issues certificates: ACME, or the development CA in embedded mode. */
   ca: CertificateAuthority;
   dnsChecker: DnsChecker;
+  /** Request and change limits for token use: Redis when configured (shared by replicas), else memory. */
+  rateLimiter: RateLimiter;
   /**
    * This process's job worker: `running` once startService has registered the schedules and re-enqueued
    * unfinished work (the health check holds a worker process to its schedules only from then).
@@ -143,6 +147,14 @@ export async function createContainer(
     });
     dns = new EmbeddedDnsProvider(dnsServer);
   }
+  const rateLimiter: RateLimiter = config.redis
+    ? new (await import('./adapters/rate-limit/redis.js')).RedisRateLimiter(
+        config.redis.url,
+        redisPrefix,
+        logger,
+        () => clock.now(),
+      )
+    : new MemoryRateLimiter(() => clock.now());
   const ports = createCertificatePorts(config, dnsServer);
   const ca = options.wrapCa ? options.wrapCa(ports.ca) : ports.ca;
   const dnsChecker = ports.dnsChecker;
@@ -173,8 +185,10 @@ export async function createContainer(
     dnsServer,
     ca,
     dnsChecker,
+    rateLimiter,
     worker: { running: false },
     async close() {
+      await rateLimiter.close();
       await mailer?.close();
       await dbh.close();
     },

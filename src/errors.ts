@@ -10,7 +10,8 @@ export type AppErrorCode =
   | 'CONFLICT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE';
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED';
 
 const STATUS: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,
@@ -22,6 +23,7 @@ const STATUS: Record<AppErrorCode, number> = {
   UPSTREAM_UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
 };
 
 export class AppError extends Error {
