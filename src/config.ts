@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseCidr } from './domain/tokens/scope.js';
 import { withGenerationLockSync, writeFileAtomic } from './generated-files.js';
 
 /** Environment variables the schema knows, with their documentation. The drift tests read this. */
@@ -17,6 +18,8 @@ export const ENV_VARS = {
     'Public URL of the service (e.g. https://mycustomdomain.example.edu); required in production',
   PORT: 'HTTP port (default 8080; 0 = any free port, for tests)',
   HOST: 'Address the HTTP server binds (default 0.0.0.0)',
+  TRUSTED_PROXIES:
+    'Comma-separated address ranges (CIDR) of reverse proxies whose X-Forwarded-For names the client (default none: the connecting address is the client)',
   LOG_LEVEL:
     "fatal | error | warn | info | debug | trace | silent (default info); the original's winston levels are mapped, with a warning: verbose and http to debug, silly to trace",
   PRODUCT_NAME: 'Name shown to users (default My.Custom.Domain)',
@@ -61,6 +64,12 @@ export const ENV_VARS = {
     "Seconds an ACME challenge value written by a user's own client (API, acme-dns, DNS UPDATE) stays published if the client does not remove it (default 3600)",
   API_TOKEN_MAX_DAYS:
     'Longest lifetime a user may give a personal access token, in days (default 365)',
+  API_RATE_LIMIT_TOKEN_PER_MINUTE:
+    'Requests one access token may make per minute over the API, dyndns2, acme-dns and DNS UPDATE together; more get 429 with Retry-After (default 120; 0 = no limit)',
+  API_RATE_LIMIT_USER_PER_MINUTE:
+    "Requests all of one user's tokens may make per minute together (default 300; 0 = no limit)",
+  API_RATE_LIMIT_WRITES_PER_HOUR:
+    "Changes (record or challenge writes) all of one user's tokens may make per hour together (default 300; 0 = no limit)",
   NOTIFICATIONS_EMAIL_USER: 'Sender address of notification emails; required in production',
   SMTP_HOST:
     'SMTP server (default smtp.office365.com in production; unset in development = local mailbox only)',
@@ -207,6 +216,24 @@ const EnvSchema = z.object({
   ),
   PORT: intFrom(8080, 0, 65535),
   HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
+  TRUSTED_PROXIES: optionalString.transform((v, ctx) => {
+    const out: string[] = [];
+    for (const raw of (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const cidr = parseCidr(raw);
+      if (!cidr) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${raw}" is not an address range such as 10.0.0.0/8`,
+        });
+        return z.NEVER;
+      }
+      out.push(cidr);
+    }
+    return out;
+  }),
   LOG_LEVEL: optionalString.pipe(
     z
       .string()
@@ -384,7 +411,13 @@ export interface Config {
   role: 'web' | 'worker' | 'all';
   productName: string;
   appUrl: string;
-  http: { host: string; port: number; shutdownTimeoutMs: number };
+  http: {
+    host: string;
+    port: number;
+    shutdownTimeoutMs: number;
+    /** Reverse proxies (CIDR) whose X-Forwarded-For is believed (web/client-address.ts). */
+    trustedProxies: string[];
+  };
   logLevel: LogLevel;
   dataDir: string;
   database: DatabaseConfig;
@@ -731,7 +764,12 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     role: e.ROLE,
     productName: e.PRODUCT_NAME,
     appUrl: appUrl!,
-    http: { host: e.HOST, port: e.PORT, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      trustedProxies: e.TRUSTED_PROXIES,
+    },
     logLevel: winstonLevel ?? (e.LOG_LEVEL as LogLevel),
     dataDir: e.DATA_DIR,
     database: database!,

@@ -146,7 +146,12 @@ describe('every variable', () => {
     expect(c.env).toBe('test');
     expect(c.role).toBe('worker');
     expect(c.appUrl).toBe('http://host.docker.internal:8080');
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, shutdownTimeoutMs: 5000 });
+    expect(c.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      shutdownTimeoutMs: 5000,
+      trustedProxies: [],
+    });
     expect(c.logLevel).toBe('debug');
     expect(c.productName).toBe('Our Domains');
     expect(c.rootDomain).toBe('starchart.com');
