@@ -1,6 +1,6 @@
 /**
  * `npm run keys:rotate` (in the image: `node dist/src/cli/keys-rotate.js`): re-encrypt every stored
- * certificate private key with the current SESSION_SECRET, reading old ones with SESSION_SECRET_PREVIOUS
+ * certificate private key (and every access token's TSIG key) with the current SESSION_SECRET, reading old ones with SESSION_SECRET_PREVIOUS
  * (docs/deployment.md, "Changing SESSION_SECRET"; decision 0014). Safe to run while the service runs
  * and to run again. Exit codes: 0 every key is under the current secret, 2 some keys cannot be
  * decrypted with any secret given (listed), 78 bad configuration, 1 anything else.
@@ -9,6 +9,7 @@ import { loadConfigOrExit } from '../config.js';
 import { createDb } from '../db/client.js';
 import { keyRingOf } from '../domain/certificates/key-box.js';
 import { rotateCertificateKeys } from '../domain/certificates/key-rotation.js';
+import { rotateTsigKeys } from '../domain/tokens/tokens.js';
 import { createLogger } from '../logger.js';
 import { runCli } from './run.js';
 
@@ -19,10 +20,19 @@ async function main(): Promise<number> {
   try {
     const ring = keyRingOf(config);
     const report = await rotateCertificateKeys(dbh.db, ring);
+    const tsig = await rotateTsigKeys(dbh.db, ring);
+    if (tsig.unreadable.length > 0)
+      logger.warn(
+        { unreadableTokens: tsig.unreadable },
+        'some access tokens have TSIG keys no secret opens: their DNS UPDATE keys stop working (the tokens still work over HTTP); their owners should create new tokens',
+      );
     const summary = {
       reencrypted: report.reencrypted,
       alreadyCurrent: report.alreadyCurrent,
       unreadable: report.unreadable.length,
+      tsigKeysReencrypted: tsig.reencrypted,
+      tsigKeysAlreadyCurrent: tsig.alreadyCurrent,
+      tsigKeysUnreadable: tsig.unreadable.length,
       currentKeyId: ring.current.id,
       previousSecrets: config.previousSessionSecrets.length,
     };

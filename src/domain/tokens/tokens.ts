@@ -23,7 +23,12 @@ import { lockUserRow } from '../../db/repos/dns-records.js';
 import type { ApiTokenRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
-import { keyRingOf, openSecret, sealSecret } from '../certificates/key-box.js';
+import {
+  isSealedWithCurrentKey,
+  keyRingOf,
+  openSecret,
+  sealSecret,
+} from '../certificates/key-box.js';
 import type { Actor } from '../dns-records/dns-records.js';
 import {
   type ScopeInput,
@@ -364,4 +369,41 @@ export async function checkTokenAddress(
 ): Promise<void> {
   usable(deps, auth.token, auth.user, address);
   await noteUse(deps, auth.token, address);
+}
+
+/**
+ * Re-seal every token's TSIG key with the ring's current key (`npm run keys:rotate`, after a
+ * SESSION_SECRET change). Returns the counts and the ids of tokens no key of the ring opens (their
+ * TSIG keys stop working; bearer use is unaffected, it never needed the ring). Idempotent.
+ */
+export async function rotateTsigKeys(
+  db: Db,
+  ring: ReturnType<typeof keyRingOf>,
+): Promise<{ reencrypted: number; alreadyCurrent: number; unreadable: number[] }> {
+  const report = { reencrypted: 0, alreadyCurrent: 0, unreadable: [] as number[] };
+  const rows = await db
+    .selectFrom('api_tokens')
+    .select(['id', 'public_id', 'tsig_secret_enc'])
+    .where('revoked_at', 'is', null)
+    .execute();
+  for (const row of rows) {
+    if (isSealedWithCurrentKey(ring, row.tsig_secret_enc)) {
+      report.alreadyCurrent++;
+      continue;
+    }
+    const context = tsigContext(row.public_id);
+    const secret = openSecret(ring, context, row.tsig_secret_enc);
+    if (secret === null) {
+      report.unreadable.push(Number(row.id));
+      continue;
+    }
+    const res = await db
+      .updateTable('api_tokens')
+      .set({ tsig_secret_enc: sealSecret(ring, context, secret) })
+      .where('id', '=', row.id)
+      .where('tsig_secret_enc', '=', row.tsig_secret_enc)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) report.reencrypted++;
+  }
+  return report;
 }
