@@ -22,11 +22,16 @@ import type {
 import {
   DEFAULT_DNS_LIMITS,
   type DnsServerLimits,
+  type UdpUpdateRoute,
   rateLimiter,
+  refusedReply,
   udpQueryHandler,
   udpRules,
 } from './limits.js';
 import type { WorkerMessage, WorkerReply } from './udp-worker.js';
+import { MAX_UPDATE_BYTES, OPCODE_UPDATE, isUpdateRequest } from './update-message.js';
+import { DnsUpdateService } from './update-server.js';
+import type { DnsUpdateHandler } from '../../ports/dns-update.js';
 import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
 
 export interface ZoneSource {
@@ -64,6 +69,15 @@ export interface EmbeddedServerOptions {
   udpWorkers?: number;
   /** Abuse limits (src/adapters/dns/limits.ts); each one missing takes its default. */
   limits?: Partial<DnsServerLimits>;
+  /**
+   * Takes DNS UPDATE (RFC 2136, TSIG-signed) for the zone and hands verified change sets here;
+   * without it UPDATE is NOTIMP. Answered by this process only (UDP workers forward it).
+   */
+  updates?: DnsUpdateHandler;
+  /** Updates worked on at once from one source address (default 4). */
+  maxUpdatesPerAddress?: number;
+  /** Answer UPDATE only, queries REFUSED (the zone is served elsewhere, e.g. Route53). */
+  updatesOnly?: boolean;
 }
 
 /**
@@ -82,6 +96,8 @@ const WORKER_FILE = new URL(
 
 export class EmbeddedDnsServer {
   private readonly responder: ZoneResponder;
+  /** Answers UPDATE messages (null: UPDATE is NOTIMP). */
+  readonly updates: DnsUpdateService | null;
   private udp: dgram.Socket | null = null;
   private tcp: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
@@ -121,6 +137,16 @@ export class EmbeddedDnsServer {
       }),
       this.limits,
     );
+    this.updates = options.updates
+      ? new DnsUpdateService({
+          origin: options.origin,
+          handler: options.updates,
+          logger: options.logger,
+          ...(options.maxUpdatesPerAddress
+            ? { maxInFlightPerAddress: options.maxUpdatesPerAddress }
+            : {}),
+        })
+      : null;
   }
 
   /** Load the zone, bind UDP and TCP, start following the database. Returns the bound port. */
@@ -159,8 +185,17 @@ export class EmbeddedDnsServer {
       }
     }
     const workers = this.options.udpWorkers ?? 0;
-    const rules = udpRules(this.limits, 1 + workers);
-    const answer = udpQueryHandler(this.udp, this.responder, rateLimiter(rules));
+    const rules = {
+      ...udpRules(this.limits, 1 + workers),
+      updates: this.updates !== null,
+      updatesOnly: this.options.updatesOnly === true,
+    };
+    const answer = udpQueryHandler(
+      this.udp,
+      this.responder,
+      rateLimiter(rules),
+      this.udpUpdateRoute(this.udp),
+    );
     this.udp.on('message', (msg, rinfo) => {
       this.udpQueries++;
       answer(msg, rinfo);
@@ -182,6 +217,28 @@ export class EmbeddedDnsServer {
       'built-in DNS server listening (UDP and TCP)',
     );
     return this.boundPort;
+  }
+
+  /** UDP UPDATE messages (this process's and its workers'): answered here, on the shared socket. */
+  private udpUpdateRoute(udp: dgram.Socket): UdpUpdateRoute | null {
+    const service = this.updates;
+    if (!service) return null;
+    return {
+      only: this.options.updatesOnly === true,
+      forward: (msg, rinfo) => this.answerUdpUpdate(udp, service, msg, rinfo.address, rinfo.port),
+    };
+  }
+
+  private answerUdpUpdate(
+    udp: dgram.Socket,
+    service: DnsUpdateService,
+    msg: Buffer,
+    address: string,
+    port: number,
+  ): void {
+    void service.handle(msg, address).then((out) => {
+      if (out && this.udp === udp) udp.send(out, port, address);
+    });
   }
 
   get port(): number {
@@ -287,6 +344,11 @@ export class EmbeddedDnsServer {
       const loaded = new Promise<void>((resolve, reject) => {
         child.once('error', reject);
         child.on('message', (m: WorkerReply) => {
+          if (m.type === 'update') {
+            if (this.updates && isUpdateRequest(Buffer.from(m.msg)))
+              this.answerUdpUpdate(udp, this.updates, Buffer.from(m.msg), m.address, m.port);
+            return;
+          }
           this.workerSerials.set(child, m.serial);
           if (m.type === 'zone-loaded') resolve();
         });
@@ -365,32 +427,47 @@ export class EmbeddedDnsServer {
     let answered = 0;
     let blocked = false;
     let done = false;
+    /** An UPDATE is being answered: nothing more is read until its reply is written (replies in order). */
+    let waiting = false;
+    const updates = this.updates;
     const pump = () => {
-      while (!blocked && !done && buf.length >= 2) {
+      while (!blocked && !done && !waiting && buf.length >= 2) {
         const len = buf.readUInt16BE(0);
         if (len > MAX_TCP_QUERY_BYTES) {
-          socket.destroy();
-          return;
+          // Only an UPDATE may be longer than a query (up to MAX_UPDATE_BYTES).
+          if (!updates || len > MAX_UPDATE_BYTES) {
+            socket.destroy();
+            return;
+          }
+          if (buf.length < 5) break;
+          if (((buf[4]! >> 3) & 0x0f) !== OPCODE_UPDATE) {
+            socket.destroy();
+            return;
+          }
         }
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
         idle.refresh();
         answered++;
-        const out = this.responder.respond(msg, 'tcp');
-        if (out) {
-          const length = Buffer.allocUnsafe(2);
-          length.writeUInt16BE(out.length, 0);
-          // One segment for both (writev), without copying the reply behind its length.
-          socket.cork();
-          socket.write(length);
-          const more = socket.write(out);
-          socket.uncork();
-          if (!more) {
-            blocked = true;
-            socket.pause();
-          }
+        if (updates && isUpdateRequest(msg)) {
+          waiting = true;
+          socket.pause();
+          void updates.handle(Buffer.from(msg), address).then((reply) => {
+            waiting = false;
+            if (socket.destroyed) return;
+            if (reply) write(reply);
+            idle.refresh();
+            if (!blocked && !done) socket.resume();
+            pump();
+          });
+          continue;
         }
+        const out =
+          this.options.updatesOnly && msg.length >= 12 && !(msg[2]! & 0x80)
+            ? refusedReply(msg)
+            : this.responder.respond(msg, 'tcp');
+        if (out) write(out);
         if (
           limits.tcpMaxQueriesPerConnection > 0 &&
           answered >= limits.tcpMaxQueriesPerConnection
@@ -398,9 +475,23 @@ export class EmbeddedDnsServer {
           done = true;
           buf = Buffer.alloc(0);
           socket.pause();
-          socket.end();
+          if (!waiting) socket.end();
         }
       }
+    };
+    const write = (out: Buffer) => {
+      const length = Buffer.allocUnsafe(2);
+      length.writeUInt16BE(out.length, 0);
+      // One segment for both (writev), without copying the reply behind its length.
+      socket.cork();
+      socket.write(length);
+      const more = socket.write(out);
+      socket.uncork();
+      if (!more) {
+        blocked = true;
+        socket.pause();
+      }
+      if (done && !waiting) socket.end();
     };
     socket.on('data', (chunk) => {
       if (done) return;

@@ -13,6 +13,7 @@ import {
   DEFAULT_UDP_MAX_PAYLOAD,
   type ZoneResponder,
 } from './zone-responder.js';
+import { isUpdateRequest } from './update-message.js';
 
 /** The settings' own shape (src/config.ts, dns.embeddedServer.limits): declared once, there. */
 export type DnsServerLimits = Config['dns']['embeddedServer']['limits'];
@@ -146,8 +147,17 @@ export function udpQueryHandler(
   socket: dgram.Socket,
   responder: ZoneResponder,
   limiter: ResponseRateLimiter | null,
+  updates: UdpUpdateRoute | null = null,
 ): (msg: Buffer, rinfo: dgram.RemoteInfo) => void {
   return (msg, rinfo) => {
+    if (updates && (isUpdateRequest(msg) || updates.only)) {
+      // Rate-limited like any response; a limited UPDATE is dropped (a slip would be meaningless).
+      if (limiter !== null && limiter.check(rinfo.address) !== RRL_SEND) return;
+      if (isUpdateRequest(msg)) updates.forward(msg, rinfo);
+      else if (msg.length >= 12 && !(msg[2]! & 0x80))
+        socket.send(refusedReply(msg), rinfo.port, rinfo.address);
+      return;
+    }
     let out: Buffer | null;
     if (limiter === null) out = responder.respond(msg, 'udp');
     else {
@@ -163,6 +173,25 @@ export function udpQueryHandler(
   };
 }
 
+/**
+ * Where UDP UPDATE messages go (they are answered asynchronously, by the primary process only), and
+ * whether the server answers nothing else (DNS_UPDATE_SERVER with Route53: queries REFUSED).
+ */
+export interface UdpUpdateRoute {
+  only: boolean;
+  forward(msg: Buffer, rinfo: dgram.RemoteInfo): void;
+}
+
+/** REFUSED to a query, header only (the id, opcode and RD echoed). */
+export function refusedReply(msg: Buffer): Buffer {
+  const out = Buffer.alloc(12);
+  out[0] = msg[0]!;
+  out[1] = msg[1]!;
+  out[2] = 0x80 | (msg[2]! & 0x79);
+  out[3] = 5;
+  return out;
+}
+
 /** What one of `processes` answering processes needs to apply the server's UDP rules. */
 export interface UdpRules {
   udpMaxPayload: number;
@@ -170,6 +199,10 @@ export interface UdpRules {
   /** This process's share of the per-prefix rate (0 = off). */
   rrlResponsesPerSecond: number;
   rrlSlip: number;
+  /** UPDATE messages are forwarded to the primary process (it has the handler). */
+  updates?: boolean;
+  /** Answer UPDATE only: queries REFUSED. */
+  updatesOnly?: boolean;
 }
 
 /**

@@ -16,11 +16,10 @@ export type WorkerMessage =
   | { type: 'zone'; origin: string; serial: number; nameservers: string[]; records: ZoneRecord[] }
   | ({ type: 'patch' } & ZonePatch<ZoneRecord>);
 
-/** To the parent, after each message: the serial now held. */
-export interface WorkerReply {
-  type: 'zone-loaded' | 'zone-patched';
-  serial: number;
-}
+/** To the parent, after each message: the serial now held; or an UPDATE for the parent to answer. */
+export type WorkerReply =
+  | { type: 'zone-loaded' | 'zone-patched'; serial: number }
+  | { type: 'update'; msg: Uint8Array; address: string; port: number };
 
 const rules = JSON.parse(process.argv[2] ?? '{}') as UdpRules;
 const responder = new ZoneResponder(
@@ -46,7 +45,15 @@ process.on('message', (msg: WorkerMessage | { type: 'socket' }, handle?: unknown
     reply({ type: 'zone-patched', serial: responder.current.serial });
   } else if (msg.type === 'socket' && handle) {
     const udp = handle as dgram.Socket;
-    udp.on('message', udpQueryHandler(udp, responder, rateLimiter(rules)));
+    // UPDATE needs the database and the handler: the parent answers it on the same socket.
+    const updates = rules.updates
+      ? {
+          only: rules.updatesOnly === true,
+          forward: (msg: Buffer, rinfo: dgram.RemoteInfo) =>
+            reply({ type: 'update', msg, address: rinfo.address, port: rinfo.port }),
+        }
+      : null;
+    udp.on('message', udpQueryHandler(udp, responder, rateLimiter(rules), updates));
     udp.on('error', () => {
       /* the parent logs socket errors */
     });

@@ -131,6 +131,16 @@ export function findDnsRecordsAtName(
   return recordsAtName(db, userId, subdomain);
 }
 
+/** Every record of the user, whole rows (DNS UPDATE evaluates a change set against them; the limit bounds them). */
+export function findDnsRecordsOfUser(db: DbOrTrx, userId: number): Promise<DnsRecordRow[]> {
+  return db
+    .selectFrom('dns_records')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('id')
+    .execute();
+}
+
 export async function insertDnsRecord(
   db: DbOrTrx,
   values: Insertable<DnsRecordsTable>,

@@ -6,7 +6,6 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/group-commit.js';
-import { insertAuditLog } from '../../db/repos/audit-log.js';
 import {
   countDnsRecords,
   deleteDnsRecord as deleteRow,
@@ -26,6 +25,7 @@ import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
+import { type Actor, auditDnsRecord as audit, recordSnapshot as snapshot } from './audit.js';
 import { type FieldErrors, checkRecordForm, consistencyProblem, toRecordForm } from './rules.js';
 import type { RecordForm, RecordInput, RecordType } from './types.js';
 
@@ -37,14 +37,7 @@ export interface DnsRecordDeps {
   logger?: Logger;
 }
 
-/** Who acts: the signed-in person and the user whose records are touched (differs when impersonating). */
-export interface Actor {
-  user: User;
-  effectiveUser: User;
-  requestId: string | null;
-  /** The personal access token the change comes through (API, dyndns2, acme-dns, DNS UPDATE). */
-  tokenId?: number | null;
-}
+export type { Actor };
 
 export const PAGE_SIZE = 50;
 const DAY_MS = 86_400_000;
@@ -163,19 +156,8 @@ export async function validateDnsRecordDraft(
   }
 }
 
-const snapshot = (
-  r: Pick<DnsRecordRow, 'subdomain' | 'type' | 'value' | 'priority' | 'expires_at'>,
-) =>
-  JSON.stringify({
-    subdomain: r.subdomain,
-    type: r.type,
-    value: r.value,
-    priority: r.priority,
-    expires_at: r.expires_at,
-  });
-
-function initialStatus(deps: Pick<DnsRecordDeps, 'config'>): 'live' | 'pending' {
-  // The built-in server answers from the database: a committed record is live at once.
+/** Status of a new or edited record: live at once with the built-in server, pending until pushed otherwise. */
+export function initialStatus(deps: Pick<DnsRecordDeps, 'config'>): 'live' | 'pending' {
   return deps.config.dns.provider === 'embedded' ? 'live' : 'pending';
 }
 
@@ -319,31 +301,6 @@ export async function deleteDnsRecord(
   });
   await requestReconcile(deps);
   return before;
-}
-
-export async function audit(
-  db: Parameters<typeof insertAuditLog>[0],
-  actor: Actor,
-  action: string,
-  id: number,
-  before: string | null,
-  after: string | null,
-  now: number,
-) {
-  await insertAuditLog(db, {
-    at: now,
-    actor_user_id: actor.user.id,
-    actor_username: actor.user.username,
-    effective_user_id: actor.effectiveUser.id,
-    effective_username: actor.effectiveUser.username,
-    action,
-    target_type: 'dns_record',
-    target_id: String(id),
-    request_id: actor.requestId,
-    before_json: before,
-    after_json: after,
-    token_id: actor.tokenId ?? null,
-  });
 }
 
 export type { RecordForm, RecordType, FieldErrors };

@@ -1,0 +1,210 @@
+/**
+ * Answers DNS UPDATE requests (RFC 2136) for the built-in server: frame → TSIG (RFC 8945) → change set
+ * → the DnsUpdateHandler port, one reply per request. Only signed updates are taken. Bounded: at most
+ * maxInFlightPerAddress updates from one source address (and maxInFlight in all) are worked on at a
+ * time, more are REFUSED at once; answers to recent requests are remembered (by key and MAC) for their
+ * time window, so a retransmitted or replayed request gets the same answer and is never applied twice.
+ * Decision 0016.
+ */
+import type { Logger } from '../../logger.js';
+import type { DnsUpdateHandler, TsigKey, UpdateRcode } from '../../ports/dns-update.js';
+import {
+  ALGORITHM,
+  MAC_LENGTH,
+  MAX_FUDGE_S,
+  TSIG_ERROR,
+  type TsigRecord,
+  appendTsig,
+  timeBytes,
+  verifyRequestMac,
+} from './tsig.js';
+import { isUpdateRequest, readUpdateFrame, toDnsUpdate, updateReply } from './update-message.js';
+
+export interface UpdateServiceOptions {
+  origin: string;
+  handler: DnsUpdateHandler;
+  logger: Logger;
+  /** Updates worked on at once from one source address (default 4). */
+  maxInFlightPerAddress?: number;
+  /** Updates worked on at once in all (default 64). */
+  maxInFlight?: number;
+  /** Recent answers remembered against replays (default 10,000; beyond that, new updates are REFUSED). */
+  replayCapacity?: number;
+  /** Milliseconds since the epoch (tests move it). */
+  now?: () => number;
+}
+
+/** The fudge we sign our replies with. */
+const REPLY_FUDGE_S = 300;
+/** The shortest truncated MAC RFC 8945 §5.2.2.1 lets through to the truncation policy (half of 32). */
+const MIN_MAC_LENGTH = 16;
+
+interface Remembered {
+  expiresAt: number;
+  reply: Promise<Buffer | null>;
+}
+
+export class DnsUpdateService {
+  private readonly inFlight = new Map<string, number>();
+  private total = 0;
+  private readonly recent = new Map<string, Remembered>();
+  private readonly now: () => number;
+  /** Counts for tests: requests answered from the replay cache, refused for being over a bound. */
+  readonly stats = { replays: 0, overLimit: 0 };
+
+  constructor(private readonly options: UpdateServiceOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The reply to one message from `address`, or null when it is not an UPDATE request. Never throws:
+   * a handler failure is SERVFAIL.
+   */
+  async handle(msg: Buffer, address: string): Promise<Buffer | null> {
+    if (!isUpdateRequest(msg)) return null;
+    const perAddress = this.inFlight.get(address) ?? 0;
+    if (
+      perAddress >= (this.options.maxInFlightPerAddress ?? 4) ||
+      this.total >= (this.options.maxInFlight ?? 64)
+    ) {
+      this.stats.overLimit++;
+      return updateReply(msg, 'REFUSED', 0);
+    }
+    this.inFlight.set(address, perAddress + 1);
+    this.total++;
+    try {
+      return await this.answer(msg, address);
+    } catch (err) {
+      this.options.logger.error({ err }, 'DNS UPDATE failed');
+      return updateReply(msg, 'SERVFAIL', 0);
+    } finally {
+      this.total--;
+      const left = (this.inFlight.get(address) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(address, left);
+      else this.inFlight.delete(address);
+    }
+  }
+
+  private async answer(msg: Buffer, address: string): Promise<Buffer | null> {
+    const framed = readUpdateFrame(msg);
+    if (!framed.ok) return updateReply(msg, 'FORMERR', 0);
+    const { frame } = framed;
+    const tsig = frame.tsig;
+    if (!tsig) return updateReply(msg, 'REFUSED', frame.zoneEnd);
+    const unsigned = (error: keyof typeof TSIG_ERROR) =>
+      appendTsig(
+        updateReply(msg, 'NOTAUTH', frame.zoneEnd),
+        { ...tsigFields(tsig), timeSigned: this.seconds(), error: TSIG_ERROR[error] },
+        null,
+      );
+    if (tsig.mac.length > MAC_LENGTH || tsig.mac.length < MIN_MAC_LENGTH)
+      return updateReply(msg, 'FORMERR', frame.zoneEnd);
+    if (tsig.algorithm !== ALGORITHM) return unsigned('BADKEY');
+    const key = await this.options.handler.findKey(tsig.keyName);
+    if (!key) return unsigned('BADKEY');
+    // Truncated MACs are below our policy (RFC 8945 §5.2.2.1: BADTRUNC): full-length only.
+    if (tsig.mac.length !== MAC_LENGTH) return unsigned('BADTRUNC');
+    if (!verifyRequestMac(msg, tsig, key.secret)) return unsigned('BADSIG');
+    const signed = (
+      rcode: UpdateRcode,
+      error = 0,
+      other: Buffer = Buffer.alloc(0),
+      time?: number,
+    ) =>
+      appendTsig(
+        updateReply(msg, rcode, frame.zoneEnd),
+        {
+          ...tsigFields(tsig),
+          timeSigned: time ?? this.seconds(),
+          fudge: REPLY_FUDGE_S,
+          error,
+          other,
+        },
+        { secret: key.secret, requestMac: tsig.mac },
+      );
+    const fudge = Math.min(tsig.fudge, MAX_FUDGE_S);
+    const now = this.seconds();
+    if (Math.abs(now - tsig.timeSigned) > fudge)
+      // RFC 8945 §5.2.3: signed, the request's time, the server's time in Other Data.
+      return signed('NOTAUTH', TSIG_ERROR.BADTIME, timeBytes(now), tsig.timeSigned);
+
+    const replayKey = `${key.name} ${tsig.mac.toString('base64')}`;
+    const seen = this.recent.get(replayKey);
+    if (seen) {
+      this.stats.replays++;
+      const reply = await seen.reply;
+      if (!reply) return null;
+      const copy = Buffer.from(reply);
+      copy.writeUInt16BE(msg.readUInt16BE(0), 0);
+      return copy;
+    }
+    if (!this.makeRoom()) {
+      this.options.logger.warn(
+        { capacity: this.options.replayCapacity ?? 10_000 },
+        'DNS UPDATE refused: too many recent updates to remember against replays',
+      );
+      return signed('REFUSED');
+    }
+    const reply = this.apply(key, address, signed, toDnsUpdate(msg, frame, this.options.origin));
+    this.recent.set(replayKey, { expiresAt: (tsig.timeSigned + fudge + 1) * 1000, reply });
+    return reply;
+  }
+
+  private async apply(
+    key: TsigKey,
+    address: string,
+    signed: (rcode: UpdateRcode) => Buffer,
+    parsed: ReturnType<typeof toDnsUpdate>,
+  ): Promise<Buffer> {
+    if (!parsed.ok) {
+      this.options.logger.info(
+        { key: key.name, userId: key.userId, address, rcode: parsed.rcode, reason: parsed.reason },
+        'DNS UPDATE rejected',
+      );
+      return signed(parsed.rcode);
+    }
+    let result: { rcode: UpdateRcode; reason?: string };
+    try {
+      result = await this.options.handler.apply(parsed.update, key, { address });
+    } catch (err) {
+      this.options.logger.error({ err, key: key.name }, 'DNS UPDATE handler failed');
+      result = { rcode: 'SERVFAIL' };
+    }
+    this.options.logger.info(
+      {
+        key: key.name,
+        userId: key.userId,
+        tokenId: key.tokenId,
+        address,
+        rcode: result.rcode,
+        reason: result.reason,
+        updates: parsed.update.updates.length,
+      },
+      'DNS UPDATE',
+    );
+    return signed(result.rcode);
+  }
+
+  /** Drop expired replay entries when full; false when still full. */
+  private makeRoom(): boolean {
+    const capacity = this.options.replayCapacity ?? 10_000;
+    if (this.recent.size < capacity) return true;
+    const now = this.now();
+    for (const [k, v] of this.recent) if (v.expiresAt <= now) this.recent.delete(k);
+    return this.recent.size < capacity;
+  }
+
+  private seconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+}
+
+function tsigFields(t: TsigRecord) {
+  return {
+    keyWire: t.keyWire,
+    algorithmWire: t.algorithmWire,
+    originalId: t.originalId,
+    fudge: t.fudge,
+    other: Buffer.alloc(0),
+  };
+}

@@ -1,0 +1,50 @@
+/** The audit rows every DNS record change writes (forms, DNS UPDATE): one helper, one snapshot shape. */
+import { insertAuditLog } from '../../db/repos/audit-log.js';
+import type { DnsRecordRow, User } from '../../db/schema.js';
+
+/** Who acts: the signed-in person and the user whose records are touched (differs when impersonating). */
+export interface Actor {
+  user: User;
+  effectiveUser: User;
+  requestId: string | null;
+  /** The personal access token the change comes through (API, dyndns2, acme-dns, DNS UPDATE). */
+  tokenId?: number | null;
+}
+
+/** A record as its audit rows show it. */
+export const recordSnapshot = (
+  r: Pick<DnsRecordRow, 'subdomain' | 'type' | 'value' | 'priority' | 'expires_at'>,
+) =>
+  JSON.stringify({
+    subdomain: r.subdomain,
+    type: r.type,
+    value: r.value,
+    priority: r.priority,
+    expires_at: r.expires_at,
+  });
+
+/** Write one audit row about DNS record `id` (call in the change's transaction). */
+export async function auditDnsRecord(
+  db: Parameters<typeof insertAuditLog>[0],
+  actor: Actor,
+  action: string,
+  id: number,
+  before: string | null,
+  after: string | null,
+  now: number,
+): Promise<void> {
+  await insertAuditLog(db, {
+    at: now,
+    actor_user_id: actor.user.id,
+    actor_username: actor.user.username,
+    effective_user_id: actor.effectiveUser.id,
+    effective_username: actor.effectiveUser.username,
+    action,
+    target_type: 'dns_record',
+    target_id: String(id),
+    request_id: actor.requestId,
+    before_json: before,
+    after_json: after,
+    token_id: actor.tokenId ?? null,
+  });
+}
