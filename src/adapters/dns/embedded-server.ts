@@ -78,6 +78,8 @@ export interface EmbeddedServerOptions {
   maxUpdatesPerAddress?: number;
   /** Answer UPDATE only, queries REFUSED (the zone is served elsewhere, e.g. Route53). */
   updatesOnly?: boolean;
+  /** The clock TSIG times are checked against, ms since the epoch (tests skew it for BADTIME). */
+  tsigNow?: () => number;
 }
 
 /**
@@ -142,6 +144,7 @@ export class EmbeddedDnsServer {
           origin: options.origin,
           handler: options.updates,
           logger: options.logger,
+          ...(options.tsigNow ? { now: options.tsigNow } : {}),
           answerQuery: (msg, transport) =>
             options.updatesOnly ? refusedReply(msg) : this.responder.respond(msg, transport),
           ...(options.maxUpdatesPerAddress
