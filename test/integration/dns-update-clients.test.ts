@@ -490,3 +490,90 @@ describe.each(DIALECTS)('RFC 2136 with real clients and access tokens (%s)', (di
     expect(await resolve(`_acme-challenge.${base}`, 'TXT')).toEqual([]);
   }, 150_000);
 });
+
+describe('DNS_UPDATE_SERVER with Route53 serving the zone; rate limits (sqlite)', () => {
+  let e: CertEnv;
+  let port: number;
+
+  beforeAll(async () => {
+    requireTools();
+    e = await certificateEnv('sqlite', 'route53', {
+      devCa: true,
+      env: { DNS_UPDATE_SERVER: '1', API_RATE_LIMIT_WRITES_PER_HOUR: '3' },
+    });
+    await e.startWorker();
+    expect(e.t.container.dnsServer).toBeNull();
+    port = await e.t.container.updateOnlyServer!.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await e?.t.container.updateOnlyServer?.stop();
+    await e?.cleanup();
+  });
+
+  test('nsupdate is taken on the DNS port and the reconciler pushes it to Route53; queries are REFUSED', async () => {
+    const user = await insertUser(e.db());
+    const created = await createToken(
+      { db: e.db(), config: e.t.config, clock: systemClock },
+      { user, effectiveUser: user, requestId: null },
+      {
+        name: 'r53',
+        expiresInDays: 30,
+        permissions: ['records:write'],
+        names: [],
+        types: [],
+        subnets: [],
+      },
+    );
+    const key = keyOf(created);
+    const base = `${user.dns_label}.${ROOT}`;
+    const r = await nsupdate(port, key, [
+      `update add www.${base} 60 A 192.0.2.60`,
+      `update add _acme-challenge.${base} 60 TXT "r53-challenge"`,
+    ]);
+    expect(r, r.out).toEqual({ code: 0, out: '' });
+    const end = Date.now() + 20_000;
+    while (
+      (!e.fake!.get(`www.${base}`, 'A') || !e.fake!.get(`_acme-challenge.${base}`, 'TXT')) &&
+      Date.now() < end
+    )
+      await new Promise((res) => setTimeout(res, 50));
+    expect(e.fake!.get(`www.${base}`, 'A')?.values).toEqual(['192.0.2.60']);
+    expect(e.fake!.get(`_acme-challenge.${base}`, 'TXT')?.values).toEqual(['"r53-challenge"']);
+    const q = await dig(port, `www.${base}`, 'A');
+    expect(q.out).toMatch(/status: REFUSED/);
+  }, 60_000);
+
+  test('past the per-user change limit an update is REFUSED and nothing is written', async () => {
+    const user = await insertUser(e.db());
+    const key = keyOf(
+      await createToken(
+        { db: e.db(), config: e.t.config, clock: systemClock },
+        { user, effectiveUser: user, requestId: null },
+        {
+          name: 'limited',
+          expiresInDays: 30,
+          permissions: ['records:write'],
+          names: [],
+          types: [],
+          subnets: [],
+        },
+      ),
+    );
+    const base = `${user.dns_label}.${ROOT}`;
+    for (let i = 1; i <= 3; i++) {
+      const r = await nsupdate(port, key, [`update add n${i}.${base} 60 A 192.0.2.${i}`]);
+      expect(r, r.out).toEqual({ code: 0, out: '' });
+    }
+    const r = await nsupdate(port, key, [`update add n4.${base} 60 A 192.0.2.4`]);
+    expect(r.out).toMatch(/REFUSED/);
+    const rows = await e
+      .db()
+      .selectFrom('dns_records')
+      .select('subdomain')
+      .where('user_id', '=', user.id)
+      .orderBy('subdomain')
+      .execute();
+    expect(rows.map((x) => x.subdomain)).toEqual(['n1', 'n2', 'n3']);
+  });
+});
