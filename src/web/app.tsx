@@ -21,6 +21,8 @@ import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { devIdpRoutes } from './routes/dev-idp.js';
 import { dnsRecordRoutes } from './routes/dns-records.js';
+import { acmeDnsRoutes } from './routes/acme-dns.js';
+import { dyndns2Routes } from './routes/dyndns2.js';
 import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
@@ -86,6 +88,9 @@ export function createApp(container: Container): WebApp {
     });
   });
   app.route('/', healthRoutes(container));
+  // Update protocols (token-authenticated, no cookies): before sessions and CSRF, which they never use.
+  app.route('/', dyndns2Routes(container));
+  app.route('/', acmeDnsRoutes(container));
 
   app.use('*', compression(1024));
   app.use('*', sessionMiddleware({ config, db: container.dbh.db, clock: container.clock }));
