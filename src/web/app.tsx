@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import type { Container } from '../container.js';
 import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { apiRoutes } from './api/routes.js';
 import { compression } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
 import { bodyGate, limitBodies } from './middleware/request-body.js';
@@ -62,6 +63,8 @@ export function createApp(container: Container): WebApp {
       formActionOrigins: container.identityProvider.origins,
     }),
   );
+
+  app.route('/api/v1', apiRoutes(container)); // bearer tokens only: before sessions, CSRF and compression
 
   // Before anything can read a body: the size limit, and closing connections whose body goes unread.
   app.use('*', limitBodies);
