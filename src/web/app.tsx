@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import type { Container } from '../container.js';
 import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { apiDocsRoutes } from './api/docs.js';
 import { apiRoutes } from './api/routes.js';
 import { compression } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
@@ -104,6 +105,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', dnsRecordRoutes(container, shell));
   app.route('/', adminRoutes(container, shell));
   app.route('/', certificateRoutes(container, shell));
+  app.route('/', apiDocsRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

@@ -775,3 +775,25 @@ describe.each(DIALECTS)('API rate limits across two replicas sharing Redis on %s
     expect(rows.map((r) => r.subdomain).sort()).toEqual(['one', 'two']);
   });
 });
+
+describe('API page', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t.cleanup());
+
+  it('/docs/api is a server-rendered page generated from the same operations, without a sign-in', async () => {
+    const res = await t.request('/docs/api');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    for (const op of OPERATION_LIST) {
+      expect(html).toContain(`id="${op.id}"`);
+      expect(html).toContain(`${op.method.toUpperCase()} /api/v1${op.path}`);
+    }
+    expect(html).toContain('id="problem-rate-limited"');
+    expect(html).toContain('href="/api/v1/openapi.json"');
+    expect(html).not.toMatch(/<script(?![^>]*nonce)/);
+  });
+});
