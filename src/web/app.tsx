@@ -10,6 +10,8 @@ import { Hono } from 'hono';
 import type { Container } from '../container.js';
 import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { apiDocsRoutes } from './api/docs.js';
+import { apiRoutes } from './api/routes.js';
 import { compression } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
 import { bodyGate, limitBodies } from './middleware/request-body.js';
@@ -65,6 +67,8 @@ export function createApp(container: Container): WebApp {
     }),
   );
 
+  app.route('/api/v1', apiRoutes(container)); // bearer tokens only: before sessions, CSRF and compression
+
   // Before anything can read a body: the size limit, and closing connections whose body goes unread.
   app.use('*', limitBodies);
 
@@ -106,6 +110,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', dnsRecordRoutes(container, shell));
   app.route('/', adminRoutes(container, shell));
   app.route('/', certificateRoutes(container, shell));
+  app.route('/', apiDocsRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(
