@@ -24,6 +24,7 @@ import { dnsRecordRoutes } from './routes/dns-records.js';
 import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { loadAssets } from './static/assets.js';
 import { ImpersonationBanner, SiteHeader } from './views/chrome.js';
 import { ErrorBody } from './views/error-page.js';
@@ -101,6 +102,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', dnsRecordRoutes(container, shell));
   app.route('/', adminRoutes(container, shell));
   app.route('/', certificateRoutes(container, shell));
+  app.route('/', tokenRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(
