@@ -116,7 +116,7 @@ export function buildSnippets(input: SnippetInput): Snippet[] {
             'ssl=yes',
             `server=${appHost}`,
             `login=${input.username}`,
-            `password=${shellQuote(secret)}`,
+            `password=${secret}`,
             fqdn,
           ].join('\n'),
         },
@@ -262,3 +262,18 @@ export function buildSnippets(input: SnippetInput): Snippet[] {
     },
   ];
 }
+
+/** The placeholder values README's "Automate it" shows (a test checks README has these snippets). */
+export const README_EXAMPLE: SnippetInput = {
+  appUrl: 'https://starchart.example.edu',
+  rootDomain: 'example.edu',
+  username: 'jdoe',
+  dnsLabel: 'jdoe',
+  token: {
+    publicId: 'abcdefghijkl',
+    secret: 'stc_abcdefghijklYOUR-TOKEN-SECRET',
+    scope: { permissions: ['records:write'], names: null, types: null, subnets: null },
+  },
+  tsig: { keyName: 'abcdefghijkl.tsig', secret: 'YOUR-TSIG-SECRET-BASE64=' },
+  dnsServer: { host: 'ns1.example.edu', port: 53 },
+};
