@@ -275,8 +275,10 @@ export function TokenTable(props: {
           .map((t) => (
             <tr id={`token-${t.id}`} class={t.state === 'active' ? undefined : 'inactive'}>
               <td data-label="Token">
-                <strong>{t.name}</strong>
-                <span class="mono muted token-id">stc_{t.public_id}…</span>
+                <span class="token-name">
+                  <strong>{t.name}</strong>
+                  <span class="mono muted token-id">stc_{t.public_id}…</span>
+                </span>
               </td>
               <td data-label="May">
                 <ScopeSummary token={t} />
