@@ -28,6 +28,7 @@ import { dyndns2Routes } from './routes/dyndns2.js';
 import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { loadAssets } from './static/assets.js';
 import { ImpersonationBanner, SiteHeader } from './views/chrome.js';
 import { ErrorBody } from './views/error-page.js';
@@ -111,6 +112,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', adminRoutes(container, shell));
   app.route('/', certificateRoutes(container, shell));
   app.route('/', apiDocsRoutes(container, shell));
+  app.route('/', tokenRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

@@ -22,6 +22,7 @@ export const PAGE_SECTIONS: readonly string[] = [
   'dns-records',
   'certificate',
   'history',
+  'tokens',
   'admin',
   'dev',
 ];

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.js';
 import { queueEmail } from '../../src/domain/notifications/outbox.js';
+import { createToken } from '../../src/domain/tokens/tokens.js';
 import { type Agent, type TestApp, createTestApp } from '../support/app.js';
 import { insertRecord } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
@@ -17,6 +18,8 @@ describe('Cache-Control', () => {
   let admin: User;
   let agent: Agent;
   let params: Record<string, string>;
+  let ownToken: number;
+  let theirToken: number;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -35,6 +38,18 @@ describe('Cache-Control', () => {
       .insertInto('blocked_labels')
       .values({ label: 'already', reason: null, created_at: Date.now() })
       .execute();
+    const tokenDeps = { db, config: t.config, clock: t.container.clock };
+    const tokenInput = {
+      name: 'cache test',
+      expiresInDays: 30,
+      permissions: ['records:read'],
+      names: [],
+      types: [],
+      subnets: [],
+    };
+    const as = (u: User) => ({ user: u, effectiveUser: u, requestId: null });
+    ownToken = Number((await createToken(tokenDeps, as(admin), tokenInput)).token.id);
+    theirToken = Number((await createToken(tokenDeps, as(target), tokenInput)).token.id);
     agent = await t.agent(admin);
     // A value for each path parameter, by the path prefix it follows.
     params = {
@@ -42,6 +57,8 @@ describe('Cache-Control', () => {
       '/dns-records/:id': String(own),
       '/admin/users/:id': String(target.id),
       ':rid': String(theirs),
+      '/tokens/:id': String(ownToken),
+      ':tid': String(theirToken),
       ':part': 'certificate',
       ':label': 'already',
     };
@@ -73,7 +90,17 @@ describe('Cache-Control', () => {
       expect(res.headers.get('cache-control'), `${p} (${res.status})`).toBe('no-store');
     }
     // The pages themselves were rendered, not only redirects or errors.
-    for (const p of ['/', '/dns-records', '/certificate', '/admin', '/admin/audit', '/history'])
+    for (const p of [
+      '/',
+      '/dns-records',
+      '/certificate',
+      '/admin',
+      '/admin/audit',
+      '/history',
+      '/tokens',
+      `/tokens/${ownToken}/revoke`,
+      `/admin/users/${params['/admin/users/:id']}/tokens/${theirToken}/revoke`,
+    ])
       expect(statuses[p], p).toBe(200);
     expect(statuses[`/dns-records/${params['/dns-records/:id']}`]).toBe(200);
     expect(statuses[`/admin/users/${params['/admin/users/:id']}`]).toBe(200);

@@ -229,6 +229,8 @@ function fill(routePath: string): string {
   return routePath.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string, _re, offset: number) => {
     const before = routePath.slice(0, offset);
     if (name === 'rid') return String(ready.ids.userRecord);
+    // Token ids: the body limit answers before any token is looked up.
+    if (name === 'tid' || (name === 'id' && before === '/tokens/')) return '1';
     if (name === 'label') return ready.ids.label;
     if (name === 'id' && before === '/dns-records/') return String(ready.ids.record);
     if (name === 'id' && before === '/admin/users/') return String(ready.ids.user);
@@ -243,7 +245,7 @@ const NO_ROUTE = ['/no-such-page', '/certificate/information', '/admin/audit'];
 const access = (p: string): 'admin' | 'user' | 'anyone' =>
   p.startsWith('/admin')
     ? 'admin'
-    : /^\/(dns-records|certificate)(\/|$)/.test(p)
+    : /^\/(dns-records|certificate|tokens)(\/|$)/.test(p)
       ? 'user'
       : 'anyone';
 

@@ -32,6 +32,7 @@ import {
   updateDnsRecord,
 } from '../../domain/dns-records/dns-records.js';
 import { recordToForm, toRecordForm } from '../../domain/dns-records/rules.js';
+import { listTokens, revokeToken } from '../../domain/tokens/tokens.js';
 import type { RecordForm } from '../../domain/dns-records/types.js';
 import type { DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -49,6 +50,7 @@ import {
   ConfirmUserActionPage,
 } from '../views/admin/user.js';
 import { RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
+import { ConfirmRevokePage } from '../views/tokens/page.js';
 import { readForm } from '../form.js';
 import { queryPage } from '../query.js';
 
@@ -59,6 +61,7 @@ const USER_NOTICES: Record<string, string> = {
   unsuspended: 'User unsuspended. Their records are being restored to DNS.',
   'record-updated': 'DNS record updated.',
   'record-deleted': 'DNS record deleted.',
+  'token-revoked': 'Token revoked. Programs using it are refused from now on.',
   stopped: 'You stopped impersonating this user.',
   'impersonation-ended-admin':
     'Impersonation ended: this user is now an admin, and admins cannot be impersonated. Your last request was not carried out.',
@@ -148,6 +151,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
         csrf={csrf(c)}
         self={self(c, detail.user.id)}
         notice={USER_NOTICES[c.req.query('done') ?? ''] ?? null}
+        tokens={await listTokens(deps, detail.user)}
       />,
     );
   });
@@ -329,6 +333,45 @@ export function adminRoutes(container: Container, shell: PageShell) {
     const { actor, record } = await recordActor(c);
     await deleteDnsRecord(deps, actor, record.id);
     return c.redirect(`/admin/users/${actor.effectiveUser.id}?done=record-deleted`, 303);
+  });
+
+  // ----- a user's access tokens (an admin may revoke any; revokeToken audits it) -----
+  const userToken = async (c: Ctx) => {
+    const target = (await getUserDetail(deps, admin(c), parseUserId(c.req.param('id')))).user;
+    const tid = Number(c.req.param('tid'));
+    const token = Number.isSafeInteger(tid)
+      ? (await listTokens(deps, target)).find((t) => Number(t.id) === tid)
+      : undefined;
+    if (!token) throw new AppError('NOT_FOUND', 'Sorry, we could not find that token.');
+    return { target, token };
+  };
+  const tokenRevokePage = async (c: Ctx) => {
+    const { target, token } = await userToken(c);
+    return renderPage(
+      c,
+      shell,
+      'Revoke token',
+      <ConfirmRevokePage
+        token={token}
+        csrf={csrf(c)}
+        action={`/admin/users/${target.id}/tokens/${token.id}/revoke`}
+        cancelHref={`/admin/users/${target.id}`}
+        owner={target.username}
+      />,
+    );
+  };
+  app.get('/admin/users/:id/tokens/:tid/revoke', tokenRevokePage);
+  app.post('/admin/users/:id/tokens/:tid/revoke', async (c) => {
+    const b = await readForm(c);
+    if (b.confirm !== 'yes') return tokenRevokePage(c);
+    const { target, token } = await userToken(c);
+    const actor: Actor = {
+      user: c.get('session')!.user,
+      effectiveUser: target,
+      requestId: c.get('requestId'),
+    };
+    await revokeToken(deps, actor, target, Number(token.id));
+    return c.redirect(`/admin/users/${target.id}?done=token-revoked`, 303);
   });
 
   // ----- blocked labels -----

@@ -24,6 +24,8 @@ import {
   updateDnsRecord,
   validateDnsRecordDraft,
 } from '../../domain/dns-records/dns-records.js';
+import { listClientChallenges } from '../../domain/dns-records/client-challenges.js';
+import { listTokens } from '../../domain/tokens/tokens.js';
 import {
   type FieldErrors,
   emptyForm,
@@ -131,6 +133,12 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
 
   app.get('/dns-records', async (c) => {
     const list = await listDnsRecords(deps, owner(c), queryPage(c));
+    const challenges = await listClientChallenges(deps, owner(c));
+    // Which token wrote each value, by name (only looked up when there is something to show).
+    const tokenNames =
+      challenges.length === 0
+        ? new Map<number, string>()
+        : new Map((await listTokens(deps, owner(c))).map((t) => [Number(t.id), t.name]));
     const notice = NOTICES[c.req.query('done') ?? ''] ?? null;
     return renderPage(
       c,
@@ -145,6 +153,8 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
         page={list.page}
         pages={list.pages}
         notice={notice}
+        challenges={challenges}
+        tokenNames={tokenNames}
       />,
     );
   });

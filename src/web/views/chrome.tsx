@@ -7,6 +7,7 @@ import type { ActiveSession } from '../../domain/sessions/sessions.js';
 const NAV = [
   { href: '/dns-records', label: 'DNS Records' },
   { href: '/certificate', label: 'Certificate' },
+  { href: '/tokens', label: 'Tokens' },
   { href: '/history', label: 'History' },
 ] as const;
 

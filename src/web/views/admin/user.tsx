@@ -4,6 +4,8 @@
 import { Fragment, h } from '../../jsx/runtime.js';
 import type { UserDetail } from '../../../domain/admin/users.js';
 import type { DnsRecordRow, User } from '../../../db/schema.js';
+import type { TokenView } from '../../../domain/tokens/tokens.js';
+import { TokenTable } from '../tokens/page.js';
 import { AuditTable } from './audit.js';
 
 const fmtDate = (ms: number | null) =>
@@ -31,6 +33,7 @@ export function AdminUserPage(props: {
   csrf: string;
   self: boolean;
   notice: string | null;
+  tokens: TokenView[];
 }) {
   const { user: u, records, certificates, history, historyTotal, baseDomain } = props.detail;
   const suspended = u.suspended_at !== null;
@@ -164,6 +167,18 @@ export function AdminUserPage(props: {
             ))}
           </tbody>
         </table>
+      )}
+      <h2 id="tokens">
+        Access tokens ({props.tokens.filter((t) => t.state === 'active').length} active)
+      </h2>
+      {props.tokens.length === 0 ? (
+        <p class="hint">No access tokens.</p>
+      ) : (
+        <TokenTable
+          tokens={props.tokens}
+          csrf={props.csrf}
+          revokeAction={(id) => `/admin/users/${u.id}/tokens/${id}/revoke`}
+        />
       )}
       <h2>History</h2>
       <AuditTable rows={history} />

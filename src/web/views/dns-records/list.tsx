@@ -5,6 +5,7 @@ import { Fragment, escapeHtml, h, markup, safe } from '../../jsx/runtime.js';
 import type { DnsRecordListItem } from '../../../db/repos/dns-records.js';
 import { MAX_STATUS_IDS } from '../../../domain/dns-records/dns-records.js';
 import type { DnsRecordRow } from '../../../db/schema.js';
+import type { ClientChallengeView } from '../../../domain/dns-records/client-challenges.js';
 
 export interface ListProps {
   records: DnsRecordListItem[];
@@ -15,6 +16,9 @@ export interface ListProps {
   page: number;
   pages: number;
   notice: string | null;
+  /** ACME challenge values the user's own clients wrote through a token. */
+  challenges?: ClientChallengeView[];
+  tokenNames?: Map<number, string>;
 }
 
 const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -156,7 +160,68 @@ export function DnsRecordsPage(props: ListProps) {
           )}
         </>
       )}
+      {props.challenges && props.challenges.length > 0 && (
+        <ClientChallenges
+          challenges={props.challenges}
+          tokenNames={props.tokenNames ?? new Map()}
+        />
+      )}
     </>
+  );
+}
+
+const fmtTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * TXT values at `_acme-challenge…` names written by the user's own ACME client through a token. They
+ * are not records the user manages here: the client removes them, or they expire on their own.
+ */
+export function ClientChallenges(props: {
+  challenges: ClientChallengeView[];
+  tokenNames: Map<number, string>;
+}) {
+  return (
+    <section class="client-challenges" aria-labelledby="challenges-title">
+      <h2 id="challenges-title">Certificate challenge values from your own clients</h2>
+      <p class="hint">
+        Your ACME client (certbot, lego, Caddy, cert-manager…) published these TXT values with one
+        of your <a href="/tokens">tokens</a> to prove to the certificate authority that the name is
+        yours. They are written by your ACME client and removed automatically: by the client when it
+        is done, or at the time shown. They do not count toward your record limit.
+      </p>
+      <table class="responsive challenges">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Value</th>
+            <th scope="col">Written by</th>
+            <th scope="col">Removed automatically</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.challenges.map((ch) => (
+            <tr id={`challenge-${ch.id}`}>
+              <td data-label="Name">
+                <span class="mono">{ch.fqdn}</span>
+              </td>
+              <td data-label="Value">
+                <span class="mono" title={ch.value.length > 24 ? ch.value : undefined}>
+                  {clip(ch.value, 24)}
+                </span>
+              </td>
+              <td data-label="Written by">
+                {ch.tokenId === null ? (
+                  <span class="muted">—</span>
+                ) : (
+                  <span>token “{props.tokenNames.get(ch.tokenId) ?? `#${ch.tokenId}`}”</span>
+                )}
+              </td>
+              <td data-label="Removed automatically">{fmtTime(ch.expiresAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
