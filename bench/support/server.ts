@@ -51,7 +51,8 @@ export async function spawnService(
   cwd: string,
   stdout: 'inherit' | 'ignore' = 'ignore',
 ): Promise<SpawnedService> {
-  const port = nextPort++;
+  // env.PORT: a port the caller chose (e.g. a free one, when other benchmarks may run at once).
+  const port = env.PORT ? Number(env.PORT) : nextPort++;
   const runtime = existsSync(BUILT) ? 'dist' : 'tsx';
   const args =
     runtime === 'dist'
