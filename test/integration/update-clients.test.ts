@@ -31,10 +31,11 @@ import { insertUser } from '../support/factories.js';
 
 const run = promisify(execFile);
 
-for (const bin of ['/usr/bin/ddclient', '/usr/bin/lego', '/usr/bin/dig', '/usr/bin/pebble'])
-  if (!existsSync(bin))
+const BINARIES = ['ddclient', 'lego', 'dig', 'pebble', 'curl', 'jq'];
+for (const bin of BINARIES)
+  if (!existsSync(`/usr/bin/${bin}`))
     throw new Error(
-      `${bin} is missing: install the Debian packages ddclient lego dnsutils pebble (bash .ci/services.sh packages)`,
+      `/usr/bin/${bin} is missing: install the Debian packages ddclient lego dnsutils pebble curl jq (bash .ci/services.sh packages)`,
     );
 
 describe('real update clients against the app (sqlite, built-in DNS, Pebble)', () => {

@@ -126,25 +126,33 @@ export async function setAddressRecords(
   opts: SetAddressOptions = {},
 ): Promise<AddressResult> {
   const owner = actor.effectiveUser;
-  const np = nameProblem(relativeName);
-  if (np) throw new AppError('INVALID_INPUT', np, { subdomain: np });
   const want = { A: wanted('A', addresses.ipv4), AAAA: wanted('AAAA', addresses.ipv6) };
   const now = deps.clock.now();
   const lifetimeMs = deps.config.dns.recordLifetimeDays * DAY_MS;
   const renewBefore = now + lifetimeMs - renewEveryMs(deps.config.dns.recordLifetimeDays);
   const stale = (r: Existing) => Number(r.expires_at) < renewBefore;
 
-  // The poll path: one read, and nothing written when nothing is due.
+  // The poll path: one read, and nothing written when nothing is due. The name is checked only when
+  // something will be written: records already at a name passed the rules when they were created (a
+  // malformed name has no records, so it always reaches the check).
   const seen = await findDnsRecordsAtNameWithExpiry(deps.db, owner.id, relativeName);
   const first = plan(seen, want);
   const cname = seen.some((r) => r.type === 'CNAME');
-  if (!cname && first.add.length === 0 && first.remove.length === 0 && !first.keep.some(stale))
+  if (
+    seen.length > 0 &&
+    !cname &&
+    first.add.length === 0 &&
+    first.remove.length === 0 &&
+    !first.keep.some(stale)
+  )
     return {
       changed: false,
       renewed: false,
       ipv4: familyOf(seen, 'A'),
       ipv6: familyOf(seen, 'AAAA'),
     };
+  const np = nameProblem(relativeName);
+  if (np) throw new AppError('INVALID_INPUT', np, { subdomain: np });
   if (cname)
     throw new AppError(
       'INVALID_INPUT',

@@ -26,7 +26,7 @@ import type { AppEnv } from '../env.js';
 
 /** Hostnames one request may update (DynDNS allowed 20; routers send one). */
 export const MAX_HOSTNAMES = 10;
-/** Longest query string looked at; longer ones are refused unread (notfqdn). */
+/** Longest request URL looked at; longer ones are refused unread (notfqdn). */
 const MAX_QUERY = 2048;
 /** dyndns2 clients poll; last use is recorded at most this often (or when the address changes). */
 const LAST_USE_EVERY_MS = 3_600_000;
@@ -109,8 +109,7 @@ export function dyndns2Routes(container: Container) {
     }
     await limitRequest(rateLimiter, config.tokens.rateLimits, auth);
 
-    if (new URL(c.req.url).search.length > MAX_QUERY)
-      return refuse('query too long', ['notfqdn'], who);
+    if (c.req.url.length > MAX_QUERY) return refuse('query too long', ['notfqdn'], who);
     const hostnames = (c.req.queries('hostname') ?? [])
       .flatMap((h) => h.split(','))
       .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
