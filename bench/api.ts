@@ -255,7 +255,7 @@ if (want('sqlite')) {
 }
 
 if (want('mariadb')) {
-  const name = `starchart_apibench_${process.pid}_${Date.now().toString(36)}`;
+  const name = `zapibench_${process.pid}_${Date.now().toString(36)}`;
   const dbUrl = `${MYSQL}/${name}`;
   const cwd = mkdtempSync(path.join(tmpdir(), 'starchart-bench-'));
   await ensureMysqlDatabase(dbUrl);

@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCertificate, updateCertificate } from '../../src/db/repos/certificates.js';
@@ -27,6 +29,12 @@ import { DIALECTS } from '../support/db.js';
 import { insertUser } from '../support/factories.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** A full collection, so heap figures before and after the corpus compare live objects only. */
+function forceGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 /** A self-signed certificate (and its key) as the CA would store one, made with openssl. */
 function makeCertificate(cn: string): { key: string; cert: string; chain: string } {
@@ -648,9 +656,13 @@ describe.each(DIALECTS)('REST API v1 on %s', (dialect) => {
       { label: 'repeated', path: '/records?type=A&type=MX', init: {} },
       { label: 'huge query', path: `/records?name=${'a'.repeat(10_000)}`, init: {} },
       { label: 'cursor junk', path: '/records?cursor=abc', init: {} },
+      { label: 'bad percent in query', path: '/records?name=%zz', init: {} },
+      { label: 'bad percent in id', path: '/records/%zz', init: {} },
+      { label: 'bad percent in part', path: '/certificate/%E0%A4%A', init: {} },
       { label: 'query on get', path: `/records/${existing.id}?x=1`, init: {} },
     );
     const before = await countWrites(user.id);
+    forceGc();
     const heapBefore = process.memoryUsage();
     const seen: string[] = [];
     for (const r of requests) {
@@ -679,7 +691,7 @@ describe.each(DIALECTS)('REST API v1 on %s', (dialect) => {
       seen.push(`${label}: ${res.status}`);
       await expectProblem(res, 401);
     }
-    global.gc?.();
+    forceGc();
     const heapAfter = process.memoryUsage();
     expect(await countWrites(user.id)).toEqual(before);
     const statuses = new Set(seen.map((s) => s.split(': ')[1]));

@@ -104,6 +104,16 @@ export async function deleteZoneChangesBefore(db: Db, before: number): Promise<n
 }
 
 export async function updateDnsSerial(db: DbOrTrx, now: number): Promise<number> {
+  if (isMysql(db)) {
+    // One round trip instead of two: LAST_INSERT_ID(expr) hands the new value back in the UPDATE's OK
+    // packet. The row stays locked until COMMIT and every change takes it, so each trip counts.
+    const res =
+      await sql`update system_state set dns_serial = LAST_INSERT_ID(dns_serial + 1), reconciliation_needed = 1, updated_at = ${now} where id = 1`.execute(
+        db,
+      );
+    if (res.insertId !== undefined && res.insertId > 0n) return Number(res.insertId);
+    return findDnsSerial(db);
+  }
   await bumpSerial(db, now);
   return findDnsSerial(db);
 }

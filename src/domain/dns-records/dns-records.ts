@@ -200,8 +200,9 @@ export async function createDnsRecord(
       updated_at: now,
     } as const;
     const id = await insertDnsRecord(trx, values);
-    await markDnsChanged(trx, [{ label: owner.dns_label, name: input.subdomain }], now);
     await audit(trx, actor, 'dns-record.create', id, null, snapshot(values), now);
+    // Last before COMMIT: it locks the one zone-serial row, which every change waits for (MariaDB).
+    await markDnsChanged(trx, [{ label: owner.dns_label, name: input.subdomain }], now);
     return { id, ...values };
   });
   await requestReconcile(deps);
@@ -242,6 +243,7 @@ export async function updateDnsRecord(
       updated_at: now,
     } as const;
     await updateRow(trx, owner.id, id, values);
+    await audit(trx, actor, 'dns-record.update', id, snapshot(before), snapshot(values), now);
     await markDnsChanged(
       trx,
       [
@@ -249,8 +251,7 @@ export async function updateDnsRecord(
         { label: owner.dns_label, name: input.subdomain },
       ],
       now,
-    );
-    await audit(trx, actor, 'dns-record.update', id, snapshot(before), snapshot(values), now);
+    ); // last: see create
     return { ...before, ...values };
   });
   await requestReconcile(deps);
@@ -295,8 +296,8 @@ export async function deleteDnsRecord(
     const row = await findDnsRecordForUser(trx, owner.id, id);
     if (!row) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
     await deleteRow(trx, owner.id, id);
-    await markDnsChanged(trx, [{ label: owner.dns_label, name: row.subdomain }], now);
     await audit(trx, actor, 'dns-record.delete', id, snapshot(row), null, now);
+    await markDnsChanged(trx, [{ label: owner.dns_label, name: row.subdomain }], now); // last: see create
     return row;
   });
   await requestReconcile(deps);

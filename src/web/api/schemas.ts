@@ -106,7 +106,11 @@ export const RecordListQuerySchema = z.strictObject({
     .optional()
     .describe(`Records per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`),
   cursor: Digits(10).optional().describe('`nextCursor` of the previous page (instead of `page`).'),
-  name: RecordName.optional().describe('Only records with this name.'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,63}$/)
+    .optional()
+    .describe('Only records with this name.'),
   type: RecordTypeSchema.optional().describe('Only records of this type.'),
 });
 

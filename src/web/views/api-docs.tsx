@@ -24,6 +24,17 @@ const METHODS = ['get', 'post', 'patch', 'delete'] as const;
 const str = (v: unknown): string =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 
+/** Text with `code` spans (the descriptions' only markup). */
+function Text(props: { text: unknown }) {
+  return (
+    <>
+      {str(props.text)
+        .split('`')
+        .map((part, i) => (i % 2 === 1 ? <code>{part}</code> : part))}
+    </>
+  );
+}
+
 /** A short type name for a JSON Schema. */
 function typeOf(s: Json | undefined, doc: Json): string {
   if (!s) return '';
@@ -71,7 +82,8 @@ function FieldTable(props: { schema: Json; doc: Json }) {
             </td>
             <td>{required.has(name) ? 'yes' : 'no'}</td>
             <td>
-              {str(s.description ?? '')} {limits(s) ? <span class="muted">({limits(s)})</span> : ''}
+              <Text text={s.description} />{' '}
+              {limits(s) ? <span class="muted">({limits(s)})</span> : ''}
             </td>
           </tr>
         ))}
@@ -116,7 +128,9 @@ function Operation(props: { path: string; method: string; op: Json; doc: Json; a
         </code>{' '}
         — {str(op.summary)}
       </h2>
-      <p class="pre-wrap">{str(op.description)}</p>
+      <p class="pre-wrap">
+        <Text text={op.description} />
+      </p>
       {params.length > 0 ? (
         <>
           <h3>Parameters</h3>
@@ -140,7 +154,9 @@ function Operation(props: { path: string; method: string; op: Json; doc: Json; a
                   <td>
                     <code>{typeOf(p.schema as Json, doc)}</code>
                   </td>
-                  <td>{str(p.description ?? '')}</td>
+                  <td>
+                    <Text text={p.description} />
+                  </td>
                 </tr>
               ))}
             </tbody>
