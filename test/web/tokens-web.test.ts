@@ -137,6 +137,7 @@ describe.each(DIALECTS)('Tokens pages (%s)', (dialect) => {
     expect(html).toContain(`export STARCHART_TOKEN=&#39;${secret}&#39;`);
     expect(html).toContain('http://localhost:8080/api/v1/records');
     expect(html).toContain('protocol=dyndns2');
+    expect(html).toContain('ssl=no'); // APP_URL is http: here
     expect(html).toContain('server=localhost:8080');
     expect(html).toContain(`login=${alice.username}`);
     expect(html).toContain(`http://localhost:8080/nic/update?hostname=laptop.${base}`);

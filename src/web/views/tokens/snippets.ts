@@ -113,7 +113,8 @@ export function buildSnippets(input: SnippetInput): Snippet[] {
           text: [
             'protocol=dyndns2',
             'use=web',
-            'ssl=yes',
+            // ddclient speaks plain HTTP only when told to (development instances without TLS).
+            `ssl=${app.startsWith('https:') ? 'yes' : 'no'}`,
             `server=${appHost}`,
             `login=${input.username}`,
             `password=${secret}`,
