@@ -35,6 +35,8 @@ export const ENV_VARS = {
   DNS_SERVER_HOST: 'Address the built-in DNS server binds (default 127.0.0.1)',
   DNS_SERVER_PORT:
     'Port of the built-in DNS server, UDP and TCP (default 5353; 0 = any free port, for tests)',
+  DNS_UPDATE_SERVER:
+    'Accept DNS UPDATE (RFC 2136, TSIG keys of access tokens) on the built-in DNS server port: 1 or 0 (default 1 with DNS_PROVIDER=embedded; with route53 1 starts the built-in server for updates only, queries REFUSED, and the reconciler pushes the changes to Route53)',
   DNS_SERVER_UDP_WORKERS:
     'Extra processes that answer UDP queries for the built-in DNS server on the same socket (default 0; e.g. 1 on a 2-core host that serves real DNS traffic)',
   DNS_UDP_MAX_PAYLOAD:
@@ -266,6 +268,12 @@ const EnvSchema = z.object({
   DNS_SERVER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   DNS_SERVER_PORT: intFrom(5353, 0, 65535),
   DNS_SERVER_UDP_WORKERS: intFrom(0, 0, 16),
+  DNS_UPDATE_SERVER: optionalString.pipe(
+    z
+      .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === '1' || v === 'true')),
+  ),
   DNS_UDP_MAX_PAYLOAD: intFrom(1232, 512, 4096),
   DNS_TCP_MAX_CONNECTIONS: intFrom(256, 1, 65_535),
   DNS_TCP_MAX_CONNECTIONS_PER_IP: intFrom(32, 1, 65_535),
@@ -449,6 +457,11 @@ export interface Config {
       accessKeyId: string | null;
       secretAccessKey: string | null;
     };
+    /**
+     * Whether the built-in DNS server takes DNS UPDATE. With route53 it then runs for updates only
+     * (queries REFUSED); the reconciler pushes what they change.
+     */
+    updateServer: boolean;
     embeddedServer: {
       host: string;
       port: number;
@@ -796,6 +809,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
         accessKeyId,
         secretAccessKey,
       },
+      updateServer: e.DNS_UPDATE_SERVER ?? dnsProvider === 'embedded',
       embeddedServer: {
         host: e.DNS_SERVER_HOST,
         port: e.DNS_SERVER_PORT,

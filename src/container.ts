@@ -35,6 +35,13 @@ import type { JobQueue, JobRegistry } from './ports/job-queue.js';
 import type { Mailer } from './ports/mailer.js';
 import type { RateLimiter } from './ports/rate-limiter.js';
 import { MemoryRateLimiter } from './adapters/rate-limit/memory.js';
+import { createDnsUpdateHandler } from './domain/tokens/dns-update-handler.js';
+
+/** The zone of a server that only takes updates: nothing (it answers no queries). */
+const EMPTY_ZONE = {
+  serial: async () => 0,
+  load: async () => ({ serial: 0, records: [] }),
+};
 
 /** The built-in development IdP (development and test only). */
 export interface DevIdp {
@@ -62,6 +69,11 @@ export interface Container {
   dns: DnsProvider;
   /** The built-in DNS server (embedded provider only); started by the web role. */
   dnsServer: EmbeddedDnsServer | null;
+  /**
+   * With Route53 and DNS_UPDATE_SERVER: the built-in server taking DNS UPDATE only (queries REFUSED);
+   * started by the web role like dnsServer. Never used to check records.
+   */
+  updateOnlyServer: EmbeddedDnsServer | null;
   /** Issues certificates: ACME, or the development CA in embedded mode. */
   ca: CertificateAuthority;
   dnsChecker: DnsChecker;
@@ -119,6 +131,7 @@ export async function createContainer(
           ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
         })
       : new InProcessQueue(registry, logger);
+  let updateOnlyServer: EmbeddedDnsServer | null = null;
   const mailer =
     options.mailer !== undefined
       ? options.mailer
@@ -126,27 +139,6 @@ export async function createContainer(
         ? (await import('./adapters/mail/smtp.js')).createSmtpMailer(config.mail.smtp)
         : null;
   const { identityProvider, devIdp } = await buildIdentityProvider(config, dbh, clock);
-  let dnsServer: EmbeddedDnsServer | null = null;
-  let dns: DnsProvider;
-  if (options.dnsProvider) dns = options.dnsProvider;
-  // Vendor SDKs load only when configured: the AWS SDK, nodemailer and the development IdP's X.509
-  // code stay out of processes that do not use them (faster start, smaller memory).
-  else if (config.dns.provider === 'route53')
-    dns = new (await import('./adapters/dns/route53.js')).Route53Provider(config.dns.route53);
-  else {
-    const db = dbh.db;
-    dnsServer = new EmbeddedDnsServer({
-      origin: config.rootDomain,
-      nameservers: config.dns.embeddedServer.nameservers,
-      host: config.dns.embeddedServer.host,
-      port: config.dns.embeddedServer.port,
-      udpWorkers: config.dns.embeddedServer.udpWorkers,
-      limits: config.dns.embeddedServer.limits,
-      logger,
-      source: databaseZoneSource(db, config.rootDomain),
-    });
-    dns = new EmbeddedDnsProvider(dnsServer);
-  }
   const rateLimiter: RateLimiter = config.redis
     ? new (await import('./adapters/rate-limit/redis.js')).RedisRateLimiter(
         config.redis.url,
@@ -155,6 +147,43 @@ export async function createContainer(
         () => clock.now(),
       )
     : new MemoryRateLimiter(() => clock.now());
+  let dnsServer: EmbeddedDnsServer | null = null;
+  let dns: DnsProvider;
+  // DNS UPDATE (RFC 2136) with the access tokens' TSIG keys (DNS_UPDATE_SERVER, decision 0016).
+  const updates = config.dns.updateServer
+    ? createDnsUpdateHandler({ db: dbh.db, config, clock, queue, logger, rateLimiter })
+    : undefined;
+  const serverOptions = {
+    origin: config.rootDomain,
+    nameservers: config.dns.embeddedServer.nameservers,
+    host: config.dns.embeddedServer.host,
+    port: config.dns.embeddedServer.port,
+    udpWorkers: config.dns.embeddedServer.udpWorkers,
+    limits: config.dns.embeddedServer.limits,
+    logger,
+    ...(updates ? { updates } : {}),
+  };
+  if (options.dnsProvider) dns = options.dnsProvider;
+  // Vendor SDKs load only when configured: the AWS SDK, nodemailer and the development IdP's X.509
+  // code stay out of processes that do not use them (faster start, smaller memory).
+  else if (config.dns.provider === 'route53') {
+    dns = new (await import('./adapters/dns/route53.js')).Route53Provider(config.dns.route53);
+    // Route53 serves the zone; the built-in server runs only to take updates (queries REFUSED, so
+    // it needs no copy of the zone) and the reconciler pushes what they change.
+    if (updates)
+      updateOnlyServer = new EmbeddedDnsServer({
+        ...serverOptions,
+        udpWorkers: 0,
+        source: EMPTY_ZONE,
+        updatesOnly: true,
+      });
+  } else {
+    dnsServer = new EmbeddedDnsServer({
+      ...serverOptions,
+      source: databaseZoneSource(dbh.db, config.rootDomain),
+    });
+    dns = new EmbeddedDnsProvider(dnsServer);
+  }
   const ports = createCertificatePorts(config, dnsServer);
   const ca = options.wrapCa ? options.wrapCa(ports.ca) : ports.ca;
   const dnsChecker = ports.dnsChecker;
@@ -183,6 +212,7 @@ export async function createContainer(
     devIdp,
     dns,
     dnsServer,
+    updateOnlyServer,
     ca,
     dnsChecker,
     rateLimiter,

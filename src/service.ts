@@ -53,8 +53,10 @@ export async function startService(
   }
   mark('listeningMs', started);
   let dnsPort: number | null = null;
-  if (container.dnsServer && (config.role === 'web' || config.role === 'all')) {
-    dnsPort = await container.dnsServer.start();
+  // The built-in DNS server, or with Route53 the one that only takes DNS UPDATE (DNS_UPDATE_SERVER).
+  const dnsServer = container.dnsServer ?? container.updateOnlyServer;
+  if (dnsServer && (config.role === 'web' || config.role === 'all')) {
+    dnsPort = await dnsServer.start();
   }
   let watchdog: ScheduleWatchdog | null = null;
   if (config.role === 'worker' || config.role === 'all') {
@@ -92,7 +94,7 @@ export async function startService(
       watchdog?.stop();
       const closing = server ? closeServer(server, timeout) : Promise.resolve();
       await Promise.all([closing, container.queue.close(timeout)]);
-      await container.dnsServer?.stop();
+      await dnsServer?.stop();
       await container.close();
       logger.info('shutdown complete');
     })());

@@ -10,6 +10,8 @@ import { Hono } from 'hono';
 import type { Container } from '../container.js';
 import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { apiDocsRoutes } from './api/docs.js';
+import { apiRoutes } from './api/routes.js';
 import { compression } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
 import { bodyGate, limitBodies } from './middleware/request-body.js';
@@ -21,6 +23,8 @@ import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { devIdpRoutes } from './routes/dev-idp.js';
 import { dnsRecordRoutes } from './routes/dns-records.js';
+import { acmeDnsRoutes } from './routes/acme-dns.js';
+import { dyndns2Routes } from './routes/dyndns2.js';
 import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
@@ -64,6 +68,8 @@ export function createApp(container: Container): WebApp {
     }),
   );
 
+  app.route('/api/v1', apiRoutes(container)); // bearer tokens only: before sessions, CSRF and compression
+
   // Before anything can read a body: the size limit, and closing connections whose body goes unread.
   app.use('*', limitBodies);
 
@@ -87,6 +93,9 @@ export function createApp(container: Container): WebApp {
     });
   });
   app.route('/', healthRoutes(container));
+  // Update protocols (token-authenticated, no cookies): before sessions and CSRF, which they never use.
+  app.route('/', dyndns2Routes(container));
+  app.route('/', acmeDnsRoutes(container));
 
   app.use('*', compression(1024));
   app.use('*', sessionMiddleware({ config, db: container.dbh.db, clock: container.clock }));
@@ -102,6 +111,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', dnsRecordRoutes(container, shell));
   app.route('/', adminRoutes(container, shell));
   app.route('/', certificateRoutes(container, shell));
+  app.route('/', apiDocsRoutes(container, shell));
   app.route('/', tokenRoutes(container, shell));
 
   app.notFound((c) =>

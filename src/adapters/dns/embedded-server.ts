@@ -29,7 +29,7 @@ import {
   udpRules,
 } from './limits.js';
 import type { WorkerMessage, WorkerReply } from './udp-worker.js';
-import { MAX_UPDATE_BYTES, OPCODE_UPDATE, isUpdateRequest } from './update-message.js';
+import { MAX_UPDATE_BYTES, OPCODE_UPDATE, isUpdateRequest, queryTsig } from './update-message.js';
 import { DnsUpdateService } from './update-server.js';
 import type { DnsUpdateHandler } from '../../ports/dns-update.js';
 import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
@@ -78,6 +78,8 @@ export interface EmbeddedServerOptions {
   maxUpdatesPerAddress?: number;
   /** Answer UPDATE only, queries REFUSED (the zone is served elsewhere, e.g. Route53). */
   updatesOnly?: boolean;
+  /** The clock TSIG times are checked against, ms since the epoch (tests skew it for BADTIME). */
+  tsigNow?: () => number;
 }
 
 /**
@@ -142,6 +144,9 @@ export class EmbeddedDnsServer {
           origin: options.origin,
           handler: options.updates,
           logger: options.logger,
+          ...(options.tsigNow ? { now: options.tsigNow } : {}),
+          answerQuery: (msg, transport) =>
+            options.updatesOnly ? refusedReply(msg) : this.responder.respond(msg, transport),
           ...(options.maxUpdatesPerAddress
             ? { maxInFlightPerAddress: options.maxUpdatesPerAddress }
             : {}),
@@ -345,8 +350,9 @@ export class EmbeddedDnsServer {
         child.once('error', reject);
         child.on('message', (m: WorkerReply) => {
           if (m.type === 'update') {
-            if (this.updates && isUpdateRequest(Buffer.from(m.msg)))
-              this.answerUdpUpdate(udp, this.updates, Buffer.from(m.msg), m.address, m.port);
+            const msg = Buffer.from(m.msg);
+            if (this.updates && (isUpdateRequest(msg) || queryTsig(msg) !== null))
+              this.answerUdpUpdate(udp, this.updates, msg, m.address, m.port);
             return;
           }
           this.workerSerials.set(child, m.serial);
@@ -450,10 +456,10 @@ export class EmbeddedDnsServer {
         buf = buf.subarray(2 + len);
         idle.refresh();
         answered++;
-        if (updates && isUpdateRequest(msg)) {
+        if (updates && (isUpdateRequest(msg) || queryTsig(msg) !== null)) {
           waiting = true;
           socket.pause();
-          void updates.handle(Buffer.from(msg), address).then((reply) => {
+          void updates.handle(Buffer.from(msg), address, 'tcp').then((reply) => {
             waiting = false;
             if (socket.destroyed) return;
             if (reply) write(reply);

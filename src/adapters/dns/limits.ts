@@ -13,7 +13,7 @@ import {
   DEFAULT_UDP_MAX_PAYLOAD,
   type ZoneResponder,
 } from './zone-responder.js';
-import { isUpdateRequest } from './update-message.js';
+import { isUpdateRequest, queryTsig } from './update-message.js';
 
 /** The settings' own shape (src/config.ts, dns.embeddedServer.limits): declared once, there. */
 export type DnsServerLimits = Config['dns']['embeddedServer']['limits'];
@@ -150,10 +150,12 @@ export function udpQueryHandler(
   updates: UdpUpdateRoute | null = null,
 ): (msg: Buffer, rinfo: dgram.RemoteInfo) => void {
   return (msg, rinfo) => {
-    if (updates && (isUpdateRequest(msg) || updates.only)) {
+    // UPDATE, and queries signed with TSIG (answered signed), go to the process with the keys.
+    const forward = updates !== null && (isUpdateRequest(msg) || queryTsig(msg) !== null);
+    if (updates && (forward || updates.only)) {
       // Rate-limited like any response; a limited UPDATE is dropped (a slip would be meaningless).
       if (limiter !== null && limiter.check(rinfo.address) !== RRL_SEND) return;
-      if (isUpdateRequest(msg)) updates.forward(msg, rinfo);
+      if (forward) updates.forward(msg, rinfo);
       else if (msg.length >= 12 && !(msg[2]! & 0x80))
         socket.send(refusedReply(msg), rinfo.port, rinfo.address);
       return;

@@ -249,6 +249,82 @@ function readTsigRdata(msg: Buffer, rr: RawRr, keyWire: Buffer, start: number): 
   };
 }
 
+/** Offset just past the (possibly compressed) name at `p`, without reading it; -1 when malformed. */
+function skipName(msg: Buffer, p: number): number {
+  for (let labels = 0; p < msg.length && labels < 128; labels++) {
+    const len = msg[p]!;
+    if (len === 0) return p + 1;
+    if ((len & 0xc0) === 0xc0) return p + 2 <= msg.length ? p + 2 : -1;
+    if (len > 63) return -1;
+    p += 1 + len;
+  }
+  return -1;
+}
+
+/** Records a signed query may carry at most (question, OPT, TSIG, and a little slack). */
+const MAX_QUERY_RECORDS = 8;
+
+/**
+ * The TSIG record of a query (a message that is neither a response nor an UPDATE), when it carries
+ * one as its last additional record: null when it has none (the usual case, found without
+ * allocating), 'bad' when one is there but malformed or not last. Queries signed with a token's key
+ * get signed answers (RFC 8945 §5.3).
+ */
+export function queryTsig(msg: Buffer): TsigRecord | 'bad' | null {
+  if (msg.length < 12 || (msg[2]! & 0x80) !== 0 || msg.readUInt16BE(10) === 0) return null;
+  const qd = msg.readUInt16BE(4);
+  const total = qd + msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
+  if (total > MAX_QUERY_RECORDS) return null;
+  let p = 12;
+  for (let i = 0; i < qd; i++) {
+    p = skipName(msg, p);
+    if (p < 0 || p + 4 > msg.length) return null;
+    p += 4;
+  }
+  const records = total - qd;
+  for (let i = 0; i < records; i++) {
+    const start = p;
+    p = skipName(msg, p);
+    if (p < 0 || p + 10 > msg.length) return null;
+    const type = msg.readUInt16BE(p);
+    const end = p + 10 + msg.readUInt16BE(p + 8);
+    if (end > msg.length) return null;
+    if (type === TYPE_TSIG) {
+      if (i !== records - 1 || end !== msg.length) return 'bad';
+      const r = readRr(msg, start);
+      if (!r || r.rr.cls !== CLASS_ANY || r.rr.ttl !== 0) return 'bad';
+      return readTsigRdata(msg, r.rr, r.nameWire, start) ?? 'bad';
+    }
+    p = end;
+  }
+  return null;
+}
+
+/**
+ * An error reply to a query: its header (id, opcode, RD) with QR and `rcode`, the question section
+ * echoed (`questionEnd` > 12), no records. A TSIG record is appended separately (tsig.ts).
+ */
+export function queryErrorReply(msg: Buffer, rcode: UpdateRcode): Buffer {
+  let end = 12;
+  const qd = msg.readUInt16BE(4);
+  for (let i = 0; i < qd; i++) {
+    const n = skipName(msg, end);
+    if (n < 0 || n + 4 > msg.length) {
+      end = 12;
+      break;
+    }
+    end = n + 4;
+  }
+  const out = Buffer.alloc(end);
+  msg.copy(out, 0, 0, end);
+  out[2] = 0x80 | (msg[2]! & 0x79);
+  out[3] = RCODE[rcode];
+  out.writeUInt16BE(end > 12 ? qd : 0, 4);
+  out.writeUInt32BE(0, 6);
+  out.writeUInt16BE(0, 10);
+  return out;
+}
+
 export type UpdateResult =
   { ok: true; update: DnsUpdate } | { ok: false; rcode: UpdateRcode; reason: string };
 

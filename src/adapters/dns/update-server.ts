@@ -18,7 +18,14 @@ import {
   timeBytes,
   verifyRequestMac,
 } from './tsig.js';
-import { isUpdateRequest, readUpdateFrame, toDnsUpdate, updateReply } from './update-message.js';
+import {
+  isUpdateRequest,
+  queryErrorReply,
+  queryTsig,
+  readUpdateFrame,
+  toDnsUpdate,
+  updateReply,
+} from './update-message.js';
 
 export interface UpdateServiceOptions {
   origin: string;
@@ -32,6 +39,12 @@ export interface UpdateServiceOptions {
   replayCapacity?: number;
   /** Milliseconds since the epoch (tests move it). */
   now?: () => number;
+  /**
+   * Answers a query (its TSIG record removed). With it, queries signed with a known key get signed
+   * answers and those with an unknown key or a bad MAC NOTAUTH (RFC 8945 §5.2–5.3); without it, only
+   * UPDATE is handled here.
+   */
+  answerQuery?: (msg: Buffer, transport: 'udp' | 'tcp') => Buffer | null;
 }
 
 /** The fudge we sign our replies with. */
@@ -57,26 +70,34 @@ export class DnsUpdateService {
   }
 
   /**
-   * The reply to one message from `address`, or null when it is not an UPDATE request. Never throws:
+   * The reply to one UPDATE, or signed query (with answerQuery), from `address`; null for anything
+   * else. Never throws:
    * a handler failure is SERVFAIL.
    */
-  async handle(msg: Buffer, address: string): Promise<Buffer | null> {
-    if (!isUpdateRequest(msg)) return null;
+  async handle(
+    msg: Buffer,
+    address: string,
+    transport: 'udp' | 'tcp' = 'udp',
+  ): Promise<Buffer | null> {
+    const update = isUpdateRequest(msg);
+    if (!update && !this.options.answerQuery) return null;
     const perAddress = this.inFlight.get(address) ?? 0;
     if (
       perAddress >= (this.options.maxInFlightPerAddress ?? 4) ||
       this.total >= (this.options.maxInFlight ?? 64)
     ) {
       this.stats.overLimit++;
-      return updateReply(msg, 'REFUSED', 0);
+      return update ? updateReply(msg, 'REFUSED', 0) : queryErrorReply(msg, 'REFUSED');
     }
     this.inFlight.set(address, perAddress + 1);
     this.total++;
     try {
-      return await this.answer(msg, address);
+      return update
+        ? await this.answer(msg, address)
+        : await this.answerSignedQuery(msg, transport);
     } catch (err) {
-      this.options.logger.error({ err }, 'DNS UPDATE failed');
-      return updateReply(msg, 'SERVFAIL', 0);
+      this.options.logger.error({ err }, update ? 'DNS UPDATE failed' : 'signed DNS query failed');
+      return update ? updateReply(msg, 'SERVFAIL', 0) : queryErrorReply(msg, 'SERVFAIL');
     } finally {
       this.total--;
       const left = (this.inFlight.get(address) ?? 1) - 1;
@@ -183,6 +204,54 @@ export class DnsUpdateService {
       'DNS UPDATE',
     );
     return signed(result.rcode);
+  }
+
+  /**
+   * A query that carries a TSIG record (RFC 8945): verified like an UPDATE's (BADKEY, BADTRUNC, BADSIG
+   * unsigned; BADTIME signed), then answered as if unsigned and the answer signed with the key. Not
+   * remembered against replays: a query changes nothing.
+   */
+  private async answerSignedQuery(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | null> {
+    const answerQuery = this.options.answerQuery!;
+    const tsig = queryTsig(msg);
+    if (tsig === null) return answerQuery(msg, transport);
+    if (tsig === 'bad' || tsig.mac.length > MAC_LENGTH || tsig.mac.length < MIN_MAC_LENGTH)
+      return queryErrorReply(msg, 'FORMERR');
+    const unsigned = (error: keyof typeof TSIG_ERROR) =>
+      appendTsig(
+        queryErrorReply(msg, 'NOTAUTH'),
+        { ...tsigFields(tsig), timeSigned: this.seconds(), error: TSIG_ERROR[error] },
+        null,
+      );
+    if (tsig.algorithm !== ALGORITHM) return unsigned('BADKEY');
+    const key = await this.options.handler.findKey(tsig.keyName);
+    if (!key) return unsigned('BADKEY');
+    if (tsig.mac.length !== MAC_LENGTH) return unsigned('BADTRUNC');
+    if (!verifyRequestMac(msg, tsig, key.secret)) return unsigned('BADSIG');
+    const sign = (reply: Buffer, error = 0, other: Buffer = Buffer.alloc(0), time?: number) =>
+      appendTsig(
+        reply,
+        {
+          ...tsigFields(tsig),
+          timeSigned: time ?? this.seconds(),
+          fudge: REPLY_FUDGE_S,
+          error,
+          other,
+        },
+        { secret: key.secret, requestMac: tsig.mac },
+      );
+    const now = this.seconds();
+    if (Math.abs(now - tsig.timeSigned) > Math.min(tsig.fudge, MAX_FUDGE_S))
+      return sign(
+        queryErrorReply(msg, 'NOTAUTH'),
+        TSIG_ERROR.BADTIME,
+        timeBytes(now),
+        tsig.timeSigned,
+      );
+    const bare = Buffer.from(msg.subarray(0, tsig.start));
+    bare.writeUInt16BE(bare.readUInt16BE(10) - 1, 10);
+    const reply = answerQuery(bare, transport);
+    return reply ? sign(reply) : null;
   }
 
   /** Drop expired replay entries when full; false when still full. */

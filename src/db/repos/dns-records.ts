@@ -191,3 +191,22 @@ export async function lockUserRow(trx: Transaction<Database>, userId: number): P
 export async function findBlockedLabel(db: DbOrTrx, label: string): Promise<boolean> {
   return (await blockedLabel(db, label)).length > 0;
 }
+
+const recordsAtNameWithExpiry = preparedQuery((db, userId: number, subdomain: string) =>
+  db
+    .selectFrom('dns_records')
+    .select(['id', 'subdomain', 'type', 'value', 'priority', 'expires_at'])
+    .where('user_id', '=', userId)
+    .where('subdomain', '=', subdomain),
+);
+
+/** The user's records at one name with their expiry (dyndns2 compares and renews them on every poll). */
+export function findDnsRecordsAtNameWithExpiry(
+  db: DbOrTrx,
+  userId: number,
+  subdomain: string,
+): Promise<
+  Pick<DnsRecordRow, 'id' | 'subdomain' | 'type' | 'value' | 'priority' | 'expires_at'>[]
+> {
+  return recordsAtNameWithExpiry(db, userId, subdomain);
+}

@@ -6,12 +6,13 @@
  * and withdrawn on their own CLIENT_CHALLENGE_LIFETIME_S after they were written if the client does
  * not remove them.
  */
+import type { Transaction } from 'kysely';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/group-commit.js';
 import { insertAuditLog } from '../../db/repos/audit-log.js';
 import { lockUserRow } from '../../db/repos/dns-records.js';
-import type { User } from '../../db/schema.js';
+import type { Database, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
@@ -115,69 +116,86 @@ export async function addClientChallenge(
   value: string,
   opts: AddChallengeOptions = {},
 ): Promise<{ name: string; changed: boolean }> {
+  check(rel, value);
+  const result = await inTransaction(deps.db, (trx) =>
+    addClientChallengeIn(trx, deps, actor, rel, value, opts),
+  );
+  if (result.changed) await requestReconcile(deps);
+  return result;
+}
+
+/**
+ * addClientChallenge inside the caller's transaction `trx` (DNS UPDATE applies a whole message in
+ * one): the same checks and writes, without the reconcile request, which the caller makes after its
+ * commit when `changed`.
+ */
+export async function addClientChallengeIn(
+  trx: Transaction<Database>,
+  deps: Pick<ClientChallengeDeps, 'config' | 'clock'>,
+  actor: Actor,
+  rel: string,
+  value: string,
+  opts: AddChallengeOptions = {},
+): Promise<{ name: string; changed: boolean }> {
   const owner = actor.effectiveUser;
   check(rel, value);
   const name = fqdn(rel, owner, deps.config.rootDomain);
   const now = deps.clock.now();
   const expires = now + deps.config.dns.clientChallengeLifetimeMs;
-  const changed = await inTransaction(deps.db, async (trx) => {
-    await lockUserRow(trx, owner.id);
-    const existing = await trx
-      .selectFrom('acme_challenges')
-      .select(['id', 'value', 'created_at'])
-      .where('user_id', '=', owner.id)
-      .where('name', '=', name)
-      .where('certificate_id', 'is', null)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
-    const same = existing.find((e) => e.value === value);
-    if (same) {
-      await trx
-        .updateTable('acme_challenges')
-        .set({ expires_at: expires })
-        .where('id', '=', same.id)
-        .execute();
-      return false;
-    }
-    const keep = Math.max(0, (opts.keepLatest ?? MAX_CLIENT_CHALLENGES_PER_NAME) - 1);
-    const dropped = existing.slice(keep);
-    if (opts.keepLatest === undefined && dropped.length > 0)
-      throw new AppError(
-        'LIMIT_EXCEEDED',
-        `${name} already has ${MAX_CLIENT_CHALLENGES_PER_NAME} challenge values from your clients; remove one first (or wait: they expire on their own).`,
-      );
-    if (dropped.length > 0)
-      await trx
-        .deleteFrom('acme_challenges')
-        .where(
-          'id',
-          'in',
-          dropped.map((d) => d.id),
-        )
-        .execute();
+  await lockUserRow(trx, owner.id);
+  const existing = await trx
+    .selectFrom('acme_challenges')
+    .select(['id', 'value', 'created_at'])
+    .where('user_id', '=', owner.id)
+    .where('name', '=', name)
+    .where('certificate_id', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  const same = existing.find((e) => e.value === value);
+  if (same) {
     await trx
-      .insertInto('acme_challenges')
-      .values({
-        certificate_id: null,
-        user_id: owner.id,
-        token_id: actor.tokenId ?? null,
-        name,
-        value,
-        created_at: now,
-        expires_at: expires,
-        status: deps.config.dns.provider === 'embedded' ? 'live' : 'pending',
-        status_message: null,
-        change_id: null,
-        status_at: now,
-      })
+      .updateTable('acme_challenges')
+      .set({ expires_at: expires })
+      .where('id', '=', same.id)
       .execute();
-    await markDnsChanged(trx, [{ label: owner.dns_label, name: rel }], now);
-    await auditChallenge(trx, actor, 'acme-challenge.add', name, [value], now);
-    return true;
-  });
-  if (changed) await requestReconcile(deps);
-  return { name, changed };
+    return { name, changed: false };
+  }
+  const keep = Math.max(0, (opts.keepLatest ?? MAX_CLIENT_CHALLENGES_PER_NAME) - 1);
+  const dropped = existing.slice(keep);
+  if (opts.keepLatest === undefined && dropped.length > 0)
+    throw new AppError(
+      'LIMIT_EXCEEDED',
+      `${name} already has ${MAX_CLIENT_CHALLENGES_PER_NAME} challenge values from your clients; remove one first (or wait: they expire on their own).`,
+    );
+  if (dropped.length > 0)
+    await trx
+      .deleteFrom('acme_challenges')
+      .where(
+        'id',
+        'in',
+        dropped.map((d) => d.id),
+      )
+      .execute();
+  await trx
+    .insertInto('acme_challenges')
+    .values({
+      certificate_id: null,
+      user_id: owner.id,
+      token_id: actor.tokenId ?? null,
+      name,
+      value,
+      created_at: now,
+      expires_at: expires,
+      status: deps.config.dns.provider === 'embedded' ? 'live' : 'pending',
+      status_message: null,
+      change_id: null,
+      status_at: now,
+    })
+    .execute();
+  await markDnsChanged(trx, [{ label: owner.dns_label, name: rel }], now);
+  await auditChallenge(trx, actor, 'acme-challenge.add', name, [value], now);
+  return { name, changed: true };
 }
 
 /**
@@ -190,41 +208,56 @@ export async function removeClientChallenges(
   rel: string,
   value: string | null,
 ): Promise<number> {
+  check(rel, value);
+  const removed = await inTransaction(deps.db, (trx) =>
+    removeClientChallengesIn(trx, deps, actor, rel, value),
+  );
+  if (removed > 0) await requestReconcile(deps);
+  return removed;
+}
+
+/**
+ * removeClientChallenges inside the caller's transaction `trx`, without the reconcile request (the
+ * caller makes it after its commit when something was removed).
+ */
+export async function removeClientChallengesIn(
+  trx: Transaction<Database>,
+  deps: Pick<ClientChallengeDeps, 'config' | 'clock'>,
+  actor: Actor,
+  rel: string,
+  value: string | null,
+): Promise<number> {
   const owner = actor.effectiveUser;
   check(rel, value);
   const name = fqdn(rel, owner, deps.config.rootDomain);
   const now = deps.clock.now();
-  const removed = await inTransaction(deps.db, async (trx) => {
-    let q = trx
-      .selectFrom('acme_challenges')
-      .select(['id', 'value'])
-      .where('user_id', '=', owner.id)
-      .where('name', '=', name)
-      .where('certificate_id', 'is', null);
-    if (value !== null) q = q.where('value', '=', value);
-    const rows = await q.execute();
-    if (rows.length === 0) return 0;
-    await trx
-      .deleteFrom('acme_challenges')
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute();
-    await markDnsChanged(trx, [{ label: owner.dns_label, name: rel }], now);
-    await auditChallenge(
-      trx,
-      actor,
-      'acme-challenge.remove',
-      name,
-      rows.map((r) => r.value),
-      now,
-    );
-    return rows.length;
-  });
-  if (removed > 0) await requestReconcile(deps);
-  return removed;
+  let q = trx
+    .selectFrom('acme_challenges')
+    .select(['id', 'value'])
+    .where('user_id', '=', owner.id)
+    .where('name', '=', name)
+    .where('certificate_id', 'is', null);
+  if (value !== null) q = q.where('value', '=', value);
+  const rows = await q.execute();
+  if (rows.length === 0) return 0;
+  await trx
+    .deleteFrom('acme_challenges')
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  await markDnsChanged(trx, [{ label: owner.dns_label, name: rel }], now);
+  await auditChallenge(
+    trx,
+    actor,
+    'acme-challenge.remove',
+    name,
+    rows.map((r) => r.value),
+    now,
+  );
+  return rows.length;
 }
 
 export interface ClientChallengeView {

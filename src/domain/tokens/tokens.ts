@@ -300,13 +300,15 @@ const authOf = (token: ApiTokenRow, user: User, requestId: string | null): Token
 
 /**
  * Check a presented token (`stc_…`) used from `address`. Returns the owner and scope, and records the
- * last use (at most once a minute per token, or when the address changes). Throws TokenRefused.
+ * last use (at most once a minute per token — `lastUseEveryMs` for protocols that poll, such as
+ * dyndns2 — or when the address changes). Throws TokenRefused.
  */
 export async function authenticateToken(
   deps: Pick<TokenDeps, 'db' | 'clock'>,
   presented: string,
   address: string,
   requestId: string | null = null,
+  opts: { lastUseEveryMs?: number } = {},
 ): Promise<TokenAuth> {
   const m = TOKEN.exec(presented.trim());
   if (!m) throw new TokenRefused('malformed', INVALID);
@@ -318,16 +320,21 @@ export async function authenticateToken(
   if (!found) throw new TokenRefused('unknown', INVALID);
   if (!same) throw new TokenRefused('bad-secret', INVALID);
   usable(deps, found.token, found.user, address);
-  await noteUse(deps, found.token, address);
+  await noteUse(deps, found.token, address, opts.lastUseEveryMs);
   return authOf(found.token, found.user, requestId);
 }
 
-async function noteUse(deps: Pick<TokenDeps, 'db' | 'clock'>, token: ApiTokenRow, address: string) {
+async function noteUse(
+  deps: Pick<TokenDeps, 'db' | 'clock'>,
+  token: ApiTokenRow,
+  address: string,
+  everyMs = LAST_USED_WRITE_MS,
+) {
   const now = deps.clock.now();
   const ip = plainAddress(address);
   if (
     token.last_used_at !== null &&
-    now - token.last_used_at < LAST_USED_WRITE_MS &&
+    now - token.last_used_at < everyMs &&
     token.last_used_ip === ip
   )
     return;
