@@ -71,27 +71,34 @@ describe('token snippets', () => {
   });
 
   it('DNS UPDATE goes to the public name server in production, the bind address elsewhere', () => {
-    const server = {
+    const embeddedServer = {
       host: '0.0.0.0',
       port: 53,
       nameservers: ['ns1.example.edu', 'ns2.example.edu'],
     };
-    const base = { appUrl: 'https://starchart.example.edu', isProduction: true };
-    expect(
-      dnsUpdateServer({ ...base, dns: { provider: 'embedded', embeddedServer: server } }),
-    ).toEqual({ host: 'ns1.example.edu', port: 53 });
-    expect(
-      dnsUpdateServer({
-        ...base,
-        isProduction: false,
-        dns: { provider: 'embedded', embeddedServer: server },
-      }),
-    ).toEqual({ host: '127.0.0.1', port: 53 });
-    expect(
-      dnsUpdateServer({ ...base, dns: { provider: 'route53', embeddedServer: server } }),
-    ).toEqual({
+    const cfg = (provider: 'embedded' | 'route53', isProduction: boolean, updateServer = true) => ({
+      appUrl: 'https://starchart.example.edu',
+      isProduction,
+      dns: { provider, updateServer, embeddedServer },
+    });
+    expect(dnsUpdateServer(cfg('embedded', true))).toEqual({ host: 'ns1.example.edu', port: 53 });
+    expect(dnsUpdateServer(cfg('embedded', false))).toEqual({ host: '127.0.0.1', port: 53 });
+    expect(dnsUpdateServer(cfg('route53', true))).toEqual({
       host: 'starchart.example.edu',
       port: 53,
     });
+    expect(dnsUpdateServer(cfg('route53', true, false))).toBeNull();
+  });
+
+  it('without a DNS UPDATE server the DNS UPDATE set-ups are left out', () => {
+    const ids = buildSnippets({ ...README_EXAMPLE, dnsServer: null }).map((s) => s.id);
+    expect(ids).toEqual(['curl', 'ddclient', 'lego-acmedns', 'caddy', 'cert-manager']);
+  });
+
+  it('the curl example posts the fields the API accepts', async () => {
+    const { RecordCreateSchema } = await import('../../src/web/api/schemas.js');
+    const curl = buildSnippets(README_EXAMPLE)[0]!.parts[0]!.text;
+    const body = /-d '([^']+)'/.exec(curl)![1]!;
+    expect(RecordCreateSchema.safeParse(JSON.parse(body)).success).toBe(true);
   });
 });

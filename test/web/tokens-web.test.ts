@@ -137,6 +137,7 @@ describe.each(DIALECTS)('Tokens pages (%s)', (dialect) => {
     expect(html).toContain(`export STARCHART_TOKEN=&#39;${secret}&#39;`);
     expect(html).toContain('http://localhost:8080/api/v1/records');
     expect(html).toContain('protocol=dyndns2');
+    expect(html).toContain('ssl=no'); // APP_URL is http: here
     expect(html).toContain('server=localhost:8080');
     expect(html).toContain(`login=${alice.username}`);
     expect(html).toContain(`http://localhost:8080/nic/update?hostname=laptop.${base}`);
@@ -177,6 +178,73 @@ describe.each(DIALECTS)('Tokens pages (%s)', (dialect) => {
     expect(list).toContain('<span class="badge ok">active</span>');
     // Last use (from the authentication above): time and address.
     expect(list).toContain('192.0.2.9');
+  });
+
+  test('the snippets the page shows work against the real endpoints (REST API, dyndns2, acme-dns)', async () => {
+    const u = await insertUser(db());
+    const agent = await t.agent(u);
+    await agent.get('/tokens');
+    const html = await (
+      await agent.post('/tokens', {
+        name: 'snippets',
+        expiresInDays: '1',
+        perm_records_write: 'on',
+      })
+    ).text();
+    const unescape = (x: string) =>
+      x
+        .replaceAll('&quot;', '"')
+        .replaceAll('&#39;', "'")
+        .replaceAll('&lt;', '<')
+        .replaceAll('&gt;', '>')
+        .replaceAll('&amp;', '&');
+    const codes = (id: string) => {
+      const group = new RegExp(`id="snippet-${id}">([\\s\\S]*?)</details>`).exec(html)![1]!;
+      return [...group.matchAll(/<code>([\s\S]*?)<\/code>/g)].map((m) => unescape(m[1]!));
+    };
+    const secret = TOKEN.exec(html)![0];
+
+    // curl: the JSON body and the URL it posts to.
+    const curl = codes('curl')[0]!;
+    const body = /-d '([^']+)'/.exec(curl)![1]!;
+    const created = await t.request('/api/v1/records', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    expect(curl).toContain(
+      `curl -H "Authorization: Bearer $STARCHART_TOKEN" ${t.config.appUrl}/api/v1/records`,
+    );
+
+    // dyndns2: the update URL with the Basic credentials it shows.
+    const update = codes('ddclient')[1]!;
+    const [, login, url] = /curl -u '([^']+)' \\\n {2}'([^']+)'/.exec(update)!;
+    const answer = await t.request(url!.replace(t.config.appUrl, ''), {
+      headers: { authorization: `Basic ${Buffer.from(login!).toString('base64')}` },
+    });
+    expect(await answer.text()).toMatch(/^(good|nochg) 192\.0\.2\.10/);
+
+    // acme-dns: the stored account, as lego or cert-manager would send it.
+    const storage = JSON.parse(codes('lego-acmedns')[0]!) as Record<
+      string,
+      { username: string; password: string; subdomain: string; server_url: string }
+    >;
+    const account = storage[`*.${u.dns_label}.${t.config.rootDomain}`]!;
+    const txt = 'x'.repeat(43);
+    const acme = await t.request(`${account.server_url.replace(t.config.appUrl, '')}/update`, {
+      method: 'POST',
+      headers: {
+        'x-api-user': account.username,
+        'x-api-key': account.password,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ subdomain: account.subdomain, txt }),
+    });
+    expect(acme.status, await acme.clone().text()).toBe(200);
+    const page = await (await agent.get('/dns-records')).text();
+    expect(page).toContain(`_acme-challenge.${u.dns_label}.${t.config.rootDomain}`);
+    expect(page).toContain('token “snippets”');
   });
 
   test('the list shows expired and revoked tokens as such, without a Revoke button', async () => {

@@ -61,6 +61,18 @@ export function HomePage(props: LandingProps) {
             </a>
           </p>
         </section>
+        <section class="card" aria-labelledby="card-tokens">
+          <h2 id="card-tokens">Tokens</h2>
+          <p>
+            Let your own programs update records and renew certificates: scripts, dynamic DNS,
+            certbot, lego, Caddy or cert-manager, each with a token limited to what it needs.
+          </p>
+          <p>
+            <a class="btn" href="/tokens">
+              Manage Tokens
+            </a>
+          </p>
+        </section>
       </div>
     </>
   );

@@ -17,7 +17,8 @@ export interface SnippetInput {
   dnsLabel: string;
   token: { publicId: string; secret: string; scope: TokenScope };
   tsig: { keyName: string; secret: string };
-  dnsServer: { host: string; port: number };
+  /** Where DNS UPDATE goes; null when this service does not take DNS UPDATE (DNS_UPDATE_SERVER=0). */
+  dnsServer: { host: string; port: number } | null;
 }
 
 export interface Snippet {
@@ -30,17 +31,19 @@ export interface Snippet {
 }
 
 /**
- * Where clients send DNS UPDATE: the built-in server's public name in production (the first of
- * DNS_NAMESERVERS), its bind address elsewhere (development, tests). With Route53 serving the zone the
- * built-in server still takes updates, reached at the app's host.
+ * Where clients send DNS UPDATE, or null when the service takes none (DNS_UPDATE_SERVER=0): the
+ * built-in server's public name in production (the first of DNS_NAMESERVERS), its bind address
+ * elsewhere (development, tests). With Route53 serving the zone the built-in server takes updates
+ * only, reached at the app's host.
  */
 export function dnsUpdateServer(
   config: Pick<Config, 'appUrl' | 'isProduction'> & {
-    dns: Pick<Config['dns'], 'provider'> & {
+    dns: Pick<Config['dns'], 'provider' | 'updateServer'> & {
       embeddedServer: Pick<Config['dns']['embeddedServer'], 'host' | 'port' | 'nameservers'>;
     };
   },
-): { host: string; port: number } {
+): { host: string; port: number } | null {
+  if (!config.dns.updateServer) return null;
   const server = config.dns.embeddedServer;
   let host: string;
   if (config.dns.provider === 'route53') host = new URL(config.appUrl).hostname;
@@ -57,13 +60,21 @@ function exampleName(scope: TokenScope): string {
 
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
+/** The snippets that speak DNS UPDATE (left out when the service takes none). */
+const DNS_UPDATE_SNIPPETS = new Set(['nsupdate', 'certbot', 'lego-rfc2136']);
+
 export function buildSnippets(input: SnippetInput): Snippet[] {
+  const all = allSnippets(input);
+  return input.dnsServer ? all : all.filter((s) => !DNS_UPDATE_SNIPPETS.has(s.id));
+}
+
+function allSnippets(input: SnippetInput): Snippet[] {
   const app = input.appUrl.replace(/\/+$/, '');
   const appHost = new URL(app).host;
   const base = `${input.dnsLabel}.${input.rootDomain}`;
   const name = exampleName(input.token.scope);
   const fqdn = `${name}.${base}`;
-  const { host, port } = input.dnsServer;
+  const { host, port } = input.dnsServer ?? { host: '', port: 0 };
   const secret = input.token.secret;
   const tsigKey = input.tsig.keyName;
   const tsigSecret = input.tsig.secret;
@@ -97,7 +108,7 @@ export function buildSnippets(input: SnippetInput): Snippet[] {
             `# Point ${fqdn} at an address`,
             `curl -H "Authorization: Bearer $STARCHART_TOKEN" \\`,
             `  -H 'Content-Type: application/json' \\`,
-            `  -d '{"subdomain":"${name}","type":"A","value":"192.0.2.10"}' \\`,
+            `  -d '{"name":"${name}","type":"A","value":"192.0.2.10"}' \\`,
             `  ${app}/api/v1/records`,
           ].join('\n'),
         },
@@ -113,7 +124,8 @@ export function buildSnippets(input: SnippetInput): Snippet[] {
           text: [
             'protocol=dyndns2',
             'use=web',
-            'ssl=yes',
+            // ddclient speaks plain HTTP only when told to (development instances without TLS).
+            `ssl=${app.startsWith('https:') ? 'yes' : 'no'}`,
             `server=${appHost}`,
             `login=${input.username}`,
             `password=${secret}`,
@@ -190,7 +202,7 @@ export function buildSnippets(input: SnippetInput): Snippet[] {
     },
     {
       id: 'lego-acmedns',
-      title: 'lego (acmedns)',
+      title: 'lego (acme-dns)',
       summary: 'The same with lego’s acme-dns provider, over HTTPS instead of DNS UPDATE.',
       parts: [
         { label: 'acme-dns.json (chmod 600)', text: storage },
@@ -199,7 +211,7 @@ export function buildSnippets(input: SnippetInput): Snippet[] {
           text: [
             `export ACME_DNS_API_BASE=${account.server_url}`,
             'export ACME_DNS_STORAGE_PATH=./acme-dns.json',
-            `lego --email you@example.edu --dns acmedns -d ${base} -d '*.${base}' run`,
+            `lego --email you@example.edu --dns acme-dns -d ${base} -d '*.${base}' run`,
           ].join('\n'),
         },
       ],
