@@ -30,6 +30,7 @@ const SCHEDULES = [
   'dns.changes.purge',
   'certificate.renew-scan',
   'certificate.sweep',
+  'acme-challenges.expire',
 ];
 
 let redis: DedicatedRedis;
