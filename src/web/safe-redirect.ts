@@ -24,6 +24,7 @@ export const PAGE_SECTIONS: readonly string[] = [
   'history',
   'admin',
   'dev',
+  'docs',
 ];
 
 export const MAX_REDIRECT_LENGTH = 2048;
