@@ -25,6 +25,7 @@ export const PAGE_SECTIONS: readonly string[] = [
   'tokens',
   'admin',
   'dev',
+  'docs',
 ];
 
 export const MAX_REDIRECT_LENGTH = 2048;

@@ -55,6 +55,7 @@ describe('Cache-Control', () => {
     params = {
       '/dev/mailbox/:id': String(mail),
       '/dns-records/:id': String(own),
+      '/api/v1/records/:id': String(own),
       '/admin/users/:id': String(target.id),
       ':rid': String(theirs),
       '/tokens/:id': String(ownToken),

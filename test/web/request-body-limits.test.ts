@@ -233,6 +233,7 @@ function fill(routePath: string): string {
     if (name === 'tid' || (name === 'id' && before === '/tokens/')) return '1';
     if (name === 'label') return ready.ids.label;
     if (name === 'id' && before === '/dns-records/') return String(ready.ids.record);
+    if (name === 'id' && before === '/api/v1/records/') return String(ready.ids.record);
     if (name === 'id' && before === '/admin/users/') return String(ready.ids.user);
     throw new Error(`give this test a value for :${name} in ${routePath}`);
   });
@@ -242,12 +243,14 @@ function fill(routePath: string): string {
 const NO_ROUTE = ['/no-such-page', '/certificate/information', '/admin/audit'];
 
 /** Who may reach a path's POST route, by its prefix (401/404 otherwise, the body unread). */
-const access = (p: string): 'admin' | 'user' | 'anyone' =>
-  p.startsWith('/admin')
-    ? 'admin'
-    : /^\/(dns-records|certificate|tokens)(\/|$)/.test(p)
-      ? 'user'
-      : 'anyone';
+const access = (p: string): 'admin' | 'user' | 'token' | 'anyone' =>
+  p.startsWith('/api/')
+    ? 'token'
+    : p.startsWith('/admin')
+      ? 'admin'
+      : /^\/(dns-records|certificate|tokens)(\/|$)/.test(p)
+        ? 'user'
+        : 'anyone';
 
 describe('request bodies over a real socket', () => {
   it('every POST route answers huge chunked bodies of every type early, with flat server memory', async () => {
@@ -330,7 +333,9 @@ describe('request bodies over a real socket', () => {
           const reach = access(p);
           const form = kind === 'urlencoded' || kind === 'multipart';
           let expected: number | 'any but 5xx';
-          if (reach !== 'anyone' && !signedIn) expected = reach === 'admin' ? 404 : 401;
+          // The API takes only a bearer token: 401 before any body is read, signed in or not.
+          if (reach === 'token') expected = 401;
+          else if (reach !== 'anyone' && !signedIn) expected = reach === 'admin' ? 404 : 401;
           else if (NO_ROUTE.includes(p)) expected = 404;
           else if (!form) expected = 415;
           // The CSRF check reads the form for its token; a route exempt from it reads it itself.

@@ -484,9 +484,7 @@ export function apiRoutes(container: Container): Hono<ApiEnv> {
     return next();
   });
   api.use('*', limitBodies as unknown as Parameters<typeof api.use>[1]);
-  api.get('/openapi.json', (c) =>
-    c.body(openapi, 200, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-cache' }),
-  );
+  api.get('/openapi.json', (c) => c.body(openapi, 200, { 'Content-Type': JSON_TYPE, ...NO_STORE }));
   for (const op of OPERATION_LIST)
     api.on(
       op.method.toUpperCase(),
