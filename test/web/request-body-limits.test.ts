@@ -239,6 +239,9 @@ function fill(routePath: string): string {
 /** Paths with no POST route. */
 const NO_ROUTE = ['/no-such-page', '/certificate/information', '/admin/audit'];
 
+/** Update protocols (dyndns2, acme-dns) authenticate with a token, never a session or CSRF token. */
+const TOKEN_ROUTES = /^\/(nic|v3|acme-dns)\//;
+
 /** Who may reach a path's POST route, by its prefix (401/404 otherwise, the body unread). */
 const access = (p: string): 'admin' | 'user' | 'anyone' =>
   p.startsWith('/admin')
@@ -328,7 +331,9 @@ describe('request bodies over a real socket', () => {
           const reach = access(p);
           const form = kind === 'urlencoded' || kind === 'multipart';
           let expected: number | 'any but 5xx';
-          if (reach !== 'anyone' && !signedIn) expected = reach === 'admin' ? 404 : 401;
+          if (TOKEN_ROUTES.test(p))
+            expected = 401; // no token: refused before the body is read
+          else if (reach !== 'anyone' && !signedIn) expected = reach === 'admin' ? 404 : 401;
           else if (NO_ROUTE.includes(p)) expected = 404;
           else if (!form) expected = 415;
           // The CSRF check reads the form for its token; a route exempt from it reads it itself.
