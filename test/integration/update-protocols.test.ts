@@ -4,10 +4,12 @@
  * → badauth / forbidden; a token used outside its address ranges; an unchanged address (nochg) writes
  * nothing (every table compared, and on SQLite the connection's change counter); rate limits → abuse /
  * 429 with Retry-After; a hostile corpus of query strings, headers and bodies gets protocol refusals,
- * never a 500, with the heap measured before and after.
+ * never a 500, with the heap measured before and after; refusals are logged with a reason, never the
+ * secret.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { renewEveryMs } from '../../src/domain/dns-records/address-records.js';
 import { expireClientChallenges } from '../../src/domain/dns-records/client-challenges.js';
 import { createToken, revokeToken } from '../../src/domain/tokens/tokens.js';
@@ -522,5 +524,59 @@ describe.each(DIALECTS)('update protocols on %s', (dialect) => {
     const was = JSON.parse(before) as unknown[][];
     expect(after[0]).toEqual(was[0]); // dns_records
     expect(after[3]).toEqual(was[3]); // acme_challenges
+  });
+});
+
+describe('update protocols: refusals are logged with a reason, never the secret', () => {
+  it('dyndns2 and acme-dns log why they refused', async () => {
+    const lines: string[] = [];
+    const t = await createTestApp({
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+    });
+    try {
+      const u = await insertUser(t.container.dbh.db);
+      const c = await createToken(
+        t.container.jobDeps,
+        { user: u, effectiveUser: u, requestId: null },
+        {
+          name: 't',
+          expiresInDays: 1,
+          permissions: ['records:write'],
+          names: ['home'],
+          types: [],
+          subnets: [],
+        },
+      );
+      const auth = `Basic ${Buffer.from(`${u.username}:${c.secret}`).toString('base64')}`;
+      const wrong = `Basic ${Buffer.from(`${u.username}:${c.secret.slice(0, -2)}xx`).toString('base64')}`;
+      await t.app.request(`/nic/update?hostname=www.${u.dns_label}.${ROOT}&myip=192.0.2.1`, {
+        headers: { authorization: auth },
+      });
+      await t.app.request(`/nic/update?hostname=home.${u.dns_label}.${ROOT}&myip=x`, {
+        headers: { authorization: auth },
+      });
+      await t.app.request(`/nic/update?hostname=home.${u.dns_label}.${ROOT}`, {
+        headers: { authorization: wrong },
+      });
+      await t.app.request('/acme-dns/update', {
+        method: 'POST',
+        headers: { 'x-api-user': c.token.public_id, 'x-api-key': c.secret },
+        body: '{"subdomain":"@","txt":"short"}',
+      });
+      const refusals = lines
+        .map((l) => JSON.parse(l) as { msg: string; reason?: string })
+        .filter((l) => / refused$/.test(l.msg));
+      expect(refusals.map((r) => [r.msg, r.reason])).toEqual([
+        ['dyndns2 update refused', expect.stringMatching(/limited to the names home/)],
+        ['dyndns2 update refused', 'bad address'],
+        ['dyndns2 update refused', 'token-bad-secret'],
+        ['acme-dns update refused', 'bad txt'],
+      ]);
+      const all = lines.join('\n');
+      expect(all).not.toContain(c.secret.slice(16));
+      expect(all).not.toContain(c.secret.slice(16, -2));
+    } finally {
+      await t.cleanup();
+    }
   });
 });

@@ -242,9 +242,12 @@ function fill(routePath: string): string {
 /** Paths with no POST route. */
 const NO_ROUTE = ['/no-such-page', '/certificate/information', '/admin/audit'];
 
+/** Update protocols (dyndns2, acme-dns) authenticate with a token, never a session or CSRF token. */
+const TOKEN_ROUTES = /^\/(nic|v3|acme-dns)\//;
+
 /** Who may reach a path's POST route, by its prefix (401/404 otherwise, the body unread). */
 const access = (p: string): 'admin' | 'user' | 'token' | 'anyone' =>
-  p.startsWith('/api/')
+  p.startsWith('/api/') || TOKEN_ROUTES.test(p)
     ? 'token'
     : p.startsWith('/admin')
       ? 'admin'
@@ -333,7 +336,7 @@ describe('request bodies over a real socket', () => {
           const reach = access(p);
           const form = kind === 'urlencoded' || kind === 'multipart';
           let expected: number | 'any but 5xx';
-          // The API takes only a bearer token: 401 before any body is read, signed in or not.
+          // The API and the update protocols take only a token: 401 before any body is read.
           if (reach === 'token') expected = 401;
           else if (reach !== 'anyone' && !signedIn) expected = reach === 'admin' ? 404 : 401;
           else if (NO_ROUTE.includes(p)) expected = 404;
