@@ -150,7 +150,7 @@ async function service(database: Record<string, string>, prefix: string) {
     API_RATE_LIMIT_WRITES_PER_HOUR: '0',
     ...database,
   };
-  const svc = await spawnService(env, dir);
+  const svc = await spawnService(env, dir, process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore');
   const config = loadConfig({ NODE_ENV: 'development', ...env });
   const dbh = await createDb(config.database);
   const keys: Key[] = [];

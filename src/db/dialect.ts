@@ -5,3 +5,13 @@ import { type Kysely, MysqlAdapter } from 'kysely';
 export function isMysql(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof MysqlAdapter;
 }
+
+/**
+ * True for InnoDB's "Deadlock found when trying to get lock" (ER_LOCK_DEADLOCK, 1213): the server has
+ * rolled the whole transaction back, and running it again is the documented remedy. Concurrent
+ * transactions of different users can deadlock on the gap locks of a shared secondary index.
+ */
+export function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213;
+}

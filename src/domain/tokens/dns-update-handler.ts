@@ -8,6 +8,7 @@
 import type { Logger } from '../../logger.js';
 import type { DnsUpdateHandler, TsigKey, UpdateRcode } from '../../ports/dns-update.js';
 import type { RateLimiter } from '../../ports/rate-limiter.js';
+import { isDeadlock } from '../../db/dialect.js';
 import { isAppError } from '../../errors.js';
 import {
   addClientChallengeIn,
@@ -24,6 +25,9 @@ import {
   checkTokenAddress,
   findTsigKey,
 } from './tokens.js';
+
+/** Runs of one update when InnoDB reports a deadlock (then SERVFAIL; the client may retry). */
+const DEADLOCK_TRIES = 3;
 
 export interface DnsUpdateHandlerDeps extends DnsRecordDeps {
   config: DnsRecordDeps['config'] & TokenDeps['config'];
@@ -89,8 +93,8 @@ export function createDnsUpdateHandler(deps: DnsUpdateHandlerDeps): DnsUpdateHan
         requestId: `tsig:${key.name}`,
         tokenId: auth.token.id,
       };
-      try {
-        return await applyDnsUpdate(
+      const attempt = () =>
+        applyDnsUpdate(
           deps,
           actor,
           update,
@@ -105,6 +109,15 @@ export function createDnsUpdateHandler(deps: DnsUpdateHandlerDeps): DnsUpdateHan
             },
           },
         );
+      try {
+        // All or nothing, so a transaction InnoDB rolled back for a deadlock is simply run again.
+        for (let tries = 1; ; tries++) {
+          try {
+            return await attempt();
+          } catch (e) {
+            if (!isDeadlock(e) || tries >= DEADLOCK_TRIES) throw e;
+          }
+        }
       } catch (e) {
         // The challenge rules (name, value, values per name) refuse by AppError; nothing was written.
         if (isAppError(e) && (e.code === 'INVALID_INPUT' || e.code === 'LIMIT_EXCEEDED'))
