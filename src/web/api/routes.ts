@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
-import { buildPkcs12 } from '../../adapters/ca/pkcs12.js';
+import { certificatePfx } from '../certificate-pfx.js';
 import { encodeTxt } from '../../adapters/dns/route53-values.js';
 import type { Container } from '../../container.js';
 import type { CertificateRow, DnsRecordRow } from '../../db/schema.js';
@@ -369,19 +369,10 @@ export function apiRoutes(container: Container): Hono<ApiEnv> {
       if (etag && matches(c.req.header('if-none-match'), etag))
         return c.body(null, 304, { ETag: etag, 'Cache-Control': caching });
       if (part === 'pfx') {
-        const cert = await getCertificatePart(certDeps, auth.user, 'certificate');
-        const key = await getCertificatePart(certDeps, auth.user, 'privateKey');
-        const chain = await getCertificatePart(certDeps, auth.user, 'chain');
-        const domain = cert.filename.replace(/\.certificate\.pem$/, '');
-        const pfx = await buildPkcs12({
-          keyPem: key.body,
-          certPem: cert.body,
-          chainPem: chain.body,
-          name: domain,
-        });
-        return c.body(new Uint8Array(pfx), 200, {
+        const pfx = await certificatePfx(certDeps, auth.user);
+        return c.body(pfx.body, 200, {
           'Content-Type': 'application/x-pkcs12',
-          'Content-Disposition': `attachment; filename="${domain}.pfx"`,
+          'Content-Disposition': `attachment; filename="${pfx.filename}"`,
           'Cache-Control': caching,
           ...(etag ? { ETag: etag } : {}),
         });

@@ -7,7 +7,6 @@ import { h } from '../jsx/runtime.js';
  * another user's certificate is never reachable. Forms are plain POST → redirect; htmx only polls the
  * pending status.
  */
-import { buildPkcs12 } from '../../adapters/ca/pkcs12.js';
 import { type Context, Hono } from 'hono';
 import type { Container } from '../../container.js';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../../domain/certificates/certificates.js';
 import type { CertificateDeps } from '../../domain/certificates/issuance.js';
 import type { Actor } from '../../domain/dns-records/dns-records.js';
+import { certificatePfx } from '../certificate-pfx.js';
 import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { requireUser } from '../middleware/session.js';
@@ -148,19 +148,10 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   app.get('/certificate/download/pfx', async (c) => {
     if (impersonating(c))
       throw new AppError('FORBIDDEN', 'Private keys are shown only to their owner.');
-    const key = await getCertificatePart(deps, owner(c), 'privateKey');
-    const cert = await getCertificatePart(deps, owner(c), 'certificate');
-    const chain = await getCertificatePart(deps, owner(c), 'chain');
-    const domain = cert.filename.replace(/\.certificate\.pem$/, '');
-    const pfx = await buildPkcs12({
-      keyPem: key.body,
-      certPem: cert.body,
-      chainPem: chain.body,
-      name: domain,
-    });
-    return c.body(new Uint8Array(pfx), 200, {
+    const pfx = await certificatePfx(deps, owner(c));
+    return c.body(pfx.body, 200, {
       'Content-Type': 'application/x-pkcs12',
-      'Content-Disposition': `attachment; filename="${domain}.pfx"`,
+      'Content-Disposition': `attachment; filename="${pfx.filename}"`,
       'Cache-Control': 'no-store',
     });
   });

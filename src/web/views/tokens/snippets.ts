@@ -203,7 +203,8 @@ function allSnippets(input: SnippetInput): Snippet[] {
     {
       id: 'lego-acmedns',
       title: 'lego (acme-dns)',
-      summary: 'The same with lego’s acme-dns provider, over HTTPS instead of DNS UPDATE.',
+      summary:
+        'The same with lego’s acme-dns provider, over HTTPS instead of DNS UPDATE (use lego’s own release build: Debian’s lego 4.9.1 package lacks this provider).',
       parts: [
         { label: 'acme-dns.json (chmod 600)', text: storage },
         {
