@@ -1,39 +1,29 @@
 /**
- * `inTransaction(db, fn)`: run `fn` in a database transaction, committed together with the other
- * transactions asked for at about the same time (group commit).
+ * `inTransaction(db, fn)`: run `fn` in a database transaction, with group commit on SQLite.
  *
- * Every caller is a DNS change (records, challenge values, tokens), and every DNS change bumps the one
- * zone-serial row, which it holds locked until COMMIT (decision 0010): such transactions run one after
- * another whatever the database. What differs is the price of a COMMIT, paid once per transaction:
- * SQLite appends its pages to the WAL (a fifth of a millisecond here, often more than the statements),
- * InnoDB flushes its log (several milliseconds here). So a transaction starts at the end of the
- * event-loop turn in which it was asked for, or when the one before it ends, and every unit asked for
- * by then runs in it, each inside its own SAVEPOINT, committed once. A unit that throws is rolled back
- * to its savepoint (its writes vanish, the others' stay) and its promise rejects with its own error; if
- * the COMMIT itself fails, every unit of the batch rejects. No unit's promise resolves before its COMMIT.
+ * SQLite has one writer, so write transactions run one after another; each COMMIT appends its pages to
+ * the WAL (and now and then checkpoints it), about a fifth of a millisecond on this kind of machine,
+ * often more than the transaction's own statements. Here a transaction starts at the end of the
+ * event-loop turn in which it was asked for, and every unit asked for by then (requests whose data
+ * arrived in the same turn) runs in it, each inside its own SAVEPOINT, committed once. A unit that
+ * throws is rolled back to its savepoint (its writes vanish, the others' stay) and its promise rejects
+ * with its own error; if the COMMIT itself fails, every unit of the batch rejects. No unit's promise
+ * resolves before its COMMIT.
  * Units of a batch run in arrival order and see each other's writes, exactly as if run one by one.
  *
- * MySQL only: an error that makes InnoDB roll back the whole transaction (a deadlock with another
- * replica's batch) ends the batch at once; nothing of it was committed, and its units are run again,
- * each in a transaction of its own, so only a unit that meets the error again rejects with it.
+ * On MySQL this is db.transaction(): InnoDB runs transactions side by side and locks rows, and batching
+ * them would only serialise them.
  *
- * `fn` must use only `trx` (never `db`) and do nothing but database work: a batch holds its connection
- * (SQLite's only one) until every unit in it has finished.
+ * `fn` must use only `trx` (never `db`) and do nothing but database work: a batch holds the single
+ * SQLite connection until every unit in it has finished.
  */
 import { type Transaction, sql } from 'kysely';
 import type { Db } from './client.js';
-import { isDeadlock, isMysql } from './dialect.js';
+import { isMysql } from './dialect.js';
 import type { Database } from './schema.js';
 
 /** Units committed together at most (bounds how long one batch holds the writer). */
 const MAX_BATCH = 64;
-
-/** Thrown out of a MySQL batch whose transaction InnoDB has rolled back (see the module comment). */
-class BatchAborted extends Error {
-  constructor(readonly reason: unknown) {
-    super('group commit: the transaction was rolled back by the database');
-  }
-}
 
 type Unit = {
   fn: (trx: Transaction<Database>) => Promise<unknown>;
@@ -44,25 +34,10 @@ type Unit = {
 class GroupCommit {
   private readonly queue: Unit[] = [];
   private running = false;
-  /** Transactions run, units carried and batches the database rolled back (for tests and benchmarks). */
-  readonly stats = { transactions: 0, units: 0, aborted: 0 };
-  private readonly mysql: boolean;
+  /** Transactions run and units carried (for tests and benchmarks). */
+  readonly stats = { transactions: 0, units: 0 };
 
-  constructor(private readonly db: Db) {
-    this.mysql = isMysql(db);
-  }
-
-  /** Run each unit in a transaction of its own (after a batch was rolled back by the database). */
-  private async runAlone(batch: Unit[]): Promise<void> {
-    for (const unit of batch) {
-      this.stats.transactions++;
-      try {
-        unit.resolve(await this.db.transaction().execute(unit.fn));
-      } catch (error) {
-        unit.reject(error);
-      }
-    }
-  }
+  constructor(private readonly db: Db) {}
 
   run<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -98,22 +73,16 @@ class GroupCommit {
           await sql`savepoint unit`.execute(trx);
           try {
             const value = await unit.fn(trx);
-            await sql`release savepoint unit`.execute(trx);
+            await sql`release unit`.execute(trx);
             outcomes.push({ ok: true, value });
           } catch (error) {
-            if (this.mysql && isDeadlock(error)) throw new BatchAborted(error);
-            await sql`rollback to savepoint unit`.execute(trx);
-            await sql`release savepoint unit`.execute(trx);
+            await sql`rollback to unit`.execute(trx);
+            await sql`release unit`.execute(trx);
             outcomes.push({ ok: false, error });
           }
         }
       });
     } catch (error) {
-      if (error instanceof BatchAborted) {
-        this.stats.aborted++;
-        await this.runAlone(batch);
-        return;
-      }
       // The lone unit threw, or BEGIN/COMMIT failed: nothing of the batch was committed.
       for (let i = 0; i < batch.length; i++)
         if (outcomes[i] === undefined || outcomes[i]!.ok) outcomes[i] = { ok: false, error };
@@ -134,15 +103,16 @@ function runnerFor(db: Db): GroupCommit {
   return runner;
 }
 
-/** Run `fn` in a transaction, grouped with concurrent ones (see the module comment). */
+/** Run `fn` in a transaction (grouped with concurrent ones on SQLite; see the module comment). */
 export function inTransaction<T>(
   db: Db,
   fn: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
+  if (isMysql(db)) return db.transaction().execute(fn);
   return runnerFor(db).run(fn);
 }
 
-/** How many transactions carried how many units on this database so far. */
-export function groupCommitStats(db: Db): { transactions: number; units: number; aborted: number } {
+/** How many transactions carried how many units on this SQLite database so far. */
+export function groupCommitStats(db: Db): { transactions: number; units: number } {
   return { ...runnerFor(db).stats };
 }

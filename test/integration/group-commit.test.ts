@@ -1,8 +1,7 @@
 /**
- * inTransaction: transactions asked for in the same event-loop turn share one COMMIT, each in its own
- * savepoint; a unit that throws loses only its own writes; a failed COMMIT fails every unit of its
- * batch and keeps nothing; on MySQL a batch InnoDB rolls back (deadlock) is run again unit by unit.
- * Both dialects.
+ * inTransaction: on SQLite, transactions asked for in the same event-loop turn share one COMMIT, each
+ * in its own savepoint; a unit that throws loses only its own writes; a failed COMMIT fails every unit
+ * of its batch and keeps nothing. On MySQL it is a plain transaction. Both dialects.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -42,11 +41,13 @@ describe.each(DIALECTS)('inTransaction on %s', (dialect) => {
     );
     expect(results.map((r) => r.i)).toEqual([...Array(20).keys()]);
     expect(await tags('many')).toHaveLength(20);
-    // One event-loop turn: one transaction for all twenty, run in arrival order.
-    const after = groupCommitStats(db);
-    expect(after.units - before.units).toBe(20);
-    expect(after.transactions - before.transactions).toBe(1);
-    expect(results.map((r) => r.seen)).toEqual([...Array(20).keys()].map((i) => i + 1));
+    if (dialect === 'sqlite') {
+      // One event-loop turn: one transaction for all twenty, run in arrival order.
+      const after = groupCommitStats(db);
+      expect(after.units - before.units).toBe(20);
+      expect(after.transactions - before.transactions).toBe(1);
+      expect(results.map((r) => r.seen)).toEqual([...Array(20).keys()].map((i) => i + 1));
+    }
   });
 
   test('a unit that throws loses its own writes and rejects with its own error; the others commit', async () => {
@@ -81,76 +82,7 @@ describe.each(DIALECTS)('inTransaction on %s', (dialect) => {
   });
 });
 
-describe('inTransaction on mysql: a batch InnoDB rolls back', () => {
-  let tdb: TestDb;
-  beforeAll(async () => {
-    tdb = await createTestDb('mysql');
-    await sql`create table gc_rows (id integer primary key, tag varchar(32) not null)`.execute(
-      tdb.db,
-    );
-  });
-  afterAll(async () => tdb?.cleanup());
-
-  test('a deadlock with another transaction ends the batch; its units run again alone and all commit', async () => {
-    const db = tdb.db;
-    const rows = Array.from({ length: 50 }, (_, i) => ({ id: 1000 + i }));
-    for (const { id } of rows)
-      await sql`insert into gc_rows (id, tag) values (${id}, 'x')`.execute(db);
-    await sql`insert into gc_rows (id, tag) values (1, 'a'), (2, 'b')`.execute(db);
-    const before = groupCommitStats(db);
-
-    // The other transaction locks row 2 and many more (so InnoDB picks the batch as the victim).
-    let release!: () => void;
-    const holding = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const hasLocks = new Promise<void>((r) => (locked = r));
-    const other = db.transaction().execute(async (trx) => {
-      await sql`update gc_rows set tag = 'other' where id = 2 or id >= 1000`.execute(trx);
-      locked();
-      await holding;
-      await sql`update gc_rows set tag = 'other' where id = 1`.execute(trx);
-    });
-    await hasLocks;
-    // The batch: unit 1 locks row 1, unit 2 waits for row 2.
-    const units = Promise.allSettled([
-      inTransaction(db, async (trx) => {
-        await sql`update gc_rows set tag = 'unit1' where id = 1`.execute(trx);
-        return 1;
-      }),
-      inTransaction(db, async (trx) => {
-        await sql`update gc_rows set tag = 'unit2' where id = 2`.execute(trx);
-        return 2;
-      }),
-    ]);
-    // Once unit 2 waits, the other transaction asks for row 1: a cycle, and the batch is rolled back.
-    for (let i = 0; i < 100; i++) {
-      const waits = await sql<{
-        n: number;
-      }>`select count(*) as n from information_schema.innodb_trx where trx_state = 'LOCK WAIT'`.execute(
-        db,
-      );
-      if (Number(waits.rows[0]!.n) > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    release();
-    await other;
-    const outcomes = await units;
-    expect(outcomes).toEqual([
-      { status: 'fulfilled', value: 1 },
-      { status: 'fulfilled', value: 2 },
-    ]);
-    const after = groupCommitStats(db);
-    expect(after.aborted - before.aborted).toBe(1);
-    const tags = await sql<{
-      id: number;
-      tag: string;
-    }>`select id, tag from gc_rows where id in (1, 2) order by id`.execute(db);
-    // The re-run units came after the other transaction, so theirs are the last writes.
-    expect(tags.rows.map((r) => r.tag)).toEqual(['unit1', 'unit2']);
-  });
-});
-
-// SQLite: a deferred foreign key fails the shared COMMIT.
+// SQLite only: MySQL runs each unit in its own transaction, so there is no shared COMMIT to fail.
 describe('inTransaction on sqlite: a failed COMMIT', () => {
   let tdb: TestDb;
   beforeAll(async () => {
