@@ -35,6 +35,7 @@ function updateMessage(opts: {
   macLength?: number;
   zone?: string;
   name?: string;
+  keyName?: string;
 }): Buffer {
   const head = Buffer.alloc(12);
   head.writeUInt16BE(opts.id ?? 0x1234, 0);
@@ -55,7 +56,7 @@ function updateMessage(opts: {
   const body = Buffer.concat([head, zone, rr]);
   if (!signed) return body;
   const time = opts.time ?? Math.floor(Date.now() / 1000);
-  const keyWire = nameToWire(KEY.name);
+  const keyWire = nameToWire(opts.keyName ?? KEY.name);
   const alg = nameToWire('hmac-sha256');
   const timers = Buffer.alloc(8);
   timers.writeUInt16BE(Math.floor(time / 2 ** 32), 0);
@@ -144,6 +145,40 @@ describe('DNS UPDATE messages and TSIG', () => {
         },
       ],
     });
+  });
+
+  test('one key flooding distinct signed updates fills only its own share of the replay cache', async () => {
+    let now = 1_800_000_000_000;
+    const other: TsigKey = { name: 'k2', secret: SECRET, tokenId: 2, userId: 2 };
+    const applied: string[] = [];
+    const svc = new DnsUpdateService({
+      origin: ROOT,
+      logger: silentLogger,
+      now: () => now,
+      replayPerKey: 3,
+      handler: {
+        findKey: async (name) => (name === KEY.name ? KEY : name === other.name ? other : null),
+        apply: async (_update, key) => {
+          applied.push(key.name);
+          return { rcode: 'NOERROR' };
+        },
+      },
+    });
+    const send = async (keyName: string, id: number) =>
+      readReply(
+        (await svc.handle(updateMessage({ id, keyName, time: Math.floor(now / 1000) }), 'a'))!,
+      ).rcode;
+    // Distinct messages (their ids differ, so do their MACs): the fourth from k1 is refused, signed.
+    expect([await send('k1', 1), await send('k1', 2), await send('k1', 3)]).toEqual([0, 0, 0]);
+    expect(await send('k1', 4)).toBe(RCODE.REFUSED);
+    expect(svc.stats.overLimit).toBe(1);
+    // Another key is unaffected.
+    expect(await send('k2', 5)).toBe(0);
+    expect(applied).toEqual(['k1', 'k1', 'k1', 'k2']);
+    // Once the remembered answers are past their fudge window, k1 has room again.
+    now += 302_000;
+    expect(await send('k1', 6)).toBe(0);
+    expect(applied).toHaveLength(5);
   });
 
   test('BADTIME: signed, with the request time and the server time in Other Data', async () => {

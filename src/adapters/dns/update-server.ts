@@ -37,6 +37,11 @@ export interface UpdateServiceOptions {
   maxInFlight?: number;
   /** Recent answers remembered against replays (default 10,000; beyond that, new updates are REFUSED). */
   replayCapacity?: number;
+  /**
+   * Of those, remembered for one key at most (default 600, a token's default rate limit over the
+   * longest fudge window): one key flooding signed messages is refused, not everyone else.
+   */
+  replayPerKey?: number;
   /** Milliseconds since the epoch (tests move it). */
   now?: () => number;
   /**
@@ -53,6 +58,7 @@ const REPLY_FUDGE_S = 300;
 const MIN_MAC_LENGTH = 16;
 
 interface Remembered {
+  key: string;
   expiresAt: number;
   reply: Promise<Buffer | null>;
 }
@@ -61,6 +67,10 @@ export class DnsUpdateService {
   private readonly inFlight = new Map<string, number>();
   private total = 0;
   private readonly recent = new Map<string, Remembered>();
+  /** Remembered answers per key name. */
+  private readonly perKey = new Map<string, number>();
+  /** When the replay cache was last swept (a sweep walks it all: at most once a second). */
+  private sweptAt = 0;
   private readonly now: () => number;
   /** Counts for tests: requests answered from the replay cache, refused for being over a bound. */
   readonly stats = { replays: 0, overLimit: 0 };
@@ -159,15 +169,26 @@ export class DnsUpdateService {
       copy.writeUInt16BE(msg.readUInt16BE(0), 0);
       return copy;
     }
-    if (!this.makeRoom()) {
+    if (!this.makeRoom(key.name)) {
+      this.stats.overLimit++;
       this.options.logger.warn(
-        { capacity: this.options.replayCapacity ?? 10_000 },
+        {
+          key: key.name,
+          address,
+          capacity: this.options.replayCapacity ?? 10_000,
+          perKey: this.options.replayPerKey ?? 600,
+        },
         'DNS UPDATE refused: too many recent updates to remember against replays',
       );
       return signed('REFUSED');
     }
     const reply = this.apply(key, address, signed, toDnsUpdate(msg, frame, this.options.origin));
-    this.recent.set(replayKey, { expiresAt: (tsig.timeSigned + fudge + 1) * 1000, reply });
+    this.recent.set(replayKey, {
+      key: key.name,
+      expiresAt: (tsig.timeSigned + fudge + 1) * 1000,
+      reply,
+    });
+    this.perKey.set(key.name, (this.perKey.get(key.name) ?? 0) + 1);
     return reply;
   }
 
@@ -255,12 +276,23 @@ export class DnsUpdateService {
   }
 
   /** Drop expired replay entries when full; false when still full. */
-  private makeRoom(): boolean {
+  /** Whether one more answer for `keyName` may be remembered (sweeping expired ones if needed). */
+  private makeRoom(keyName: string): boolean {
     const capacity = this.options.replayCapacity ?? 10_000;
-    if (this.recent.size < capacity) return true;
+    const perKey = this.options.replayPerKey ?? 600;
+    const fits = () => this.recent.size < capacity && (this.perKey.get(keyName) ?? 0) < perKey;
+    if (fits()) return true;
     const now = this.now();
-    for (const [k, v] of this.recent) if (v.expiresAt <= now) this.recent.delete(k);
-    return this.recent.size < capacity;
+    if (now - this.sweptAt < 1000) return false;
+    this.sweptAt = now;
+    for (const [k, v] of this.recent)
+      if (v.expiresAt <= now) {
+        this.recent.delete(k);
+        const n = (this.perKey.get(v.key) ?? 1) - 1;
+        if (n > 0) this.perKey.set(v.key, n);
+        else this.perKey.delete(v.key);
+      }
+    return fits();
   }
 
   private seconds(): number {
