@@ -360,6 +360,41 @@ describe.each(DIALECTS)('update protocols on %s', (dialect) => {
     }
   });
 
+  it('dyndns2: past the change limit mid-request, hosts already updated keep their answer', async () => {
+    const limited = await createTestApp({ dialect, env: { API_RATE_LIMIT_WRITES_PER_HOUR: '1' } });
+    try {
+      const u = await insertUser(limited.container.dbh.db);
+      const c = await createToken(
+        limited.container.jobDeps,
+        { user: u, effectiveUser: u, requestId: null },
+        {
+          name: 't',
+          expiresInDays: 1,
+          permissions: ['records:write'],
+          names: [],
+          types: [],
+          subnets: [],
+        },
+      );
+      const b = `${u.dns_label}.${ROOT}`;
+      const r = await limited.app.request(
+        `/nic/update?hostname=one.${b},two.${b},three.${b}&myip=192.0.2.1`,
+        { headers: { authorization: basic(u.username, c.secret) } },
+      );
+      expect(r.status).toBe(200);
+      expect(await r.text()).toBe('good 192.0.2.1\nabuse\nabuse\n');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      const names = await limited.container.dbh.db
+        .selectFrom('dns_records')
+        .select('subdomain')
+        .where('user_id', '=', u.id)
+        .execute();
+      expect(names.map((n) => n.subdomain)).toEqual(['one']);
+    } finally {
+      await limited.cleanup();
+    }
+  });
+
   it('acme-dns: writes _acme-challenge TXT, keeps the two latest, answers as acme-dns', async () => {
     const { user, token, publicId } = await userWithToken({
       names: ['_acme-challenge', '_acme-challenge.*'],

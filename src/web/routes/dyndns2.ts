@@ -143,7 +143,13 @@ export function dyndns2Routes(container: Container) {
     const suffix = `.${base(auth)}`;
 
     const lines: string[] = [];
+    // Past the hourly change limit, this host and the rest answer abuse; those done before keep theirs.
+    let limited: RateLimited | null = null;
     for (const host of hostnames) {
+      if (limited) {
+        lines.push('abuse');
+        continue;
+      }
       if (!FQDN.test(host)) {
         lines.push('notfqdn');
         log.info({ reason: 'not a host name', ...who }, 'dyndns2 update refused');
@@ -168,13 +174,22 @@ export function dyndns2Routes(container: Container) {
         if (r.changed || r.renewed)
           log.info({ host, changed: r.changed, renewed: r.renewed, ...who }, 'dyndns2 update');
       } catch (e) {
-        if (e instanceof RateLimited) throw e;
+        if (e instanceof RateLimited) {
+          limited = e;
+          lines.push('abuse');
+          log.info({ reason: 'rate limited', host, ...who }, 'dyndns2 update refused');
+          continue;
+        }
         if (!isAppError(e)) throw e;
         // The record rules said no: a reserved or blocked name, a CNAME there, the record limit.
         lines.push(e.code === 'INVALID_INPUT' && 'subdomain' in e.fields ? 'nohost' : 'dnserr');
         log.info({ reason: e.message, host, ...who }, 'dyndns2 update refused');
       }
     }
+    if (limited)
+      return answer(c, lines, lines.every((l) => l === 'abuse') ? 429 : 200, {
+        'Retry-After': String(limited.retryAfterS),
+      });
     return answer(c, lines);
   };
 
