@@ -383,6 +383,49 @@ describe.each(DIALECTS)('RFC 2136 with real clients and access tokens (%s)', (di
     expect(plain.out).not.toMatch(/TSIG/);
   });
 
+  test('dig -y without EDNS: a signed answer keeps to 512 bytes (truncated, still signed, when the signature would not fit)', async () => {
+    const base = `${alice.dns_label}.${root}`;
+    // Two 170-character TXT values: about 480 bytes unsigned (fits 512), about 570 signed (does not).
+    const values = ['a', 'b'].map((c) => c.repeat(170));
+    const added = await nsupdate(
+      port,
+      aliceKey,
+      values.map((v) => `update add big.${base} 60 TXT "${v}"`),
+    );
+    expect(added.code, added.out).toBe(0);
+    await e.t.container.dnsServer!.refresh();
+    const unsigned = await run('dig', [
+      '+norec',
+      '+noedns',
+      '+ignore',
+      '@127.0.0.1',
+      '-p',
+      String(port),
+      `big.${base}`,
+      'TXT',
+    ]);
+    expect(unsigned.out).not.toMatch(/flags:[^;]*\btc\b/);
+    const plainSize = Number(/MSG SIZE\s+rcvd: (\d+)/.exec(unsigned.out)![1]);
+    expect(plainSize).toBeLessThanOrEqual(512);
+    expect(plainSize + 90).toBeGreaterThan(512);
+    const signed = await run('dig', [
+      '+norec',
+      '+noedns',
+      '+ignore',
+      '@127.0.0.1',
+      '-p',
+      String(port),
+      '-y',
+      `hmac-sha256:${aliceKey.name}:${aliceKey.secret}`,
+      `big.${base}`,
+      'TXT',
+    ]);
+    expect(signed.out).toMatch(/flags:[^;]*\btc\b/);
+    expect(Number(/MSG SIZE\s+rcvd: (\d+)/.exec(signed.out)![1])).toBeLessThanOrEqual(512);
+    expect(signed.out).toMatch(/;; TSIG PSEUDOSECTION:/);
+    expect(signed.out).not.toMatch(/Couldn't verify signature/);
+  });
+
   test('certbot certonly --dns-rfc2136 gets {user} and *.{user} from Pebble with only the token’s key', async () => {
     const user = await insertUser(e.db());
     const key = keyOf(await newToken(user));

@@ -145,8 +145,10 @@ export class EmbeddedDnsServer {
           handler: options.updates,
           logger: options.logger,
           ...(options.tsigNow ? { now: options.tsigNow } : {}),
-          answerQuery: (msg, transport) =>
-            options.updatesOnly ? refusedReply(msg) : this.responder.respond(msg, transport),
+          answerQuery: (msg, transport, reserve) =>
+            options.updatesOnly
+              ? refusedReply(msg)
+              : this.responder.respond(msg, transport, reserve),
           ...(options.maxUpdatesPerAddress
             ? { maxInFlightPerAddress: options.maxUpdatesPerAddress }
             : {}),

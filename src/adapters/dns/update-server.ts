@@ -49,7 +49,7 @@ export interface UpdateServiceOptions {
    * answers and those with an unknown key or a bad MAC NOTAUTH (RFC 8945 §5.2–5.3); without it, only
    * UPDATE is handled here.
    */
-  answerQuery?: (msg: Buffer, transport: 'udp' | 'tcp') => Buffer | null;
+  answerQuery?: (msg: Buffer, transport: 'udp' | 'tcp', reserve?: number) => Buffer | null;
 }
 
 /** The fudge we sign our replies with. */
@@ -271,11 +271,13 @@ export class DnsUpdateService {
       );
     const bare = Buffer.from(msg.subarray(0, tsig.start));
     bare.writeUInt16BE(bare.readUInt16BE(10) - 1, 10);
-    const reply = answerQuery(bare, transport);
+    // Over UDP the answer leaves room for the signature: the signed reply keeps to the size rule.
+    const signatureBytes =
+      tsig.keyWire.length + 10 + tsig.algorithmWire.length + 10 + MAC_LENGTH + 6;
+    const reply = answerQuery(bare, transport, signatureBytes);
     return reply ? sign(reply) : null;
   }
 
-  /** Drop expired replay entries when full; false when still full. */
   /** Whether one more answer for `keyName` may be remembered (sweeping expired ones if needed). */
   private makeRoom(keyName: string): boolean {
     const capacity = this.options.replayCapacity ?? 10_000;

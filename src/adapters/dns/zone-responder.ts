@@ -351,8 +351,11 @@ export class ZoneResponder {
     this.bytes = 0;
   }
 
-  /** Build the response to one query message; null when the message is not worth answering. */
-  respond(query: Buffer, transport: 'udp' | 'tcp'): Buffer | null {
+  /**
+   * Build the response to one query message; null when the message is not worth answering. `reserve`
+   * bytes of a UDP reply's size are kept free for a record appended afterwards (a TSIG signature).
+   */
+  respond(query: Buffer, transport: 'udp' | 'tcp', reserve = 0): Buffer | null {
     if (query.length < 12 || query[2]! & 0x80) return null; // no room for a header, or a response
     const r = this.reader;
     if (query[2]! & 0x78) {
@@ -372,8 +375,8 @@ export class ZoneResponder {
       transport === 'tcp'
         ? MAX_TCP
         : edns
-          ? Math.min(Math.max(r.ednsSize, PLAIN_UDP), this.udpMaxPayload)
-          : PLAIN_UDP;
+          ? Math.min(Math.max(r.ednsSize, PLAIN_UDP), this.udpMaxPayload) - reserve
+          : PLAIN_UDP - reserve;
     const key = r.key;
     key[0] = limit >> 8;
     key[1] = limit & 0xff;
