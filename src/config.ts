@@ -86,6 +86,10 @@ export const ENV_VARS = {
     "Comma-separated host:port list of the authoritative DNS servers checked for challenge records before the CA is asked to validate (default: the built-in DNS server in embedded mode, otherwise the zone's NS servers on port 53)",
   ACME_DNS_PROPAGATION_TIMEOUT_S:
     'Seconds to wait for challenge records to appear on every authoritative server before the request fails (default 600)',
+  ACME_LIMIT_PROFILE:
+    "Rate limits of the CA that certificate orders are budgeted against: letsencrypt (default, Let's Encrypt production), letsencrypt-staging, or none (no budget, e.g. Pebble)",
+  ROOT_DOMAIN_ON_PSL:
+    '1 = ROOT_DOMAIN is on the Public Suffix List, so each {user}.{ROOT_DOMAIN} is its own registered domain with its own certificate limit (default 0: all users share one)',
   CERTIFICATE_KEY_TYPE: 'Key of each new certificate: ecdsa-p256 (default) or rsa-2048',
   CERTIFICATE_RENEW_REMAINING_PERCENT:
     'Renew automatically (and allow manual renewal) when this percentage of the lifetime remains (default 33)',
@@ -333,6 +337,10 @@ const EnvSchema = z.object({
       .optional(),
   ),
   ACME_DNS_PROPAGATION_TIMEOUT_S: intFrom(600, 5, 86_400),
+  ACME_LIMIT_PROFILE: optionalString.pipe(
+    z.enum(['letsencrypt', 'letsencrypt-staging', 'none']).optional().default('letsencrypt'),
+  ),
+  ROOT_DOMAIN_ON_PSL: bool01,
   CERTIFICATE_KEY_TYPE: optionalString.pipe(
     z.enum(['ecdsa-p256', 'rsa-2048']).optional().default('ecdsa-p256'),
   ),
@@ -498,6 +506,12 @@ export interface Config {
     /** host:port of the authoritative servers to check; null = derive (built-in server or the zone's NS). */
     dnsResolvers: string[] | null;
     propagationTimeoutMs: number;
+    /** The CA's rate limits that orders are budgeted against (domain/certificates/budget.ts). */
+    limits: {
+      profile: 'letsencrypt' | 'letsencrypt-staging' | 'none';
+      /** ROOT_DOMAIN is a public suffix: each {user}.{root} is its own registered domain. */
+      rootDomainOnPsl: boolean;
+    };
   };
   certificates: {
     keyType: 'ecdsa-p256' | 'rsa-2048';
@@ -835,6 +849,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       caBundlePath: e.ACME_CA_BUNDLE_PATH ?? null,
       dnsResolvers: e.ACME_DNS_RESOLVERS ?? null,
       propagationTimeoutMs: e.ACME_DNS_PROPAGATION_TIMEOUT_S * 1000,
+      limits: { profile: e.ACME_LIMIT_PROFILE, rootDomainOnPsl: e.ROOT_DOMAIN_ON_PSL },
     },
     certificates: {
       keyType: e.CERTIFICATE_KEY_TYPE,

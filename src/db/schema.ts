@@ -235,6 +235,15 @@ export interface BlockedLabelsTable {
   created_at: number;
 }
 
+/** One token bucket of the issuance budget (domain/certificates/budget.ts). */
+export interface IssuanceBudgetTable {
+  bucket_key: string;
+  /** Whole tokens left at refilled_at; negative when orders are booked ahead of the refill. */
+  level: number;
+  refilled_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   dns_records: DnsRecordsTable;
@@ -251,6 +260,7 @@ export interface Database {
   dns_zone_changes: DnsZoneChangesTable;
   dns_reconcile_leases: DnsReconcileLeasesTable;
   api_tokens: ApiTokensTable;
+  issuance_budget: IssuanceBudgetTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -7,6 +7,7 @@ import * as m20261127120000_certificates from './20261127120000_certificates.js'
 import * as m20261127140000_dns_zone_changes from './20261127140000_dns_zone_changes.js';
 import * as m20261204163542_session_impersonation_ended from './20261204163542_session_impersonation_ended.js';
 import * as m20261204190134_api_tokens from './20261204190134_api_tokens.js';
+import * as m20261207161934_issuance_budget from './20261207161934_issuance_budget.js';
 
 /** Every migration by name, in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261127140000_dns_zone_changes': m20261127140000_dns_zone_changes,
   '20261204163542_session_impersonation_ended': m20261204163542_session_impersonation_ended,
   '20261204190134_api_tokens': m20261204190134_api_tokens,
+  '20261207161934_issuance_budget': m20261207161934_issuance_budget,
 };
