@@ -433,3 +433,20 @@ describe('production refusals', () => {
     );
   });
 });
+
+describe('issuance budget settings', () => {
+  it("default to Let's Encrypt production limits with the root not on the PSL", () => {
+    expect(dev().acme.limits).toEqual({ profile: 'letsencrypt', rootDomainOnPsl: false });
+    expect(
+      dev({ ACME_LIMIT_PROFILE: 'letsencrypt-staging', ROOT_DOMAIN_ON_PSL: '1' }).acme.limits,
+    ).toEqual({ profile: 'letsencrypt-staging', rootDomainOnPsl: true });
+    expect(dev({ ACME_LIMIT_PROFILE: 'none' }).acme.limits.profile).toBe('none');
+  });
+  it('refuse an unknown profile or a PSL flag that is not 0/1', () => {
+    const problems = problemsOf(() =>
+      dev({ ACME_LIMIT_PROFILE: 'zerossl', ROOT_DOMAIN_ON_PSL: 'yes' }),
+    );
+    expect(problems.some((p) => p.startsWith('ACME_LIMIT_PROFILE'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('ROOT_DOMAIN_ON_PSL'))).toBe(true);
+  });
+});
