@@ -14,7 +14,6 @@ import {
   deleteDnsRecord as deleteRow,
   findBlockedLabel,
   findDnsRecordsAtNameWithExpiry,
-  insertDnsRecord,
   lockUserRow,
   updateDnsRecord as updateRow,
 } from '../../db/repos/dns-records.js';
@@ -22,7 +21,7 @@ import type { DnsRecordRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type Actor, auditDnsRecord as audit, recordSnapshot as snapshot } from './audit.js';
-import { type DnsRecordDeps, initialStatus } from './dns-records.js';
+import { type DnsRecordDeps, insertNewRecord } from './dns-records.js';
 import { canonicalValue, nameProblem, normalizeValue, valueProblem } from './rules.js';
 
 const DAY_MS = 86_400_000;
@@ -189,27 +188,23 @@ export async function setAddressRecords(
     }
     const added: Pick<Existing, 'type' | 'value'>[] = [];
     for (const a of p.add) {
-      const values = {
-        user_id: owner.id,
-        subdomain: relativeName,
-        type: a.type,
-        value: a.value,
-        priority: null,
-        ports: null,
-        course: null,
-        description: null,
-        expires_at,
-        reminders_sent: '[]',
-        status: initialStatus(deps),
-        status_message: null,
-        change_id: null,
-        status_at: now,
-        created_at: now,
-        updated_at: now,
-      } as const;
-      const id = await insertDnsRecord(trx, values);
-      await audit(trx, actor, 'dns-record.create', id, null, snapshot(values), now);
-      added.push(values);
+      added.push(
+        await insertNewRecord(
+          trx,
+          deps,
+          actor,
+          {
+            subdomain: relativeName,
+            type: a.type,
+            value: a.value,
+            priority: null,
+            ports: null,
+            course: null,
+            description: null,
+          },
+          now,
+        ),
+      );
     }
     let renewed = false;
     for (const r of p.keep) {

@@ -162,6 +162,35 @@ export function initialStatus(deps: Pick<DnsRecordDeps, 'config'>): 'live' | 'pe
 }
 
 /**
+ * Insert a new record for `owner` inside the caller's transaction, expiring one record lifetime from
+ * `now`, and write its create audit row. The caller has checked the rules, the limit and consistency,
+ * and marks the name changed. Shared by the forms and API, dyndns2 and DNS UPDATE.
+ */
+export async function insertNewRecord(
+  trx: Parameters<typeof insertDnsRecord>[0],
+  deps: Pick<DnsRecordDeps, 'config'>,
+  actor: Actor,
+  input: RecordInput,
+  now: number,
+): Promise<DnsRecordRow> {
+  const values = {
+    user_id: actor.effectiveUser.id,
+    ...input,
+    expires_at: now + deps.config.dns.recordLifetimeDays * DAY_MS,
+    reminders_sent: '[]',
+    status: initialStatus(deps),
+    status_message: null,
+    change_id: null,
+    status_at: now,
+    created_at: now,
+    updated_at: now,
+  } as const;
+  const id = await insertDnsRecord(trx, values);
+  await audit(trx, actor, 'dns-record.create', id, null, snapshot(values), now);
+  return { id, ...values };
+}
+
+/**
  * Create a record for the actor's effective user. Enforces the rules, the per-user limit atomically
  * (concurrent creates never exceed it) and DNS consistency. Throws INVALID_INPUT or LIMIT_EXCEEDED.
  */
@@ -187,23 +216,10 @@ export async function createDnsRecord(
       await findDnsRecordsAtName(trx, owner.id, input.subdomain),
     );
     if (clash) throw invalid(clash);
-    const values = {
-      user_id: owner.id,
-      ...input,
-      expires_at: now + deps.config.dns.recordLifetimeDays * DAY_MS,
-      reminders_sent: '[]',
-      status: initialStatus(deps),
-      status_message: null,
-      change_id: null,
-      status_at: now,
-      created_at: now,
-      updated_at: now,
-    } as const;
-    const id = await insertDnsRecord(trx, values);
-    await audit(trx, actor, 'dns-record.create', id, null, snapshot(values), now);
+    const created = await insertNewRecord(trx, deps, actor, input, now);
     // Last before COMMIT: it locks the one zone-serial row, which every change waits for (MariaDB).
     await markDnsChanged(trx, [{ label: owner.dns_label, name: input.subdomain }], now);
-    return { id, ...values };
+    return created;
   });
   await requestReconcile(deps);
   return row;

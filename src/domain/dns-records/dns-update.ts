@@ -13,13 +13,12 @@ import {
   deleteDnsRecord as deleteRow,
   findBlockedLabel,
   findDnsRecordsOfUser,
-  insertDnsRecord,
   lockUserRow,
 } from '../../db/repos/dns-records.js';
 import type { DnsUpdate, Prerequisite, UpdateRcode, UpdateRr } from '../../ports/dns-update.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type Actor, auditDnsRecord, recordSnapshot } from './audit.js';
-import { type DnsRecordDeps, initialStatus } from './dns-records.js';
+import { type DnsRecordDeps, insertNewRecord } from './dns-records.js';
 import {
   canonicalValue,
   consistencyProblem,
@@ -28,8 +27,6 @@ import {
   valueProblem,
 } from './rules.js';
 import { ACME_CHALLENGE_LABEL, type RecordInput, isRecordType } from './types.js';
-
-const DAY_MS = 86_400_000;
 
 /**
  * Why the token may not write `relativeName` (relative to the user's domain: 'www', '_acme-challenge',
@@ -231,32 +228,19 @@ export async function applyDnsUpdate(
         names.add(r.subdomain);
       }
       for (const r of added) {
-        const values = {
-          user_id: owner.id,
-          subdomain: r.subdomain,
-          type: r.type,
-          value: r.value,
-          priority: r.priority,
-          ports: null,
-          course: null,
-          description: null,
-          expires_at: now + deps.config.dns.recordLifetimeDays * DAY_MS,
-          reminders_sent: '[]',
-          status: initialStatus(deps),
-          status_message: null,
-          change_id: null,
-          status_at: now,
-          created_at: now,
-          updated_at: now,
-        } as const;
-        const id = await insertDnsRecord(trx, values);
-        await auditDnsRecord(
+        await insertNewRecord(
           trx,
+          deps,
           actor,
-          'dns-record.create',
-          id,
-          null,
-          recordSnapshot(values),
+          {
+            subdomain: r.subdomain,
+            type: r.type,
+            value: r.value,
+            priority: r.priority,
+            ports: null,
+            course: null,
+            description: null,
+          },
           now,
         );
         names.add(r.subdomain);
