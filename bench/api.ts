@@ -12,19 +12,17 @@
  * BENCH_API_TOKENS (default 1000) of them; BENCH_API_SECONDS (default 10) per measurement.
  * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { type Db, createDb, ensureMysqlDatabase } from '../src/db/client.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import { printMachineSpeed } from './support/calibrate.js';
-import { hasWrk } from './support/load.js';
+import { hasWrk, runWrk } from './support/load.js';
 import { spawnService, startServerProcess } from './support/server.js';
 
-const run = promisify(execFile);
 const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 // A database index of its own on the shared Redis: no key of this run meets another process's.
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
@@ -140,12 +138,12 @@ const lua = (s: string) => JSON.stringify(s);
 
 /** wrk POSTing a new record per request, each with the next token in turn. */
 async function wrkCreate(url: string, tokens: string[], seconds: number) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'starchart-bench-api-'));
-  const script = path.join(dir, 'create.lua');
   const prefix = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
-  writeFileSync(
-    script,
-    `local tokens = {${tokens.map(lua).join(', ')}}
+  const r = await runWrk({
+    url,
+    connections: CONNECTIONS,
+    seconds,
+    script: `local tokens = {${tokens.map(lua).join(', ')}}
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -154,34 +152,9 @@ request = function()
   wrk.headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1]
   local body = '{"name":"b${prefix}x' .. counter .. '","type":"A","value":"192.0.2.1"}'
   return wrk.format(nil, nil, nil, body)
-end
-done = function(summary, latency, requests)
-  io.write(string.format("JSON{\\"requests\\":%d,\\"seconds\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"bad\\":%d,\\"errors\\":%d}\\n",
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-`,
-  );
-  try {
-    const { stdout } = await run(
-      'wrk',
-      ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url],
-      { maxBuffer: 1 << 20 },
-    );
-    const json = /JSON(\{.*\})/.exec(stdout);
-    if (!json) throw new Error(`wrk printed no summary:\n${stdout}`);
-    const r = JSON.parse(json[1]!) as {
-      requests: number;
-      seconds: number;
-      p50: number;
-      p99: number;
-      bad: number;
-      errors: number;
-    };
-    return { ...r, rps: r.requests / r.seconds };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+end`,
+  });
+  return { ...r, rps: r.requests / r.seconds };
 }
 
 /** A bare node:http server (own process) that reads the body and answers `bytes` as given. */

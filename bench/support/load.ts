@@ -11,7 +11,7 @@
  * Both are installed by .ci/services.sh; without them, autocannon runs in a child process.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -73,22 +73,77 @@ function hasAb(): boolean {
   return abAvailable;
 }
 
+/** What wrk's `done` hook reports (times in milliseconds; `bad`: non-2xx/3xx answers). */
+export interface WrkSummary {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  bad: number;
+  errors: number;
+}
+
+/**
+ * Run wrk (one thread) against `url` with a Lua `script` (headers, `request`, …), to which a `done`
+ * hook is appended that prints the summary; the script lives in a temporary directory removed after.
+ */
+export async function runWrk(opts: {
+  url: string;
+  connections: number;
+  seconds: number;
+  script: string;
+}): Promise<WrkSummary> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'starchart-wrk-'));
+  const script = path.join(dir, 'script.lua');
+  writeFileSync(
+    script,
+    `${opts.script}
+done = function(summary, latency, requests)
+  io.write(string.format("JSON{\\"requests\\":%d,\\"seconds\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"bad\\":%d,\\"errors\\":%d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+`,
+  );
+  try {
+    const { stdout } = await run(
+      'wrk',
+      [
+        '-t1',
+        `-c${opts.connections}`,
+        `-d${opts.seconds}s`,
+        '--timeout',
+        '10s',
+        '-s',
+        script,
+        opts.url,
+      ],
+      { maxBuffer: 1 << 20 },
+    );
+    const json = /JSON(\{.*\})/.exec(stdout);
+    if (!json) throw new Error(`wrk printed no summary:\n${stdout}`);
+    return JSON.parse(json[1]!) as WrkSummary;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function load(opts: LoadOptions): Promise<LoadResult> {
   if (!opts.form && hasAb()) return abLoad(opts);
   if (!hasWrk()) {
     if (opts.sessions) throw new Error('POSTs as many users need wrk (apt-get install wrk)');
     return autocannonLoad(opts);
   }
-  const dir = mkdtempSync(path.join(tmpdir(), 'starchart-wrk-'));
-  const script = path.join(dir, 'script.lua');
   const headerLines = Object.entries(opts.headers ?? {})
     .map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`)
     .join('\n');
   const { subdomain = 'r', ...rest } = opts.form ?? {};
   const formBody = new URLSearchParams(rest).toString();
-  writeFileSync(
-    script,
-    `${headerLines}
+  const r = await runWrk({
+    url: opts.url,
+    connections: opts.connections,
+    seconds: opts.duration,
+    script: `${headerLines}
 local counter = 0
 local prefix = ${lua(Math.random().toString(36).slice(2, 8))}
 local bad = 0
@@ -109,37 +164,8 @@ request = function()
 end`
     : ''
 }
-done = function(summary, latency, requests)
-  io.write(string.format("JSON{\\"requests\\":%d,\\"seconds\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"bad\\":%d,\\"errors\\":%d}\\n",
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
 `,
-  );
-  const { stdout } = await run(
-    'wrk',
-    [
-      '-t1',
-      `-c${opts.connections}`,
-      `-d${opts.duration}s`,
-      '--timeout',
-      '10s',
-      '-s',
-      script,
-      opts.url,
-    ],
-    { maxBuffer: 1 << 20 },
-  );
-  const json = /JSON(\{.*\})/.exec(stdout);
-  if (!json) throw new Error(`wrk printed no summary:\n${stdout}`);
-  const r = JSON.parse(json[1]!) as {
-    requests: number;
-    seconds: number;
-    p50: number;
-    p99: number;
-    bad: number;
-    errors: number;
-  };
+  });
   return {
     tool: 'wrk',
     rps: r.requests / r.seconds,
