@@ -11,6 +11,16 @@ export interface Actor {
   tokenId?: number | null;
 }
 
+/** The audit-row columns that say who acted, for whom, in which request and through which token. */
+export const actorColumns = (actor: Actor) => ({
+  actor_user_id: actor.user.id,
+  actor_username: actor.user.username,
+  effective_user_id: actor.effectiveUser.id,
+  effective_username: actor.effectiveUser.username,
+  request_id: actor.requestId,
+  token_id: actor.tokenId ?? null,
+});
+
 /** A record as its audit rows show it. */
 export const recordSnapshot = (
   r: Pick<DnsRecordRow, 'subdomain' | 'type' | 'value' | 'priority' | 'expires_at'>,
@@ -34,17 +44,12 @@ export async function auditDnsRecord(
   now: number,
 ): Promise<void> {
   await insertAuditLog(db, {
+    ...actorColumns(actor),
     at: now,
-    actor_user_id: actor.user.id,
-    actor_username: actor.user.username,
-    effective_user_id: actor.effectiveUser.id,
-    effective_username: actor.effectiveUser.username,
     action,
     target_type: 'dns_record',
     target_id: String(id),
-    request_id: actor.requestId,
     before_json: before,
     after_json: after,
-    token_id: actor.tokenId ?? null,
   });
 }

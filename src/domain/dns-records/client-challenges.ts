@@ -18,7 +18,7 @@ import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
-import type { Actor } from './dns-records.js';
+import { type Actor, actorColumns } from './audit.js';
 import { nameProblem } from './rules.js';
 import { ACME_CHALLENGE_LABEL } from './types.js';
 
@@ -80,18 +80,13 @@ async function auditChallenge(
   now: number,
 ) {
   await insertAuditLog(db, {
+    ...actorColumns(actor),
     at: now,
-    actor_user_id: actor.user.id,
-    actor_username: actor.user.username,
-    effective_user_id: actor.effectiveUser.id,
-    effective_username: actor.effectiveUser.username,
     action,
     target_type: 'acme_challenge',
     target_id: name.slice(0, 64),
-    request_id: actor.requestId,
     before_json: action === 'acme-challenge.remove' ? JSON.stringify({ name, values }) : null,
     after_json: action === 'acme-challenge.add' ? JSON.stringify({ name, values }) : null,
-    token_id: actor.tokenId ?? null,
   });
 }
 
