@@ -122,42 +122,13 @@ export class DnsUpdateService {
     const { frame } = framed;
     const tsig = frame.tsig;
     if (!tsig) return updateReply(msg, 'REFUSED', frame.zoneEnd);
-    const unsigned = (error: keyof typeof TSIG_ERROR) =>
-      appendTsig(
-        updateReply(msg, 'NOTAUTH', frame.zoneEnd),
-        { ...tsigFields(tsig), timeSigned: this.seconds(), error: TSIG_ERROR[error] },
-        null,
-      );
     if (tsig.mac.length > MAC_LENGTH || tsig.mac.length < MIN_MAC_LENGTH)
       return updateReply(msg, 'FORMERR', frame.zoneEnd);
-    if (tsig.algorithm !== ALGORITHM) return unsigned('BADKEY');
-    const key = await this.options.handler.findKey(tsig.keyName);
-    if (!key) return unsigned('BADKEY');
-    // Truncated MACs are below our policy (RFC 8945 §5.2.2.1: BADTRUNC): full-length only.
-    if (tsig.mac.length !== MAC_LENGTH) return unsigned('BADTRUNC');
-    if (!verifyRequestMac(msg, tsig, key.secret)) return unsigned('BADSIG');
-    const signed = (
-      rcode: UpdateRcode,
-      error = 0,
-      other: Buffer = Buffer.alloc(0),
-      time?: number,
-    ) =>
-      appendTsig(
-        updateReply(msg, rcode, frame.zoneEnd),
-        {
-          ...tsigFields(tsig),
-          timeSigned: time ?? this.seconds(),
-          fudge: REPLY_FUDGE_S,
-          error,
-          other,
-        },
-        { secret: key.secret, requestMac: tsig.mac },
-      );
+    const verified = await this.verify(msg, tsig, () => updateReply(msg, 'NOTAUTH', frame.zoneEnd));
+    if ('refusal' in verified) return verified.refusal;
+    const { key, sign } = verified;
+    const signed = (rcode: UpdateRcode) => sign(updateReply(msg, rcode, frame.zoneEnd));
     const fudge = Math.min(tsig.fudge, MAX_FUDGE_S);
-    const now = this.seconds();
-    if (Math.abs(now - tsig.timeSigned) > fudge)
-      // RFC 8945 §5.2.3: signed, the request's time, the server's time in Other Data.
-      return signed('NOTAUTH', TSIG_ERROR.BADTIME, timeBytes(now), tsig.timeSigned);
 
     const replayKey = `${key.name} ${tsig.mac.toString('base64')}`;
     const seen = this.recent.get(replayKey);
@@ -238,15 +209,40 @@ export class DnsUpdateService {
     if (tsig === null) return answerQuery(msg, transport);
     if (tsig === 'bad' || tsig.mac.length > MAC_LENGTH || tsig.mac.length < MIN_MAC_LENGTH)
       return queryErrorReply(msg, 'FORMERR');
-    const unsigned = (error: keyof typeof TSIG_ERROR) =>
-      appendTsig(
-        queryErrorReply(msg, 'NOTAUTH'),
+    const verified = await this.verify(msg, tsig, () => queryErrorReply(msg, 'NOTAUTH'));
+    if ('refusal' in verified) return verified.refusal;
+    const { sign } = verified;
+    const bare = Buffer.from(msg.subarray(0, tsig.start));
+    bare.writeUInt16BE(bare.readUInt16BE(10) - 1, 10);
+    // Over UDP the answer leaves room for the signature: the signed reply keeps to the size rule.
+    const signatureBytes =
+      tsig.keyWire.length + 10 + tsig.algorithmWire.length + 10 + MAC_LENGTH + 6;
+    const reply = answerQuery(bare, transport, signatureBytes);
+    return reply ? sign(reply) : null;
+  }
+
+  /**
+   * RFC 8945 §5.2 on a request's TSIG (its MAC length already within bounds): an unknown algorithm or
+   * key → BADKEY, a truncated MAC → BADTRUNC, a wrong MAC → BADSIG (all unsigned, on `notAuth()`), a
+   * time outside the fudge → BADTIME (signed, the request's time, ours in Other Data). Otherwise the
+   * key and a function that signs a reply to this request with it.
+   */
+  private async verify(
+    msg: Buffer,
+    tsig: TsigRecord,
+    notAuth: () => Buffer,
+  ): Promise<{ refusal: Buffer } | { key: TsigKey; sign: (reply: Buffer) => Buffer }> {
+    const unsigned = (error: keyof typeof TSIG_ERROR) => ({
+      refusal: appendTsig(
+        notAuth(),
         { ...tsigFields(tsig), timeSigned: this.seconds(), error: TSIG_ERROR[error] },
         null,
-      );
+      ),
+    });
     if (tsig.algorithm !== ALGORITHM) return unsigned('BADKEY');
     const key = await this.options.handler.findKey(tsig.keyName);
     if (!key) return unsigned('BADKEY');
+    // Truncated MACs are below our policy (RFC 8945 §5.2.2.1: BADTRUNC): full-length only.
     if (tsig.mac.length !== MAC_LENGTH) return unsigned('BADTRUNC');
     if (!verifyRequestMac(msg, tsig, key.secret)) return unsigned('BADSIG');
     const sign = (reply: Buffer, error = 0, other: Buffer = Buffer.alloc(0), time?: number) =>
@@ -263,19 +259,8 @@ export class DnsUpdateService {
       );
     const now = this.seconds();
     if (Math.abs(now - tsig.timeSigned) > Math.min(tsig.fudge, MAX_FUDGE_S))
-      return sign(
-        queryErrorReply(msg, 'NOTAUTH'),
-        TSIG_ERROR.BADTIME,
-        timeBytes(now),
-        tsig.timeSigned,
-      );
-    const bare = Buffer.from(msg.subarray(0, tsig.start));
-    bare.writeUInt16BE(bare.readUInt16BE(10) - 1, 10);
-    // Over UDP the answer leaves room for the signature: the signed reply keeps to the size rule.
-    const signatureBytes =
-      tsig.keyWire.length + 10 + tsig.algorithmWire.length + 10 + MAC_LENGTH + 6;
-    const reply = answerQuery(bare, transport, signatureBytes);
-    return reply ? sign(reply) : null;
+      return { refusal: sign(notAuth(), TSIG_ERROR.BADTIME, timeBytes(now), tsig.timeSigned) };
+    return { key, sign: (reply) => sign(reply) };
   }
 
   /** Whether one more answer for `keyName` may be remembered (sweeping expired ones if needed). */
