@@ -203,7 +203,6 @@ export async function removeClientChallenges(
   rel: string,
   value: string | null,
 ): Promise<number> {
-  check(rel, value);
   const removed = await inTransaction(deps.db, (trx) =>
     removeClientChallengesIn(trx, deps, actor, rel, value),
   );
