@@ -74,6 +74,31 @@ export interface CertificatesTable {
   revoked_at: number | null;
   /** A worker advancing this certificate holds it until then (null = free). */
   lease_until: number | null;
+  /** Set while the request waits in the issuance queue for budget; null once its order was sent. */
+  queued_at: Generated<number | null>;
+  /** 0 = a renewal (served first), 1 = a first certificate. */
+  queue_priority: Generated<number>;
+  /** Which budget buckets the order draws from: new | renewal | ari-renewal (budget.ts OrderKind). */
+  order_kind: Generated<string | null>;
+  /** When the budget let the order go to the CA. */
+  order_sent_at: Generated<number | null>;
+  /** RFC 9773 certificate id of the certificate this order replaces (sent as `replaces`). */
+  replaces: Generated<string | null>;
+  /** This certificate's own RFC 9773 id (set when issued). */
+  ari_cert_id: Generated<string | null>;
+  /** The CA's suggested renewal window (ARI), when it offers one. */
+  ari_window_start: Generated<number | null>;
+  ari_window_end: Generated<number | null>;
+  ari_checked_at: Generated<number | null>;
+  /** When to ask the CA for renewal information again. */
+  ari_next_check_at: Generated<number | null>;
+  /** When the automatic renewal starts (random in the ARI window, or the spread fallback point). */
+  renew_at: Generated<number | null>;
+  /** The ACME profile the order asked for (null = the CA's default). */
+  profile: Generated<string | null>;
+  /** Last time the files were downloaded, and how: 'page' (by hand) or 'api' (a token). */
+  downloaded_at: Generated<number | null>;
+  downloaded_via: Generated<string | null>;
 }
 
 export interface AcmeChallengesTable {
@@ -244,6 +269,17 @@ export interface IssuanceBudgetTable {
   updated_at: number;
 }
 
+/** One `rateLimited` answer from the CA; the issuance queue waits until the latest `retry_until`. */
+export interface CaRateLimitsTable {
+  id: Id;
+  at: number;
+  retry_until: number;
+  certificate_id: number | null;
+  /** What we asked: new-order, finalize, … */
+  operation: string;
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   dns_records: DnsRecordsTable;
@@ -261,6 +297,7 @@ export interface Database {
   dns_reconcile_leases: DnsReconcileLeasesTable;
   api_tokens: ApiTokensTable;
   issuance_budget: IssuanceBudgetTable;
+  ca_rate_limits: CaRateLimitsTable;
 }
 
 export type User = Selectable<UsersTable>;

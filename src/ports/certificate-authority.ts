@@ -47,10 +47,41 @@ export class CaError extends Error {
   }
 }
 
+/** What the CA's directory offers beyond the basic order workflow. */
+export interface CaDirectoryInfo {
+  /** The CA serves ACME Renewal Information (RFC 9773). */
+  renewalInfo: boolean;
+  /** Profile name → description (`meta.profiles`); empty when the CA has no profiles. */
+  profiles: Record<string, string>;
+}
+
+/** The CA's answer to an RFC 9773 renewal-information request. */
+export interface RenewalInfo {
+  /** Suggested renewal window, epoch ms. */
+  windowStart: number;
+  windowEnd: number;
+  /** The CA's `Retry-After`: ask no sooner than this (null when it sent none). */
+  retryAfterMs: number | null;
+  explanationUrl: string | null;
+}
+
+export interface NewOrderOptions {
+  /** RFC 9773 id of the certificate this order renews (ARI `replaces`). */
+  replaces?: string | null;
+  /** ACME profile name (`meta.profiles`). */
+  profile?: string | null;
+}
+
 export interface CertificateAuthority {
   readonly kind: 'acme' | 'local-dev';
   /** Create an order for these identifiers; returns its URL. Throws CaError. */
-  createOrder(identifiers: string[]): Promise<string>;
+  createOrder(identifiers: string[], options?: NewOrderOptions): Promise<string>;
+  /** What the directory offers (renewal information, profiles). Throws CaError. */
+  directoryInfo(): Promise<CaDirectoryInfo>;
+  /**
+   * RFC 9773 renewal information for a certificate id; null when the CA offers none. Throws CaError.
+   */
+  renewalInfo(certId: string): Promise<RenewalInfo | null>;
   /** Current state of the order and its DNS-01 challenges. Throws CaError. */
   getOrder(orderUrl: string): Promise<OrderState>;
   /** Ask the CA to validate every challenge of the order that is still pending. Throws CaError. */

@@ -8,6 +8,7 @@ import * as m20261127140000_dns_zone_changes from './20261127140000_dns_zone_cha
 import * as m20261204163542_session_impersonation_ended from './20261204163542_session_impersonation_ended.js';
 import * as m20261204190134_api_tokens from './20261204190134_api_tokens.js';
 import * as m20261207161934_issuance_budget from './20261207161934_issuance_budget.js';
+import * as m20261207173000_issuance_queue from './20261207173000_issuance_queue.js';
 
 /** Every migration by name, in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261204163542_session_impersonation_ended': m20261204163542_session_impersonation_ended,
   '20261204190134_api_tokens': m20261204190134_api_tokens,
   '20261207161934_issuance_budget': m20261207161934_issuance_budget,
+  '20261207173000_issuance_queue': m20261207173000_issuance_queue,
 };
