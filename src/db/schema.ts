@@ -74,13 +74,13 @@ export interface CertificatesTable {
   revoked_at: number | null;
   /** A worker advancing this certificate holds it until then (null = free). */
   lease_until: number | null;
-  /** Set while the request waits in the issuance queue for budget; null once its order was sent. */
+  /** When the request joined the issuance queue (its place in line). */
   queued_at: Generated<number | null>;
-  /** 0 = a renewal (served first), 1 = a first certificate. */
+  /** 0 = a renewal of a certificate in use (served first), 1 = everything else. */
   queue_priority: Generated<number>;
   /** Which budget buckets the order draws from: new | renewal | ari-renewal (budget.ts OrderKind). */
   order_kind: Generated<string | null>;
-  /** When the budget let the order go to the CA. */
+  /** When the budget let the order go to the CA; null while a pending request waits in the queue. */
   order_sent_at: Generated<number | null>;
   /** RFC 9773 certificate id of the certificate this order replaces (sent as `replaces`). */
   replaces: Generated<string | null>;

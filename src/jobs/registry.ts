@@ -7,6 +7,7 @@ import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
 import { acmeChallengesExpireJob } from './acme-challenges-expire.job.js';
 import { certificateAdvanceJob, certificateSweepJob } from './certificate-advance.job.js';
+import { certificateDispatchJob } from './certificate-dispatch.job.js';
 import { certificateRenewJob } from './certificate-renew.job.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
 import { dnsChangesPurgeJob } from './dns-changes-purge.job.js';
@@ -28,6 +29,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   dnsChangesPurgeJob,
   certificateAdvanceJob,
   certificateSweepJob,
+  certificateDispatchJob,
   certificateRenewJob,
   acmeChallengesExpireJob,
 ];

@@ -14,6 +14,7 @@ import {
   startDueRenewals,
 } from '../../src/domain/certificates/certificates.js';
 import { type Step, advanceCertificate } from '../../src/domain/certificates/issuance.js';
+import { dispatchQueue } from '../../src/domain/certificates/queue.js';
 import { markDnsChanged } from '../../src/domain/reconciler/request.js';
 import { createCertificatePorts } from '../../src/container.js';
 import { certificateAdvanceJob } from '../../src/jobs/certificate-advance.job.js';
@@ -160,7 +161,7 @@ describe('issuance scenarios against Pebble (sqlite, worker running)', () => {
     ]);
   });
 
-  test('rate limited: Retry-After becomes a delayed continuation; badNonce retries at once', async () => {
+  test('rate limited: the answer pauses the whole queue until Retry-After and the request keeps its place; badNonce retries at once', async () => {
     const user = await insertUser(e.db());
     const orig = e.ca.createOrder.bind(e.ca);
     const origAnswer = e.ca.answerChallenges.bind(e.ca);
@@ -181,33 +182,39 @@ describe('issuance scenarios against Pebble (sqlite, worker running)', () => {
     };
     const t0 = Date.now();
     const { certificate } = await requestCertificate(deps(), null, user);
-    // The wait is recorded in the row (durable), not slept in a worker.
-    const end = Date.now() + 5_000;
-    let waiting;
-    do {
-      waiting = await e
+    // The pause is recorded (durable, shown to admins) and the request waits in line again: no
+    // order exists at the CA, so nothing is polled in the meantime.
+    const end = Date.now() + 1_000;
+    const read = async () => ({
+      cert: await e
         .db()
         .selectFrom('certificates')
         .selectAll()
         .where('id', '=', certificate.id)
-        .executeTakeFirstOrThrow();
-    } while (waiting.next_attempt_at === null && waiting.status === 'pending' && Date.now() < end);
-    expect(waiting.step).toBe('requested');
-    expect(waiting.next_attempt_at! - t0).toBeGreaterThanOrEqual(1_200);
+        .executeTakeFirstOrThrow(),
+      pause: await e.db().selectFrom('ca_rate_limits').selectAll().executeTakeFirst(),
+    });
+    let seen = await read();
+    while ((!seen.pause || seen.cert.order_sent_at !== null) && Date.now() < end)
+      seen = await read();
+    expect(seen.cert.step).toBe('requested');
+    expect(seen.cert.order_sent_at).toBeNull();
+    const pause = seen.pause!;
+    expect(pause).toMatchObject({ certificate_id: certificate.id, operation: 'new-order' });
+    expect(pause.retry_until - t0).toBeGreaterThanOrEqual(1_200);
     const row = await waitSettled(e.db(), certificate.id);
     e.ca.answerChallenges = origAnswer;
     expect(row.status).toBe('issued');
-    expect(row.updated_at - t0).toBeGreaterThanOrEqual(1_200);
+    // Sent again only once the pause was over.
+    expect(row.order_sent_at).toBeGreaterThanOrEqual(pause.retry_until);
     expect(nonceErrors).toBe(2);
   });
 
   test('a challenge the CA cannot see fails with the CA reason; challenge records are removed', async () => {
     const user = await insertUser(e.db());
-    const { certificate } = await requestCertificate(
-      { ...deps(), queue: { ...e.t.container.queue, enqueue: async () => {} } },
-      null,
-      user,
-    );
+    const quiet = { ...deps(), queue: { ...e.t.container.queue, enqueue: async () => {} } };
+    const { certificate } = await requestCertificate(quiet, null, user);
+    expect((await dispatchQueue(quiet, async () => {})).sent).toContain(certificate.id);
     // Our own propagation check is told everything is visible, and the records are withdrawn right
     // after publication: Pebble's VA looks them up on the built-in server and finds nothing.
     await advanceCertificate(
@@ -285,6 +292,8 @@ describe('crash and resume at every step against Pebble (sqlite, no worker)', ()
     const user = await insertUser(e.db());
     const base = certificateDeps(e.t.container.jobDeps);
     const { certificate } = await requestCertificate(base, null, user);
+    // No worker here: let the queue send the order by hand.
+    expect((await dispatchQueue(base, async () => {})).sent).toContain(certificate.id);
     const orders: string[] = [];
     const ca1 = fresh(orders);
     if ('after' in point) ca1.crashAfter = point.after;

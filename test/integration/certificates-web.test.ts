@@ -19,6 +19,7 @@ import {
 import { DIALECTS } from '../support/db.js';
 import { requestCertificate } from '../../src/domain/certificates/certificates.js';
 import { advanceCertificate } from '../../src/domain/certificates/issuance.js';
+import { dispatchQueue } from '../../src/domain/certificates/queue.js';
 import { certificateDeps } from '../../src/jobs/certificate-deps.js';
 import { insertUser } from '../support/factories.js';
 import { insertCertificate } from '../../src/db/repos/certificates.js';
@@ -117,8 +118,10 @@ describe.each(DIALECTS)('embedded default: development CA through the pages (%s)
     const now = Date.now();
     const stranded = async (lease_until: number | null) => {
       const user = await insertUser(e.db());
-      // As requestCertificate stores it, but no job was ever enqueued (or it is gone).
+      // As the dispatcher leaves it (order allowed by the budget), but no job was ever enqueued (or
+      // it is gone).
       const id = await insertCertificate(e.db(), {
+        order_sent_at: now,
         user_id: user.id,
         domain: `${user.dns_label}.${ROOT}`,
         status: 'pending',
@@ -245,11 +248,9 @@ describe.each(DIALECTS)('embedded default: development CA through the pages (%s)
   test('records that never become visible: failed after the propagation timeout, records removed', async () => {
     const user = await insertUser(e.db());
     const base = certificateDeps(e.t.container.jobDeps);
-    const { certificate } = await requestCertificate(
-      { ...base, queue: { ...e.t.container.queue, enqueue: async () => {} } },
-      null,
-      user,
-    );
+    const quiet = { ...base, queue: { ...e.t.container.queue, enqueue: async () => {} } };
+    const { certificate } = await requestCertificate(quiet, null, user);
+    expect((await dispatchQueue(quiet, async () => {})).sent).toContain(certificate.id);
     await advanceCertificate(
       {
         ...base,

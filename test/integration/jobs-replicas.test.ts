@@ -30,6 +30,7 @@ const SCHEDULES = [
   'dns.changes.purge',
   'certificate.renew-scan',
   'certificate.sweep',
+  'certificate.dispatch',
   'acme-challenges.expire',
 ];
 

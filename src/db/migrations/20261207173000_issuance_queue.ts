@@ -7,9 +7,10 @@ import { isMysql } from '../dialect.js';
  * The issuance queue, renewal timing and ACME profiles (issue 18).
  *
  * `certificates` gains:
- * - queue: `queued_at` (set while the request waits for the issuance budget, null once its order was
- *   sent), `queue_priority` (0 = a renewal, served first; 1 = a first certificate), `order_kind`
- *   (`new` | `renewal` | `ari-renewal`, which budget buckets the order draws from), `order_sent_at`;
+ * - queue: `queued_at` (when the request joined the issuance queue: its place), `order_sent_at` (when
+ *   the budget let its order go to the CA; null while it waits), `queue_priority` (0 = a renewal of a
+ *   certificate in use, served first; 1 = everything else), `order_kind` (`new` | `renewal` |
+ *   `ari-renewal`: which budget buckets the order draws from);
  * - ARI: `replaces` (the RFC 9773 certificate id the new order replaces), `ari_cert_id` (this
  *   certificate's own id), `ari_window_start/end` (the CA's suggested renewal window),
  *   `ari_next_check_at` (when to ask again), `ari_checked_at`;
@@ -49,7 +50,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('certificates_queue')
     .on('certificates')
-    .columns(['queued_at', 'queue_priority'])
+    .columns(['status', 'order_sent_at', 'queue_priority', 'queued_at'])
     .execute();
   await db.schema
     .createIndex('certificates_renew_at')

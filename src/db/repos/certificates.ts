@@ -76,11 +76,13 @@ export async function claimCertificateLease(
   return Number(res.numUpdatedRows) > 0;
 }
 
+/** Pending certificates whose order was sent (recovery re-enqueues their advance job). */
 export async function findPendingCertificateIds(db: Db): Promise<number[]> {
   const rows = await db
     .selectFrom('certificates')
     .select('id')
     .where('status', '=', 'pending')
+    .where('order_sent_at', 'is not', null)
     .execute();
   return rows.map((r) => r.id);
 }
@@ -88,12 +90,14 @@ export async function findPendingCertificateIds(db: Db): Promise<number[]> {
 /**
  * Pending certificates no worker holds (no lease, or one that has run out): their job is gone — it
  * failed for good, or was lost with the queue — or waits for a retry (enqueueing again is then a no-op).
+ * Requests still waiting in the issuance queue are the dispatcher's, not stranded.
  */
 export async function findStrandedCertificateIds(db: Db, now: number): Promise<number[]> {
   const rows = await db
     .selectFrom('certificates')
     .select('id')
     .where('status', '=', 'pending')
+    .where('order_sent_at', 'is not', null)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
     .execute();
   return rows.map((r) => r.id);

@@ -16,7 +16,9 @@ import type { CertificateRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { CaError } from '../../ports/certificate-authority.js';
 import type { Actor } from '../dns-records/dns-records.js';
-import { type CertificateDeps, requestAdvance } from './issuance.js';
+import type { OrderKind } from './budget.js';
+import type { CertificateDeps } from './issuance.js';
+import { requestDispatch } from './queue.js';
 import {
   PrivateKeyUnavailable,
   canOpenPrivateKey,
@@ -128,6 +130,7 @@ export async function requestCertificate(
       'CONFLICT',
       `Your certificate is still valid for a long time. You can renew it from ${new Date(overview.renewFrom!).toUTCString()}.`,
     );
+  const plan = await planOrder(deps, owner, overview);
   const now = deps.clock.now();
   let id: number;
   try {
@@ -142,6 +145,11 @@ export async function requestCertificate(
         step_started_at: now,
         created_at: now,
         updated_at: now,
+        queued_at: now,
+        queue_priority: plan.priority,
+        order_kind: plan.kind,
+        replaces: plan.replaces,
+        profile: deps.config.acme.profile ?? null,
       });
       await insertAuditLog(trx, {
         at: now,
@@ -168,9 +176,41 @@ export async function requestCertificate(
     if (inflight) return { certificate: inflight, created: false };
     throw e;
   }
-  await requestAdvance(deps, id);
+  await requestDispatch(deps);
   const rows = await findCertificatesForUser(deps.db, owner.id, 1);
   return { certificate: rows[0]!, created: true };
+}
+
+/**
+ * How the new order counts against the CA's limits, and its place in the queue. Renewing the
+ * certificate in use goes first; with ARI it names the certificate it replaces (exempt from every
+ * limit at Let's Encrypt); the same names as any certificate issued before are a renewal (exempt from
+ * the new-order and registered-domain limits); anything else is new.
+ */
+async function planOrder(
+  deps: CertificateDeps,
+  owner: User,
+  overview: CertificateOverview,
+): Promise<{ kind: OrderKind; replaces: string | null; priority: number }> {
+  const current = overview.current;
+  if (current && current.domain === overview.domain) {
+    if (current.ari_cert_id && (await offersRenewalInfo(deps)))
+      return { kind: 'ari-renewal', replaces: current.ari_cert_id, priority: 0 };
+    return { kind: 'renewal', replaces: null, priority: 0 };
+  }
+  const rows = await findCertificatesForUser(deps.db, owner.id);
+  const issuedBefore = rows.some((r) => r.domain === overview.domain && r.valid_from !== null);
+  return { kind: issuedBefore ? 'renewal' : 'new', replaces: null, priority: current ? 0 : 1 };
+}
+
+/** Whether the CA serves renewal information; a CA we cannot ask now is treated as not offering it. */
+async function offersRenewalInfo(deps: CertificateDeps): Promise<boolean> {
+  try {
+    return (await deps.ca.directoryInfo()).renewalInfo;
+  } catch (err) {
+    deps.logger.warn({ err }, 'could not read the CA directory; renewing without ARI');
+    return false;
+  }
 }
 
 /**

@@ -4,6 +4,9 @@
  *   requested → order-created → challenges-published → dns-visible → challenges-answered
  *             → order-ready → finalized → issued            (or failed, with a human reason)
  *
+ * A request starts in the issuance queue (queue.ts): the dispatcher sends its order when the budget
+ * allows (`order_sent_at`), and only then does the machine leave `requested`.
+ *
  * `advanceCertificate` performs the next step and stores progress before moving on, so a crash or
  * restart at any point resumes from the stored step: the order URL is stored right after the order is
  * created and re-read from the CA afterwards, answering and finalizing are skipped when the CA already
@@ -42,6 +45,9 @@ import {
   sealPrivateKey,
 } from './key-box.js';
 import { parseChain } from './pem.js';
+import { recordFailedAuthorization, refund } from './budget.js';
+import { orderOf, recordRateLimit, requestDispatch } from './queue.js';
+import { returnToQueue } from '../../db/repos/issuance-queue.js';
 
 export const ADVANCE_JOB = 'certificate.advance';
 export const advanceDedupeId = (id: number) => `${ADVANCE_JOB}:${id}`;
@@ -209,17 +215,30 @@ async function step(deps: CertificateDeps, row: CertificateRow): Promise<Outcome
       case 'badNonce':
         if (attempts >= MAX_TRANSIENT_ATTEMPTS) return fail(deps, row, caMessage(err));
         return { kind: 'continue' };
-      case 'rateLimited':
-        deps.logger.warn(
-          { certificateId: row.id, retryAfterMs: err.retryAfterMs, err: err.message },
-          'certificate authority rate limit; waiting',
-        );
-        return { kind: 'wait', ms: err.retryAfterMs ?? 60_000 };
+      case 'rateLimited': {
+        // Every rate-limit answer pauses the whole queue until Retry-After (shown to admins).
+        const until = await recordRateLimit(deps, {
+          certificateId: row.id,
+          operation: row.step === 'requested' ? 'new-order' : row.step,
+          detail: err.message,
+          retryAfterMs: err.retryAfterMs,
+        });
+        if (row.step === 'requested') {
+          // No order was created: give the budget back and wait in line again at the same place.
+          await refund(deps, orderOf(row));
+          await returnToQueue(deps.db, row.id, deps.clock.now());
+          await requestDispatch(deps, until - deps.clock.now());
+          return { kind: 'done' };
+        }
+        return { kind: 'wait', ms: until - deps.clock.now() };
+      }
       case 'unavailable':
         if (attempts >= MAX_TRANSIENT_ATTEMPTS)
           return fail(deps, row, `The certificate authority could not be reached: ${err.message}`);
         return { kind: 'wait', ms: err.retryAfterMs ?? Math.min(600_000, 1_000 * 2 ** attempts) };
       case 'rejected':
+        // A refused new order was never created, so the CA counted nothing.
+        if (row.step === 'requested') await refund(deps, orderOf(row));
         return fail(deps, row, caMessage(err));
     }
   }
@@ -233,7 +252,12 @@ async function runStep(deps: CertificateDeps, row: CertificateRow): Promise<Outc
   const step = row.step as Step;
   switch (step) {
     case 'requested': {
-      const orderUrl = await ca.createOrder(identifiers);
+      // Still waiting in the issuance queue: the dispatcher advances it when the budget allows.
+      if (row.order_sent_at === null) return { kind: 'done' };
+      const orderUrl = await ca.createOrder(identifiers, {
+        replaces: row.replaces,
+        profile: row.profile,
+      });
       return moveTo(deps, row, 'order-created', { order_url: orderUrl });
     }
     case 'order-created': {
@@ -283,12 +307,16 @@ async function runStep(deps: CertificateDeps, row: CertificateRow): Promise<Outc
     case 'challenges-answered': {
       const order = await ca.getOrder(row.order_url!);
       const bad = order.challenges.find((c) => c.status === 'invalid');
-      if (order.status === 'invalid' || bad)
+      if (order.status === 'invalid' || bad) {
+        // Each failed validation spends the name's failed-authorization budget (5 per hour at LE).
+        for (const c of order.challenges)
+          if (c.status === 'invalid') await recordFailedAuthorization(deps, c.identifier);
         return fail(
           deps,
           row,
           `The certificate authority could not validate ${bad?.identifier ?? row.domain}: ${bad?.error ?? 'the order is invalid'}`,
         );
+      }
       if (order.status === 'ready') return moveTo(deps, row, 'order-ready');
       if (order.status === 'processing' || order.status === 'valid')
         return moveTo(deps, row, 'finalized');
