@@ -1,0 +1,276 @@
+/**
+ * The issuance queue (issue 18) on both dialects, with Let's Encrypt's production limits and a
+ * controllable clock: 120 students request at once under the 50-per-week registered-domain limit →
+ * exactly 50 orders go, 70 wait with strictly increasing estimates that come true to the minute as the
+ * clock reaches them; a renewal does not wait behind first certificates; a `rateLimited` answer holds
+ * everything until its Retry-After; a PSL-listed root lifts the shared limit. Then two workers on
+ * MariaDB + Redis (BullMQ) dispatching at once never send more than the budget.
+ *
+ * The CA here is a stand-in that records new orders and refuses to go further (the order workflow
+ * itself is Pebble's, tested in certificates-pebble and acme-proxy tests): what is under test is how
+ * many orders are sent and when.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requestCertificate } from '../../src/domain/certificates/certificates.js';
+import type { CertificateDeps } from '../../src/domain/certificates/issuance.js';
+import {
+  dispatchQueue,
+  queueOverview,
+  queuePlace,
+  recordRateLimit,
+} from '../../src/domain/certificates/queue.js';
+import type { User } from '../../src/db/schema.js';
+import { certificateDeps } from '../../src/jobs/certificate-deps.js';
+import { startJobs } from '../../src/jobs/worker.js';
+import { CaError, type CertificateAuthority } from '../../src/ports/certificate-authority.js';
+import { type TestApp, createTestApp } from '../support/app.js';
+import { DIALECTS, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
+import { insertUser } from '../support/factories.js';
+
+const T0 = Date.UTC(2027, 0, 4, 9, 0, 0); // a Monday morning, first day of term
+const IV = 201.6 * 60_000; // one new certificate per registered domain every 7 days / 50
+
+/** Records new orders; any later step is refused (the request then fails, quietly). */
+class RecordingCa implements CertificateAuthority {
+  readonly kind = 'acme' as const;
+  orders: { identifiers: string[]; replaces: string | null }[] = [];
+  async createOrder(identifiers: string[], o: { replaces?: string | null } = {}) {
+    this.orders.push({ identifiers, replaces: o.replaces ?? null });
+    return `stub://order/${this.orders.length}`;
+  }
+  async directoryInfo() {
+    return { renewalInfo: false, profiles: {} };
+  }
+  async renewalInfo() {
+    return null;
+  }
+  async getOrder(): Promise<never> {
+    throw new CaError('rejected', 'stand-in CA: orders stop here');
+  }
+  async answerChallenges() {}
+  async finalizeOrder() {}
+  async downloadCertificate(): Promise<never> {
+    throw new CaError('rejected', 'stand-in CA');
+  }
+  async revokeCertificate() {}
+  async rootCertificatePem() {
+    return null;
+  }
+}
+
+describe.each(DIALECTS)('issuance queue on %s', (dialect) => {
+  let t: TestApp;
+  let now = T0;
+  let ca: RecordingCa;
+  let deps: CertificateDeps;
+  const psl = { on: false };
+
+  beforeAll(async () => {
+    t = await createTestApp({ dialect, clock: { now: () => now } });
+  });
+  afterAll(async () => t?.cleanup());
+  beforeEach(async () => {
+    now = T0;
+    ca = new RecordingCa();
+    const db = t.container.dbh.db;
+    for (const table of ['issuance_budget', 'ca_rate_limits', 'certificates'] as const)
+      await db.deleteFrom(table).execute();
+    const base = certificateDeps(t.container.jobDeps);
+    deps = {
+      ...base,
+      clock: { now: () => now },
+      ca,
+      // No worker: the test runs the dispatcher itself.
+      queue: { ...base.queue, enqueue: async () => {} },
+      config: {
+        ...base.config,
+        acme: {
+          ...base.config.acme,
+          limits: { profile: 'letsencrypt', rootDomainOnPsl: psl.on },
+        },
+      },
+    };
+  });
+
+  const students = (n: number) =>
+    Promise.all(Array.from({ length: n }, () => insertUser(t.container.dbh.db)));
+  const requestAll = async (users: User[]) => {
+    const ids: number[] = [];
+    for (const u of users) ids.push((await requestCertificate(deps, null, u)).certificate.id);
+    return ids;
+  };
+  const dispatch = () => dispatchQueue(deps, async () => {});
+
+  it('120 at once under 50 per week: 50 orders, 70 wait with increasing estimates that come true', async () => {
+    const ids = await requestAll(await students(120));
+    const first = await dispatch();
+    expect(first.sent).toEqual(ids.slice(0, 50));
+    expect(ca.orders).toHaveLength(0); // the dispatcher only lets them go; the advance job orders
+    expect(first.waiting).toBe(70);
+    expect(first.nextAt).toBe(T0 + IV);
+
+    // Everyone waiting knows their place and an estimate: one more certificate every 201.6 min.
+    const places = await Promise.all(ids.slice(50).map((id) => queuePlace(deps, id)));
+    places.forEach((p, i) => {
+      expect(p).toMatchObject({
+        place: i + 1,
+        length: 70,
+        limit: 'certificates-per-registered-domain',
+      });
+      expect(p!.estimate).toBe(T0 + (i + 1) * IV);
+    });
+    // Dispatching again before the refill sends nothing.
+    now = T0 + IV - 1;
+    expect((await dispatch()).sent).toEqual([]);
+
+    // The estimates come true: at each estimate exactly the next request goes, and nobody else.
+    for (let k = 0; k < 3; k++) {
+      now = places[k]!.estimate;
+      expect((await dispatch()).sent).toEqual([ids[50 + k]]);
+    }
+    // The others moved up; their estimates did not change.
+    const later = await queuePlace(deps, ids[60]!);
+    expect(later).toMatchObject({ place: 8, estimate: places[10]!.estimate });
+
+    const admin = await queueOverview(deps);
+    expect(admin.waiting).toBe(67);
+    expect(admin.oldestQueuedAt).toBe(T0);
+    expect(admin.newRequestEstimate).toBe(T0 + 71 * IV);
+    expect(
+      admin.buckets.find((b) => b.limit === 'certificates-per-registered-domain'),
+    ).toMatchObject({ capacity: 50, remaining: 0, used: 50 });
+  });
+
+  it('a renewal of a certificate in use does not wait behind first certificates', async () => {
+    const [veteran, ...rest] = await students(61);
+    // The veteran's certificate, issued last term (a renewal has the same names again).
+    const db = t.container.dbh.db;
+    await db
+      .insertInto('certificates')
+      .values({
+        user_id: veteran!.id,
+        domain: `${veteran!.dns_label}.${t.config.rootDomain}`,
+        status: 'issued',
+        step: 'issued',
+        certificate: 'x',
+        chain: 'x',
+        valid_from: T0 - 80 * 86_400_000,
+        valid_to: T0 + 10 * 86_400_000,
+        created_at: T0 - 80 * 86_400_000,
+        updated_at: T0 - 80 * 86_400_000,
+        order_sent_at: T0 - 80 * 86_400_000,
+      })
+      .execute();
+    await requestAll(rest);
+    const renewal = (await requestCertificate(deps, null, veteran!)).certificate;
+    expect(renewal).toMatchObject({ order_kind: 'renewal', queue_priority: 0 });
+    expect((await queuePlace(deps, renewal.id))?.place).toBe(1);
+    const r = await dispatch();
+    expect(r.sent[0]).toBe(renewal.id);
+    expect(r.sent).toHaveLength(51);
+  });
+
+  it('a rateLimited answer holds the whole queue until Retry-After, even when the budget refills', async () => {
+    const ids = await requestAll(await students(52));
+    expect((await dispatch()).sent).toHaveLength(50);
+    await recordRateLimit(deps, {
+      certificateId: ids[3]!,
+      operation: 'new-order',
+      detail: 'too many new orders',
+      retryAfterMs: 5 * IV,
+    });
+    now = T0 + 2 * IV; // two tokens have come back
+    const held = await dispatch();
+    expect(held.sent).toEqual([]);
+    expect(held.pausedUntil).toBe(T0 + 5 * IV);
+    expect((await queuePlace(deps, ids[50]!))?.estimate).toBe(T0 + 5 * IV);
+    expect((await queueOverview(deps)).rateLimits[0]).toMatchObject({
+      detail: 'too many new orders',
+    });
+    now = T0 + 5 * IV;
+    expect((await dispatch()).sent).toEqual([ids[50], ids[51]]);
+  });
+
+  it('with the root on the Public Suffix List every student has their own limit: all 120 go', async () => {
+    psl.on = true;
+    try {
+      deps.config.acme.limits.rootDomainOnPsl = true;
+      const ids = await requestAll(await students(120));
+      expect((await dispatch()).sent).toEqual(ids);
+    } finally {
+      psl.on = false;
+    }
+  });
+});
+
+describe('two workers on MariaDB + Redis dispatching at once', () => {
+  const apps: TestApp[] = [];
+  const ca = new RecordingCa();
+  let now = T0;
+  const clock = { now: () => now };
+  afterAll(async () => {
+    for (const a of apps) await a.cleanup();
+  });
+
+  it('never send more than the budget, and the next goes when the budget refills', async () => {
+    const db = uniqueDatabaseConfig('mysql');
+    const prefix = `starchart-queue-${process.pid}-${Date.now()}`;
+    for (let i = 0; i < 2; i++)
+      apps.push(
+        await createTestApp({
+          dialect: 'mysql',
+          redis: true,
+          redisPrefix: prefix,
+          clock,
+          env: { DATABASE_URL: db.url, ACME_LIMIT_PROFILE: 'letsencrypt' },
+          wrapCa: () => ca,
+        }),
+      );
+    const watchdogs = await Promise.all(
+      apps.map((a) =>
+        startJobs({
+          config: a.config,
+          queue: a.container.queue,
+          registry: a.container.registry,
+          deps: a.container.jobDeps,
+          logger: silentLogger,
+          concurrency: 8,
+        }),
+      ),
+    );
+    try {
+      const users = await Promise.all(
+        Array.from({ length: 120 }, () => insertUser(apps[0]!.container.dbh.db)),
+      );
+      // Requests arrive at both replicas at once.
+      await Promise.all(
+        users.map((u, i) =>
+          requestCertificate(certificateDeps(apps[i % 2]!.container.jobDeps), null, u),
+        ),
+      );
+      const until = async (cond: () => boolean, ms = 30_000) => {
+        const end = Date.now() + ms;
+        while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      };
+      await until(() => ca.orders.length >= 50);
+      // Both dispatchers keep being asked (every request enqueues one): still 50.
+      await Promise.all(
+        apps.flatMap((a) =>
+          [0, 1, 2].map(() => dispatchQueue(certificateDeps(a.container.jobDeps), async () => {})),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(ca.orders).toHaveLength(50);
+      const waiting = await queueOverview(certificateDeps(apps[0]!.container.jobDeps));
+      expect(waiting.waiting).toBe(70);
+      // A week's fraction later one more token is there; either worker sends exactly one order.
+      now = T0 + IV;
+      await apps[1]!.container.queue.enqueue('certificate.dispatch', {});
+      await until(() => ca.orders.length > 50, 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(ca.orders).toHaveLength(51);
+    } finally {
+      for (const w of watchdogs) w.stop();
+    }
+  });
+});
