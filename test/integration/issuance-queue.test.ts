@@ -26,6 +26,7 @@ import { CaError, type CertificateAuthority } from '../../src/ports/certificate-
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
 import { insertUser } from '../support/factories.js';
+import { createToken } from '../../src/domain/tokens/tokens.js';
 
 const T0 = Date.UTC(2027, 0, 4, 9, 0, 0); // a Monday morning, first day of term
 const IV = 201.6 * 60_000; // one new certificate per registered domain every 7 days / 50
@@ -139,6 +140,52 @@ describe.each(DIALECTS)('issuance queue on %s', (dialect) => {
     expect(
       admin.buckets.find((b) => b.limit === 'certificates-per-registered-domain'),
     ).toMatchObject({ capacity: 50, remaining: 0, used: 50 });
+  });
+
+  it('a queued student sees their place and estimate on the page and through the API', async () => {
+    const users = await students(53);
+    const ids = await requestAll(users);
+    await dispatch();
+    const third = users[52]!;
+    const html = await (await (await t.agent(third)).get('/certificate')).text();
+    expect(html).toContain('Your request is in the queue: number 3 of 3.');
+    // T0 + 3 × 201.6 min = Monday 19:04.8 → rounded up to 5 minutes.
+    expect(html).toContain('We expect to send it about Monday 4 January, 19:05 UTC');
+    expect(html).toContain('data-queue-reason="certificates-per-registered-domain"');
+    expect(html).toContain('hx-trigger="every 60s"');
+    const created = await createToken(
+      { db: t.container.dbh.db, clock: { now: () => now }, config: t.config },
+      { user: third, effectiveUser: third, requestId: 'test' },
+      {
+        name: 'queue',
+        expiresInDays: 30,
+        permissions: ['certificate:read'],
+        names: [],
+        types: [],
+        subnets: [],
+      },
+    );
+    const api = await t.request('/api/v1/certificate', {
+      headers: { authorization: `Bearer ${created.secret}` },
+    });
+    expect(api.status).toBe(200);
+    expect(await api.json()).toMatchObject({
+      status: 'pending',
+      queue: {
+        place: 3,
+        length: 3,
+        estimate: new Date(T0 + 3 * IV).toISOString(),
+        reason: 'certificates-per-registered-domain',
+      },
+    });
+    // Once sent, no queue any more.
+    now = T0 + 3 * IV;
+    expect((await dispatch()).waiting).toBe(0);
+    expect(ids).toHaveLength(53);
+    const after = await t.request('/api/v1/certificate', {
+      headers: { authorization: `Bearer ${created.secret}` },
+    });
+    expect((await after.json()).queue).toBeNull();
   });
 
   it('a renewal of a certificate in use does not wait behind first certificates', async () => {

@@ -20,6 +20,7 @@ import {
   getCertificatePart,
 } from '../../domain/certificates/certificates.js';
 import type { CertificateDeps } from '../../domain/certificates/issuance.js';
+import { queuePlace } from '../../domain/certificates/queue.js';
 import {
   type DnsRecordDeps,
   baseDomainOf,
@@ -339,6 +340,20 @@ export function apiRoutes(container: Container): Hono<ApiEnv> {
     },
 
     async getCertificate({ c, auth }) {
+      const queueOf = async (r: CertificateRow | null) => {
+        const q =
+          r?.status === 'pending' && r.order_sent_at === null
+            ? await queuePlace(certDeps, r.id)
+            : null;
+        if (!q) return null;
+        const paused = q.pausedUntil !== null && q.pausedUntil >= q.estimate;
+        return {
+          place: q.place,
+          length: q.length,
+          estimate: new Date(q.estimate).toISOString(),
+          reason: paused ? ('paused' as const) : (q.limit ?? ('queue' as const)),
+        };
+      };
       const o = await getCertificateOverview(certDeps, auth.user);
       const cur = o.current;
       const status = cur
@@ -357,6 +372,7 @@ export function apiRoutes(container: Container): Hono<ApiEnv> {
         renewing: cur !== null && o.request?.status === 'pending',
         lastError: o.request?.status === 'failed' ? o.request.error : null,
         keyAvailable: o.keyAvailable,
+        queue: await queueOf(o.request),
       });
     },
 

@@ -141,6 +141,30 @@ export const CertificateStatusSchema = z.object({
   renewing: z.boolean().describe('A renewal is in progress.'),
   lastError: z.string().nullable().describe('Why the newest request failed, if it did.'),
   keyAvailable: z.boolean().describe('False when the stored private key can no longer be read.'),
+  queue: z
+    .object({
+      place: z.int().describe('1 = next in line.'),
+      length: z.int().describe('Requests waiting, this one included.'),
+      estimate: Timestamp.describe(
+        'When we expect to send the order to the certificate authority.',
+      ),
+      reason: z
+        .enum([
+          'certificates-per-registered-domain',
+          'new-orders-per-account',
+          'certificates-per-exact-set',
+          'failed-authorizations-per-identifier',
+          'paused',
+          'queue',
+        ])
+        .describe(
+          "Which of the certificate authority's limits holds it, 'paused' when the CA asked us to slow down, 'queue' when only requests ahead of it do.",
+        ),
+    })
+    .nullable()
+    .describe(
+      'While the request waits for the issuance budget: its place and estimate; null otherwise.',
+    ),
 });
 
 export const ProblemSchema = z

@@ -18,6 +18,7 @@ import {
   requestCertificate,
 } from '../../domain/certificates/certificates.js';
 import type { CertificateDeps } from '../../domain/certificates/issuance.js';
+import { queuePlace } from '../../domain/certificates/queue.js';
 import type { Actor } from '../../domain/dns-records/dns-records.js';
 import { certificatePfx } from '../certificate-pfx.js';
 import { AppError } from '../../errors.js';
@@ -61,8 +62,14 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   const impersonating = (c: Ctx) => c.get('session')!.impersonating;
   const devRoot = () => container.ca.kind === 'local-dev';
 
+  const placeOf = (overview: Awaited<ReturnType<typeof getCertificateOverview>>) =>
+    overview.request?.status === 'pending' && overview.request.order_sent_at === null
+      ? queuePlace(deps, overview.request.id)
+      : null;
+
   const page = async (c: Ctx, error: string | null = null, status = 200) => {
     const overview = await getCertificateOverview(deps, owner(c));
+    const queue = await placeOf(overview);
     let parts: Record<CertificatePart, string> | null = null;
     if (overview.current) {
       parts = {} as Record<CertificatePart, string>;
@@ -79,6 +86,8 @@ export function certificateRoutes(container: Container, shell: PageShell) {
       'Certificate',
       <CertificatePage
         overview={overview}
+        queue={queue}
+        now={deps.clock.now()}
         parts={parts}
         csrf={c.get('csrfToken')}
         notice={NOTICES[c.req.query('done') ?? ''] ?? null}
@@ -94,7 +103,13 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   app.get('/certificate/status', async (c) => {
     const overview = await getCertificateOverview(deps, owner(c));
     if (overview.request?.status === 'pending')
-      return c.html(<PendingStatus request={overview.request} />);
+      return c.html(
+        <PendingStatus
+          request={overview.request}
+          queue={await placeOf(overview)}
+          now={deps.clock.now()}
+        />,
+      );
     // Finished: reload the whole page (htmx), or send a plain visitor there.
     if (c.req.header('hx-request') === 'true') {
       c.header('HX-Redirect', '/certificate');

@@ -9,6 +9,8 @@ import {
   KEY_UNAVAILABLE_MESSAGE,
 } from '../../../domain/certificates/certificates.js';
 import type { CertificateRow } from '../../../db/schema.js';
+import type { QueuePlace } from '../../../domain/certificates/queue.js';
+import type { LimitName } from '../../../domain/certificates/budget.js';
 
 const fmt = (ms: number | null) =>
   ms === null
@@ -30,8 +32,82 @@ const STEP_WORDS: Record<string, string> = {
   finalized: 'Downloading your certificate',
 };
 
-/** Pending status; polls itself with htmx every 2 s, with a plain Refresh link without JavaScript. */
-export function PendingStatus(props: { request: CertificateRow }) {
+/** "Tuesday 5 January, 14:05 UTC", rounded to 5 minutes (it is an estimate). */
+export function aboutWhen(ms: number, now: number): string {
+  if (ms - now < 90_000) return 'in a moment';
+  const at = new Date(Math.ceil(ms / 300_000) * 300_000);
+  const day = at.toLocaleDateString('en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    timeZone: 'UTC',
+  });
+  const time = at.toLocaleTimeString('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+  });
+  return `about ${day}, ${time} UTC`;
+}
+
+const WHY: Record<LimitName, string> = {
+  'certificates-per-registered-domain':
+    'The certificate authority issues a limited number of new certificates each week for everyone under this domain together, so first-time requests take turns.',
+  'new-orders-per-account':
+    'The certificate authority accepts a limited number of new requests from this service every three hours, so requests take turns.',
+  'certificates-per-exact-set':
+    'The certificate authority issues the same certificate only five times a week, and yours has reached that.',
+  'failed-authorizations-per-identifier':
+    'The last checks of your domain failed, and the certificate authority allows only five failures an hour, so we wait before trying again.',
+};
+
+/** A request waiting for the issuance budget: its place, why, and when it should go. */
+function QueueNotice(props: { queue: QueuePlace; now: number }) {
+  const q = props.queue;
+  const paused = q.pausedUntil !== null && q.pausedUntil >= q.estimate;
+  return (
+    <>
+      <p>
+        <strong>
+          Your request is in the queue: number {q.place} of {q.length}.
+        </strong>{' '}
+        We expect to send it {aboutWhen(q.estimate, props.now)}, and we will email you as soon as
+        your certificate is issued.
+      </p>
+      <p class="hint" data-queue-reason={paused ? 'paused' : (q.limit ?? 'queue')}>
+        {paused
+          ? 'The certificate authority asked us to slow down, so nothing is sent until then.'
+          : q.limit
+            ? WHY[q.limit]
+            : 'Requests ahead of yours go first.'}{' '}
+        You can leave this page; it updates by itself. <a href="/certificate">Refresh</a>
+      </p>
+    </>
+  );
+}
+
+/**
+ * Pending status; polls itself with htmx (every 2 s while issuing, every minute while queued), with
+ * a plain Refresh link without JavaScript.
+ */
+export function PendingStatus(props: {
+  request: CertificateRow;
+  queue?: QueuePlace | null;
+  now?: number;
+}) {
+  if (props.queue)
+    return (
+      <div
+        id="certificate-status"
+        class="alert info"
+        role="status"
+        hx-get="/certificate/status"
+        hx-trigger="every 60s"
+        hx-swap="outerHTML"
+      >
+        <QueueNotice queue={props.queue} now={props.now ?? Date.now()} />
+      </div>
+    );
   return (
     <div
       id="certificate-status"
@@ -96,6 +172,8 @@ function Part(props: { part: CertificatePart; pem: string }) {
 
 export function CertificatePage(props: {
   overview: CertificateOverview;
+  queue?: QueuePlace | null;
+  now?: number;
   parts: Record<CertificatePart, string> | null;
   csrf: string;
   notice: string | null;
@@ -117,7 +195,9 @@ export function CertificatePage(props: {
           {props.error}
         </div>
       )}
-      {o.request?.status === 'pending' && <PendingStatus request={o.request} />}
+      {o.request?.status === 'pending' && (
+        <PendingStatus request={o.request} queue={props.queue ?? null} now={props.now} />
+      )}
       {o.request?.status === 'failed' && (
         <div class="alert error" role="alert">
           <strong>Request unsuccessful.</strong> {o.request.error}
