@@ -133,6 +133,15 @@ describe.each(DIALECTS)('issuance queue on %s', (dialect) => {
     const later = await queuePlace(deps, ids[60]!);
     expect(later).toMatchObject({ place: 8, estimate: places[10]!.estimate });
 
+    // Admins see the same on /admin/certificates and a card on the dashboard.
+    const root = await insertUser(t.container.dbh.db, { role: 'admin' });
+    const adminAgent = await t.agent(root);
+    const page = await (await adminAgent.get('/admin/certificates')).text();
+    expect(page).toMatch(/data-metric="queue-length">\s*67/);
+    expect(page).toContain('data-bucket="certificates-per-registered-domain"');
+    expect(await (await adminAgent.get('/admin')).text()).toMatch(
+      /data-metric="issuance-waiting">\s*67 waiting/,
+    );
     const admin = await queueOverview(deps);
     expect(admin.waiting).toBe(67);
     expect(admin.oldestQueuedAt).toBe(T0);

@@ -90,6 +90,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     { method: 'GET', path: `/admin/users/${target.id}/records/${targetRecord}` },
     { method: 'GET', path: `/admin/users/${target.id}/records/${targetRecord}/delete` },
     { method: 'GET', path: '/admin/blocked-labels' },
+    { method: 'GET', path: '/admin/certificates' },
     { method: 'GET', path: '/admin/audit' },
     { method: 'GET', path: '/admin/audit?user=x&action=admin.' },
     { method: 'GET', path: '/admin/no-such-page' },

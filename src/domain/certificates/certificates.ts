@@ -132,9 +132,8 @@ export async function requestCertificate(
     );
   const plan = await planOrder(deps, owner, overview);
   const now = deps.clock.now();
-  let id: number;
   try {
-    id = await deps.db.transaction().execute(async (trx) => {
+    await deps.db.transaction().execute(async (trx) => {
       const newId = await insertCertificate(trx, {
         user_id: owner.id,
         domain: overview.domain,

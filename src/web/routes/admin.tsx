@@ -13,6 +13,7 @@ import type { AdminActor } from '../../domain/admin/admin-actor.js';
 import { browseAuditLog, listOwnHistory } from '../../domain/admin/audit-log.js';
 import { blockLabel, listBlockedLabels, unblockLabel } from '../../domain/admin/blocked-labels.js';
 import { getAdminMetrics } from '../../domain/admin/metrics.js';
+import { getIssuanceOverview } from '../../domain/admin/issuance.js';
 import {
   type AdminDeps,
   deleteUser,
@@ -43,6 +44,7 @@ import { type PageShell, renderPage } from '../render.js';
 import { AdminAuditPage, HistoryPage } from '../views/admin/audit.js';
 import { AdminDashboard, UserResults } from '../views/admin/dashboard.js';
 import { BlockedLabelsPage } from '../views/admin/labels.js';
+import { IssuancePage } from '../views/admin/issuance.js';
 import {
   AdminUserPage,
   ConfirmAdminActionPage,
@@ -90,6 +92,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
     logger: container.logger,
     ca: container.ca,
   };
+  const queueDeps = { ...deps, config: container.config, logger: container.logger };
   const app = new Hono<AppEnv>();
   app.use('/admin', requireAdmin);
   app.use('/admin/*', requireAdmin);
@@ -126,12 +129,15 @@ export function adminRoutes(container: Container, shell: PageShell) {
     if (isHtmx(c) && c.req.header('hx-target') === 'user-results')
       return c.html(<UserResults result={result} />);
     const metrics = await getAdminMetrics(deps, admin(c));
+    const issuance = await getIssuanceOverview(queueDeps, admin(c));
     return renderPage(
       c,
       shell,
       'Admin',
       <AdminDashboard
         metrics={metrics}
+        issuance={issuance}
+        now={container.clock.now()}
         result={result}
         queryError={queryError}
         notice={DASHBOARD_NOTICES[c.req.query('done') ?? ''] ?? null}
@@ -139,6 +145,18 @@ export function adminRoutes(container: Container, shell: PageShell) {
       queryError ? 400 : 200,
     );
   });
+
+  app.get('/admin/certificates', async (c) =>
+    renderPage(
+      c,
+      shell,
+      'Certificates: budget and queue',
+      <IssuancePage
+        o={await getIssuanceOverview(queueDeps, admin(c))}
+        now={container.clock.now()}
+      />,
+    ),
+  );
 
   app.get('/admin/users/:id', async (c) => {
     const detail = await getUserDetail(deps, admin(c), parseUserId(c.req.param('id')));

@@ -6,6 +6,8 @@ import type { UserSearchResult } from '../../../domain/admin/users.js';
 import { SEARCH_MIN } from '../../../domain/admin/users.js';
 import type { AdminMetrics } from '../../../domain/admin/metrics.js';
 import { Pager } from './audit.js';
+import type { QueueOverview } from '../../../domain/certificates/queue.js';
+import { IssuanceMetric } from './issuance.js';
 
 const fmt = (n: number) => n.toLocaleString('en-CA');
 
@@ -21,7 +23,7 @@ function Metric(props: { id: string; title: string; value: number; children?: un
   );
 }
 
-export function MetricCards(props: { m: AdminMetrics }) {
+export function MetricCards(props: { m: AdminMetrics; issuance?: QueueOverview; now?: number }) {
   const { m } = props;
   return (
     <div class="cards">
@@ -49,6 +51,7 @@ export function MetricCards(props: { m: AdminMetrics }) {
           ))}
         </ul>
       </Metric>
+      {props.issuance && <IssuanceMetric o={props.issuance} now={props.now ?? Date.now()} />}
       <section class="card metric" aria-labelledby="m-jobs">
         <h2 id="m-jobs">Jobs</h2>
         {m.jobs ? (
@@ -119,6 +122,8 @@ export function UserResults(props: { result: UserSearchResult }) {
 
 export function AdminDashboard(props: {
   metrics: AdminMetrics;
+  issuance?: QueueOverview;
+  now?: number;
   result: UserSearchResult;
   queryError: string | null;
   notice: string | null;
@@ -131,13 +136,16 @@ export function AdminDashboard(props: {
           {props.notice}
         </p>
       )}
-      <MetricCards m={props.metrics} />
+      <MetricCards m={props.metrics} issuance={props.issuance} now={props.now} />
       <p class="toolbar">
         <a class="btn secondary" href="/admin/audit">
           Audit log
         </a>
         <a class="btn secondary" href="/admin/blocked-labels">
           Blocked labels
+        </a>
+        <a class="btn secondary" href="/admin/certificates">
+          Certificate queue
         </a>
       </p>
       <h2 id="users-heading">Users</h2>

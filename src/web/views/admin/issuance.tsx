@@ -1,0 +1,175 @@
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from '../../jsx/runtime.js';
+/** /admin/certificates: the issuance budget, the queue, and the CA's recent rate-limit answers. */
+import type { LimitName } from '../../../domain/certificates/budget.js';
+import type { QueueOverview } from '../../../domain/certificates/queue.js';
+
+const LIMIT_TITLE: Record<LimitName, string> = {
+  'new-orders-per-account': 'New orders from this service',
+  'certificates-per-registered-domain': 'New certificates for the root domain',
+  'certificates-per-exact-set': 'Same certificate again',
+  'failed-authorizations-per-identifier': 'Failed validations per name',
+};
+
+const when = (ms: number | null, now: number) => {
+  if (ms === null) return '—';
+  if (ms <= now + 60_000) return 'now';
+  return (
+    new Date(ms).toLocaleString('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: 'UTC',
+    }) + ' UTC'
+  );
+};
+
+const span = (ms: number) => {
+  const h = ms / 3_600_000;
+  if (h < 1) return `${Math.round(ms / 60_000)} min`;
+  if (h < 48) return `${Math.round(h * 10) / 10} h`;
+  return `${Math.round((h / 24) * 10) / 10} days`;
+};
+
+const period = (ms: number) =>
+  ms === 7 * 86_400_000
+    ? 'week'
+    : ms === 3 * 3_600_000
+      ? '3 hours'
+      : ms === 3_600_000
+        ? 'hour'
+        : span(ms);
+
+/** The dashboard card: how many wait and when a new request would go. */
+export function IssuanceMetric(props: { o: QueueOverview; now: number }) {
+  const { o, now } = props;
+  return (
+    <section class="card metric" aria-labelledby="m-issuance">
+      <h2 id="m-issuance">Certificate queue</h2>
+      <p class="metric-value" data-metric="issuance-waiting">
+        {o.waiting.toLocaleString('en-CA')} waiting
+      </p>
+      <p class="hint">
+        {o.pausedUntil !== null ? (
+          <span class="badge err">paused until {when(o.pausedUntil, now)}</span>
+        ) : (
+          <>A new request goes {when(o.newRequestEstimate, now)}.</>
+        )}{' '}
+        <a href="/admin/certificates">Budget and queue</a>
+      </p>
+    </section>
+  );
+}
+
+export function IssuancePage(props: { o: QueueOverview; now: number }) {
+  const { o, now } = props;
+  return (
+    <>
+      <h1>Certificates: budget and queue</h1>
+      <p>
+        Orders are planned against the certificate authority's published limits (
+        <span class="mono">ACME_LIMIT_PROFILE={o.profile}</span>
+        {o.rootDomainOnPsl ? ', root domain on the Public Suffix List' : ''}). Requests beyond the
+        budget wait here, renewals first, and go as the budget refills.
+      </p>
+      {o.pausedUntil !== null && (
+        <div class="alert error" role="alert" id="issuance-paused">
+          <strong>Paused.</strong> The certificate authority answered <em>rateLimited</em>; nothing
+          is sent until {when(o.pausedUntil, now)}.
+        </div>
+      )}
+      <div class="cards">
+        <section class="card metric">
+          <h2>Waiting</h2>
+          <p class="metric-value" data-metric="queue-length">
+            {o.waiting.toLocaleString('en-CA')}
+          </p>
+          <p class="hint">
+            Oldest since{' '}
+            {o.oldestQueuedAt === null ? '—' : when(o.oldestQueuedAt, Number.MAX_SAFE_INTEGER)}
+          </p>
+        </section>
+        <section class="card metric">
+          <h2>A new request now</h2>
+          <p class="metric-value" data-metric="new-request-estimate">
+            {when(o.newRequestEstimate, now)}
+          </p>
+          <p class="hint">
+            {o.newRequestEstimate > now + 60_000
+              ? `wait about ${span(o.newRequestEstimate - now)}${o.newRequestLimit ? ` (${LIMIT_TITLE[o.newRequestLimit].toLowerCase()})` : ''}`
+              : 'would be sent at once'}
+          </p>
+        </section>
+      </div>
+      <h2>Shared limits</h2>
+      {o.buckets.length === 0 ? (
+        <p class="hint">No limits are modelled (ACME_LIMIT_PROFILE=none).</p>
+      ) : (
+        <table class="responsive">
+          <thead>
+            <tr>
+              <th scope="col">Limit</th>
+              <th scope="col">Used</th>
+              <th scope="col">Remaining</th>
+              <th scope="col">Next refill</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.buckets.map((b) => (
+              <tr data-bucket={b.limit}>
+                <td data-label="Limit">
+                  {LIMIT_TITLE[b.limit]}{' '}
+                  <span class="hint">
+                    ({b.capacity.toLocaleString('en-CA')} per {period(b.periodMs)})
+                  </span>
+                </td>
+                <td data-label="Used">{b.used.toLocaleString('en-CA')}</td>
+                <td data-label="Remaining">{b.remaining.toLocaleString('en-CA')}</td>
+                <td data-label="Next refill">
+                  {b.nextTokenAt === null ? 'full' : when(b.nextTokenAt, now)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p class="hint">
+        Renewals of the same names are exempt from both; renewals that use ACME Renewal Information
+        are exempt from every limit. Each student's own limits (5 identical certificates a week, 5
+        failed validations an hour) hold only that student's request.
+      </p>
+      <h2>Rate-limit answers from the certificate authority</h2>
+      {o.rateLimits.length === 0 ? (
+        <p class="hint">None in the last 30 days.</p>
+      ) : (
+        <table class="responsive" id="rate-limits">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Request</th>
+              <th scope="col">Paused until</th>
+              <th scope="col">What the CA said</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.rateLimits.map((r) => (
+              <tr>
+                <td data-label="When">{when(r.at, Number.MAX_SAFE_INTEGER)}</td>
+                <td data-label="Request">
+                  {r.operation}
+                  {r.certificate_id !== null ? ` #${r.certificate_id}` : ''}
+                </td>
+                <td data-label="Paused until">{when(r.retry_until, Number.MAX_SAFE_INTEGER)}</td>
+                <td data-label="What the CA said">{r.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
