@@ -7,6 +7,7 @@ import type { JobDefinition } from './define.js';
 import type { JobDeps } from './deps.js';
 import { acmeChallengesExpireJob } from './acme-challenges-expire.job.js';
 import { certificateAdvanceJob, certificateSweepJob } from './certificate-advance.job.js';
+import { certificateAriPollJob } from './certificate-ari-poll.job.js';
 import { certificateRenewJob } from './certificate-renew.job.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
 import { dnsChangesPurgeJob } from './dns-changes-purge.job.js';
@@ -29,6 +30,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   certificateAdvanceJob,
   certificateSweepJob,
   certificateRenewJob,
+  certificateAriPollJob,
   acmeChallengesExpireJob,
 ];
 
