@@ -126,7 +126,7 @@ export async function getCertificateOverview(
   const fraction = deps.config.certificates.renewAtRemainingFraction;
   const renewFrom = current ? renewWindowStart(current, fraction) : null;
   const keyAvailable = canOpen(deps.config, current);
-  if (!keyAvailable)
+  if (!keyAvailable && current)
     deps.logger?.warn(
       { certificateId: current.id, keyId: sealedKeyId(current.private_key_enc!) },
       'stored private key cannot be decrypted with SESSION_SECRET or SESSION_SECRET_PREVIOUS',
@@ -270,9 +270,20 @@ export async function getCertificatePart(
         : part === 'fullChain'
           ? `${c.certificate!}${c.chain!}`
           : openKey(deps.config, c);
-  if (opts.via)
-    await updateCertificateDownload(deps.db, c.id, opts.via, deps.clock.now(), DOWNLOAD_QUIET_MS);
+  if (opts.via) await recordCertificateDownload(deps, c.id, opts.via);
   return { body, filename: `${c.domain}.${FILE_SUFFIX[part]}` };
+}
+
+/**
+ * Record that certificate `id`'s files were fetched (`page` by hand, `api` by a token, including an
+ * If-None-Match answered 304: the automation has them). At most one write per channel and hour.
+ */
+export async function recordCertificateDownload(
+  deps: Pick<CertificateDeps, 'db' | 'clock'>,
+  id: number,
+  via: 'page' | 'api',
+): Promise<void> {
+  await updateCertificateDownload(deps.db, id, via, deps.clock.now(), DOWNLOAD_QUIET_MS);
 }
 
 function openKey(config: CertificateDeps['config'], c: CertificateRow): string {

@@ -127,6 +127,14 @@ export const CertificatePartSchema = z
     'certificate, chain (intermediates), fullChain (certificate + chain), privateKey (PEM) or pfx (PKCS#12 with an empty password).',
   );
 export const CertificatePartParamsSchema = z.strictObject({ part: CertificatePartSchema });
+export const CertificatePartQuerySchema = z.strictObject({
+  which: z
+    .enum(['current', 'previous'])
+    .optional()
+    .describe(
+      'current (default), or previous: the certificate the current one replaced, downloadable until it expires.',
+    ),
+});
 
 export const CertificateStatusSchema = z.object({
   domain: z.string().describe('The certificate covers this name and *.this name.'),
@@ -141,6 +149,27 @@ export const CertificateStatusSchema = z.object({
   renewing: z.boolean().describe('A renewal is in progress.'),
   lastError: z.string().nullable().describe('Why the newest request failed, if it did.'),
   keyAvailable: z.boolean().describe('False when the stored private key can no longer be read.'),
+  renewAt: Timestamp.nullable().describe(
+    'When the automatic renewal starts: random inside the renewal window the certificate authority suggests (ACME Renewal Information), or a spread point when a third of the lifetime remains.',
+  ),
+  renewalWindow: z
+    .object({
+      start: Timestamp,
+      end: Timestamp,
+      explanationUrl: z.string().nullable(),
+    })
+    .nullable()
+    .describe("The certificate authority's suggested renewal window, when it gave one."),
+  previous: z
+    .object({
+      validFrom: Timestamp.nullable(),
+      validTo: Timestamp.nullable(),
+      keyAvailable: z.boolean(),
+    })
+    .nullable()
+    .describe(
+      'The certificate the current one replaced, while it is still valid: it keeps working where it is installed and its parts stay downloadable with ?which=previous until validTo.',
+    ),
 });
 
 export const ProblemSchema = z
