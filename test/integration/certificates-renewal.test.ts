@@ -516,7 +516,7 @@ describe.each(DIALECTS)('renewal timing and the previous certificate (%s)', (dia
     );
   });
 
-  test('an admin acting as the owner sees the previous certificate without key links and cannot download its key; nothing is recorded', async () => {
+  test('an admin acting as the owner sees the previous certificate without key links and cannot download its key; nothing is recorded; after a delete and a fresh request nothing older comes back', async () => {
     const owner = await insertUser(e.db());
     const admin = await insertUser(e.db(), { role: 'admin' });
     const one = await issue(owner);
@@ -547,6 +547,16 @@ describe.each(DIALECTS)('renewal timing and the previous certificate (%s)', (dia
     expect((await adm.get('/certificate/download/fullChain')).status).toBe(200);
     expect((await row(one.id)).downloaded_at).toBeNull();
     expect((await row(two.id)).downloaded_at).toBeNull();
+
+    // The owner deletes (revokes) the current certificate and requests a fresh one: the certificate
+    // the deleted one had replaced does not come back as "previous".
+    const own = await e.t.agent(owner);
+    expect((await own.post('/certificate/delete', { confirm: 'yes' })).status).toBe(303);
+    expect(await (await own.get('/certificate')).text()).not.toContain('Previous certificate');
+    const three = await issue(owner);
+    expect(three.renewal_of).toBeNull();
+    expect(await (await own.get('/certificate')).text()).not.toContain('Previous certificate');
+    expect((await own.get('/certificate/download/fullChain?which=previous')).status).toBe(404);
   });
 
   test('a renewal pending or failed never hides the still-valid current certificate; the page shows the renewal time and the CA window', async () => {

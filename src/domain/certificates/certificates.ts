@@ -47,8 +47,8 @@ export interface CertificateOverview {
   /** The certificate in use (issued), if any; stays shown while a renewal is pending or failed. */
   current: CertificateRow | null;
   /**
-   * The newest superseded certificate that is still valid: it keeps working wherever it is installed,
-   * and stays downloadable (key included) until its `valid_to`.
+   * The certificate the current one renewed, while it is still valid: it keeps working wherever it is
+   * installed, and stays downloadable (key included) until its `valid_to`.
    */
   previous: CertificateRow | null;
   /** The previous certificate's private key can be decrypted (false when there is none). */
@@ -116,11 +116,15 @@ export async function getCertificateOverview(
       ? newest
       : null;
   const now = deps.clock.now();
-  // Only beside a current certificate: after a delete (revoked) nothing older comes back.
-  const previous = current
+  // Only the certificate the current one renewed: after a delete (revoked) and a fresh request,
+  // nothing older comes back.
+  const previous = current?.renewal_of
     ? (rows.find(
         (r) =>
-          r.status === 'superseded' && r.valid_to !== null && r.valid_to > now && r.id < current.id,
+          r.id === current.renewal_of &&
+          r.status === 'superseded' &&
+          r.valid_to !== null &&
+          r.valid_to > now,
       ) ?? null)
     : null;
   const fraction = deps.config.certificates.renewAtRemainingFraction;
