@@ -590,6 +590,7 @@ describe.each(DIALECTS)('renewal timing and the previous certificate (%s)', (dia
     });
     html = await (await agent.get('/certificate')).text();
     expect(html).toContain('We have received your request');
+    expect(html).toContain('Renewing now.');
     expect(html).toContain('Expires On');
     expect(html).toContain('/certificate/download/fullChain');
     const during = await agent.get('/certificate/download/fullChain');
@@ -606,8 +607,11 @@ describe.each(DIALECTS)('renewal timing and the previous certificate (%s)', (dia
     });
     html = await (await agent.get('/certificate')).text();
     expect(html).toContain('Request unsuccessful.');
+    expect(html).toContain('Renews automatically around');
     expect(html).toContain('Your current certificate is still valid.');
     expect(html).toContain('/certificate/download/privateKey');
     expect((await agent.get('/certificate/download/certificate')).status).toBe(200);
+    await updateCertificate(e.db(), current.id, { renew_at: Date.now() - 1000 });
+    expect(await (await agent.get('/certificate')).text()).toContain('Renewal is due');
   });
 });

@@ -99,6 +99,7 @@ export function certificateRoutes(container: Container, shell: PageShell) {
         devRoot={devRoot()}
         showKeys={!impersonating(c)}
         caName={caName}
+        now={container.clock.now()}
       />,
       status,
     );

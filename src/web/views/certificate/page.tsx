@@ -105,6 +105,8 @@ export function CertificatePage(props: {
   showKeys?: boolean;
   /** Who suggests the ARI window: "Let's Encrypt" or "The certificate authority". */
   caName?: string;
+  /** The time the page is rendered at (epoch ms). */
+  now?: number;
 }) {
   const { overview: o, parts } = props;
   const c = o.current;
@@ -183,7 +185,11 @@ export function CertificatePage(props: {
                 </span>
               </form>
             )}
-            <RenewalTiming overview={o} caName={props.caName ?? 'The certificate authority'} />
+            <RenewalTiming
+              overview={o}
+              caName={props.caName ?? 'The certificate authority'}
+              now={props.now ?? Date.now()}
+            />
             <form
               method="post"
               action="/certificate/delete"
@@ -253,13 +259,19 @@ const fmtTime = (ms: number) =>
   }) + ' UTC';
 
 /** When the automatic renewal starts, and the CA's suggested window (ARI) when it gave one. */
-function RenewalTiming(props: { overview: CertificateOverview; caName: string }) {
+function RenewalTiming(props: { overview: CertificateOverview; caName: string; now: number }) {
   const o = props.overview;
   if (o.renewAt === null) return null;
   return (
     <section class="card" id="renewal-timing">
       <h2>Automatic renewal</h2>
-      <p>Renews automatically around {fmt(o.renewAt)}.</p>
+      <p>
+        {o.request?.status === 'pending'
+          ? 'Renewing now.'
+          : o.renewAt <= props.now
+            ? 'Renewal is due: we start it automatically shortly (after a failed attempt, we try again 12 hours later).'
+            : `Renews automatically around ${fmt(o.renewAt)}.`}
+      </p>
       {o.ariWindow && (
         <p class="hint">
           {props.caName} suggests renewing between {fmtTime(o.ariWindow.start)} and{' '}
