@@ -38,7 +38,9 @@ describe('renewed email', () => {
       null,
     ]) {
       const p = renewedEmailParagraphs({ ...base, replaced });
-      expect(p.join('\n')).toContain('no record of the previous certificate files being downloaded');
+      expect(p.join('\n')).toContain(
+        'no record of the previous certificate files being downloaded',
+      );
       expect(p.join('\n')).not.toMatch(/^1\. /m);
       expect(p.length).toBeLessThanOrEqual(3);
     }
