@@ -92,7 +92,7 @@ export const ENV_VARS = {
     '1 = ROOT_DOMAIN is on the Public Suffix List, so each {user}.{ROOT_DOMAIN} is its own registered domain with its own certificate limit (default 0: all users share one)',
   CERTIFICATE_KEY_TYPE: 'Key of each new certificate: ecdsa-p256 (default) or rsa-2048',
   CERTIFICATE_RENEW_REMAINING_PERCENT:
-    'Renew automatically (and allow manual renewal) when this percentage of the lifetime remains (default 33)',
+    "Without the CA's renewal information (ARI): renew when this percentage of the lifetime remains, at a random time up to a tenth of the lifetime earlier; lifetimes under 10 days use at least 50 (default 33)",
   CERTIFICATE_RENEWAL_SCAN_FREQUENCY_S:
     'Seconds between scans for certificates to renew (default 3600)',
   REDIS_URL:

@@ -90,6 +90,10 @@ export interface CertificatesTable {
   ari_window_start: Generated<number | null>;
   ari_window_end: Generated<number | null>;
   ari_checked_at: Generated<number | null>;
+  /** The CA's explanation of its suggested window (ARI `explanationURL`), shown to the owner. */
+  ari_explanation_url: Generated<string | null>;
+  /** Consecutive failed renewal-information requests (the backoff exponent; 0 after an answer). */
+  ari_failures: Generated<number>;
   /** When to ask the CA for renewal information again. */
   ari_next_check_at: Generated<number | null>;
   /** When the automatic renewal starts (random in the ARI window, or the spread fallback point). */

@@ -4,7 +4,7 @@ import { certificateDeps } from './certificate-deps.js';
 import { defineJob } from './define.js';
 import type { JobDeps } from './deps.js';
 
-/** Recurring: start renewals of certificates with a third (configurable) of their lifetime left. */
+/** Recurring: start renewals whose time has come (renew_at: the ARI window or the spread fallback). */
 export const certificateRenewJob = defineJob<Record<string, never>, JobDeps>({
   name: 'certificate.renew-scan',
   schema: z.object({}).strict(),

@@ -20,12 +20,13 @@ export const expiryProcessJob = defineJob<Record<string, never>, JobDeps>({
     if (result.dnsChanged) await requestReconcile(deps);
     if (deps.mailer)
       for (const id of result.emailIds) await deps.queue.enqueue('email.deliver', { id });
-    if (result.recordsRemoved + result.certificatesRemoved > 0) {
+    if (result.recordsRemoved + result.certificatesRemoved + result.keysCleared > 0) {
       deps.logger.info(
         {
           job: 'expiry.process',
           records: result.recordsRemoved,
           certificates: result.certificatesRemoved,
+          previousKeysCleared: result.keysCleared,
         },
         'expired items removed',
       );

@@ -8,6 +8,7 @@ import type { JobDeps } from './deps.js';
 import { acmeChallengesExpireJob } from './acme-challenges-expire.job.js';
 import { certificateAdvanceJob, certificateSweepJob } from './certificate-advance.job.js';
 import { certificateDispatchJob } from './certificate-dispatch.job.js';
+import { certificateAriPollJob } from './certificate-ari-poll.job.js';
 import { certificateRenewJob } from './certificate-renew.job.js';
 import { emailDeliverJob, emailSweepJob } from './email-deliver.job.js';
 import { dnsChangesPurgeJob } from './dns-changes-purge.job.js';
@@ -31,6 +32,7 @@ export const ALL_JOBS: JobDefinition<any, JobDeps>[] = [
   certificateSweepJob,
   certificateDispatchJob,
   certificateRenewJob,
+  certificateAriPollJob,
   acmeChallengesExpireJob,
 ];
 

@@ -9,10 +9,12 @@ import { getCertificatePart } from '../domain/certificates/certificates.js';
 export async function certificatePfx(
   deps: Parameters<typeof getCertificatePart>[0],
   owner: User,
+  opts: Parameters<typeof getCertificatePart>[3] = {},
 ): Promise<{ body: Uint8Array<ArrayBuffer>; filename: string }> {
-  const key = await getCertificatePart(deps, owner, 'privateKey');
-  const cert = await getCertificatePart(deps, owner, 'certificate');
-  const chain = await getCertificatePart(deps, owner, 'chain');
+  // One download is recorded (with the key, which is refused first when it cannot be had).
+  const key = await getCertificatePart(deps, owner, 'privateKey', opts);
+  const cert = await getCertificatePart(deps, owner, 'certificate', { which: opts.which });
+  const chain = await getCertificatePart(deps, owner, 'chain', { which: opts.which });
   const domain = cert.filename.replace(/\.certificate\.pem$/, '');
   const pfx = await buildPkcs12({
     keyPem: key.body,

@@ -105,12 +105,16 @@ describe('issuance scenarios against Pebble (sqlite, worker running)', () => {
     await expect(requestCertificate(deps(), null, user)).rejects.toMatchObject({
       code: 'CONFLICT',
     });
-    // Move the certificate into the renewal window (10 of 90 days left).
+    // Move the certificate into the renewal window (10 of 90 days left; its renewal time has come).
     const now = Date.now();
     await e
       .db()
       .updateTable('certificates')
-      .set({ valid_from: now - 80 * 86_400_000, valid_to: now + 10 * 86_400_000 })
+      .set({
+        valid_from: now - 80 * 86_400_000,
+        valid_to: now + 10 * 86_400_000,
+        renew_at: now - 1000,
+      })
       .where('id', '=', first.id)
       .execute();
     // Hold the renewal at its first step so we can look at the pages in between.

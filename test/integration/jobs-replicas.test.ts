@@ -29,6 +29,7 @@ const SCHEDULES = [
   'dns.reconcile',
   'dns.changes.purge',
   'certificate.renew-scan',
+  'certificate.ari-poll',
   'certificate.sweep',
   'certificate.dispatch',
   'acme-challenges.expire',

@@ -9,6 +9,7 @@ import * as m20261204163542_session_impersonation_ended from './20261204163542_s
 import * as m20261204190134_api_tokens from './20261204190134_api_tokens.js';
 import * as m20261207161934_issuance_budget from './20261207161934_issuance_budget.js';
 import * as m20261207173000_issuance_queue from './20261207173000_issuance_queue.js';
+import * as m20261207180000_ari_poll_state from './20261207180000_ari_poll_state.js';
 
 /** Every migration by name, in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261204190134_api_tokens': m20261204190134_api_tokens,
   '20261207161934_issuance_budget': m20261207161934_issuance_budget,
   '20261207173000_issuance_queue': m20261207173000_issuance_queue,
+  '20261207180000_ari_poll_state': m20261207180000_ari_poll_state,
 };

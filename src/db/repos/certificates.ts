@@ -1,5 +1,5 @@
 /** Queries for certificates and their ACME challenge rows (rules live in domain/certificates). */
-import type { Insertable, Updateable } from 'kysely';
+import { type Insertable, type Updateable, sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { CertificateRow, CertificatesTable } from '../schema.js';
 import type { DbOrTrx } from './dns-records.js';
@@ -145,51 +145,132 @@ export async function deleteChallenges(db: DbOrTrx, certificateId: number): Prom
 }
 
 /**
- * Issued certificates inside the renewal window (remaining lifetime ≤ fraction of the whole) whose
- * owner is not suspended and has no request in flight or recent renewal attempt.
+ * Issued certificates that may be due for renewal: `renew_at` reached, or no `renew_at` stored (issued
+ * before renewal times were; the domain computes their fallback point). Only owners who are not
+ * suspended and have no request in flight and no renewal attempt in the last `retryAfterMs`.
  */
 export async function findCertificatesDueForRenewal(
   db: Db,
   now: number,
-  fraction: number,
   retryAfterMs: number,
   limit = 500,
 ): Promise<CertificateRow[]> {
-  const rows = await db
-    .selectFrom('certificates as c')
-    .innerJoin('users as u', 'u.id', 'c.user_id')
-    .selectAll('c')
-    .where('c.status', '=', 'issued')
-    .where('u.suspended_at', 'is', null)
-    .where('c.valid_to', '>', now)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('certificates as p')
-            .select('p.id')
-            .whereRef('p.inflight_user_id', '=', 'c.user_id'),
+  return (
+    db
+      .selectFrom('certificates as c')
+      .innerJoin('users as u', 'u.id', 'c.user_id')
+      .selectAll('c')
+      .where('c.status', '=', 'issued')
+      .where('u.suspended_at', 'is', null)
+      .where('c.valid_to', '>', now)
+      .where((eb) => eb.or([eb('c.renew_at', '<=', now), eb('c.renew_at', 'is', null)]))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('certificates as p')
+              .select('p.id')
+              .whereRef('p.inflight_user_id', '=', 'c.user_id'),
+          ),
         ),
-      ),
-    )
-    // A renewal attempt in the last `retryAfterMs` (e.g. a failed one) waits: no hourly retry storms.
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('certificates as r')
-            .select('r.id')
-            .whereRef('r.renewal_of', '=', 'c.id')
-            .where('r.created_at', '>', now - retryAfterMs),
+      )
+      // A renewal attempt in the last `retryAfterMs` (e.g. a failed one) waits: no hourly retry storms.
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('certificates as r')
+              .select('r.id')
+              .whereRef('r.renewal_of', '=', 'c.id')
+              .where('r.created_at', '>', now - retryAfterMs),
+          ),
         ),
-      ),
-    )
-    .orderBy('c.valid_to')
-    .limit(limit * 4)
+      )
+      // Rows whose renew_at has come first; then rows without one, nearest expiry first (most likely due).
+      .orderBy(sql`case when c.renew_at is null then 1 else 0 end`)
+      .orderBy('c.valid_to')
+      .limit(limit)
+      .execute()
+  );
+}
+
+/**
+ * Issued, unexpired certificates with an RFC 9773 id whose renewal information is due
+ * (`ari_next_check_at <= now`), soonest first.
+ */
+export async function findCertificatesDueForAriCheck(
+  db: Db,
+  now: number,
+  limit: number,
+): Promise<CertificateRow[]> {
+  return db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('status', '=', 'issued')
+    .where('ari_next_check_at', '<=', now)
+    .where('ari_cert_id', 'is not', null)
+    .where('valid_to', '>', now)
+    .orderBy('ari_next_check_at')
+    .limit(limit)
     .execute();
-  return rows
-    .filter((r) => r.valid_to! - now <= fraction * (r.valid_to! - (r.valid_from ?? r.created_at)))
-    .slice(0, limit);
+}
+
+/**
+ * Take a due renewal-information check: move `ari_next_check_at` from the value read to `until`, so a
+ * second poller (another replica) skips the row. Returns whether this caller got it.
+ */
+export async function claimAriCheck(
+  db: Db,
+  id: number,
+  expected: number,
+  until: number,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('certificates')
+    .set({ ari_next_check_at: until })
+    .where('id', '=', id)
+    .where('status', '=', 'issued')
+    .where('ari_next_check_at', '=', expected)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/**
+ * Note that the files of certificate `id` left the service (`page` by hand, `api` through a token).
+ * Written at most once every `quietMs` for the same channel, so API polling does not write per request.
+ */
+export async function updateCertificateDownload(
+  db: DbOrTrx,
+  id: number,
+  via: 'page' | 'api',
+  now: number,
+  quietMs: number,
+): Promise<void> {
+  await db
+    .updateTable('certificates')
+    .set({ downloaded_at: now, downloaded_via: via })
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('downloaded_at', 'is', null),
+        eb('downloaded_via', 'is', null),
+        eb('downloaded_via', '<>', via),
+        eb('downloaded_at', '<=', now - quietMs),
+      ]),
+    )
+    .execute();
+}
+
+/** Drop the stored keys of superseded certificates past `valid_to`. Returns how many. */
+export async function clearExpiredSupersededKeys(db: DbOrTrx, now: number): Promise<number> {
+  const res = await db
+    .updateTable('certificates')
+    .set({ private_key_enc: null, updated_at: now })
+    .where('status', '=', 'superseded')
+    .where('valid_to', '<=', now)
+    .where('private_key_enc', 'is not', null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }
 
 /** Rows holding a stored private key, in id order after `afterId`, a page at a time (key rotation). */

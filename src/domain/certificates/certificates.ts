@@ -11,6 +11,7 @@ import {
   findInflightCertificate,
   insertCertificate,
   updateCertificate,
+  updateCertificateDownload,
 } from '../../db/repos/certificates.js';
 import type { CertificateRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -26,6 +27,7 @@ import {
   openPrivateKey,
   sealedKeyId,
 } from './key-box.js';
+import { fallbackPoint, fallbackRenewAt, spreadOf } from './renewal-timing.js';
 
 export const PARTS = ['certificate', 'privateKey', 'chain', 'fullChain'] as const;
 export type CertificatePart = (typeof PARTS)[number];
@@ -38,10 +40,25 @@ export const FILE_SUFFIX: Record<CertificatePart, string> = {
   fullChain: 'bundle.pem',
 };
 
+/** Which certificate a download means: the one in use, or the one it replaced (until it expires). */
+export type Which = 'current' | 'previous';
+export const isWhich = (w: string): w is Which => w === 'current' || w === 'previous';
+
 export interface CertificateOverview {
   domain: string;
   /** The certificate in use (issued), if any; stays shown while a renewal is pending or failed. */
   current: CertificateRow | null;
+  /**
+   * The certificate the current one renewed, while it is still valid: it keeps working wherever it is
+   * installed, and stays downloadable (key included) until its `valid_to`.
+   */
+  previous: CertificateRow | null;
+  /** The previous certificate's private key can be decrypted (false when there is none). */
+  previousKeyAvailable: boolean;
+  /** When the automatic renewal of the current certificate starts (ARI or the spread fallback). */
+  renewAt: number | null;
+  /** The CA's suggested renewal window (ARI), when it gave one for the current certificate. */
+  ariWindow: { start: number; end: number; explanationUrl: string | null } | null;
   /** The newest request when it is pending, or failed after the current certificate. */
   request: CertificateRow | null;
   /** A new certificate may be requested now: inside the renewal window, or the key is unavailable. */
@@ -63,8 +80,28 @@ export const KEY_UNAVAILABLE_MESSAGE =
 export const domainFor = (user: Pick<User, 'dns_label'>, root: string) =>
   `${user.dns_label}.${root}`;
 
+/**
+ * When an issued certificate renews automatically: its stored `renew_at` (spread fallback, or chosen in
+ * the CA's ARI window); for rows issued before renewal times were stored, the spread fallback with a
+ * fixed random number from the id (the same answer at every scan).
+ */
+export function renewAtOf(c: CertificateRow, fraction: number): number {
+  if (c.renew_at !== null) return c.renew_at;
+  return fallbackRenewAt(c.valid_from ?? c.created_at, c.valid_to!, fraction, spreadOf(c.id));
+}
+
+/**
+ * From when the owner may renew by hand: the unspread fallback point, or earlier when the automatic
+ * renewal is earlier (the spread band, or an ARI window the CA moved forward, e.g. before a revocation).
+ */
 const renewWindowStart = (c: CertificateRow, fraction: number) =>
-  c.valid_to! - Math.floor(fraction * (c.valid_to! - (c.valid_from ?? c.created_at)));
+  Math.min(
+    fallbackPoint(c.valid_from ?? c.created_at, c.valid_to!, fraction),
+    renewAtOf(c, fraction),
+  );
+
+const canOpen = (config: CertificateDeps['config'], c: CertificateRow | null) =>
+  !c?.private_key_enc || canOpenPrivateKey(keyRingOf(config), c.id, c.private_key_enc);
 
 /** The owner's current certificate and latest request. Never throws for a valid user. */
 export async function getCertificateOverview(
@@ -80,13 +117,22 @@ export async function getCertificateOverview(
       (newest.status === 'failed' && (!current || newest.id > current.id)))
       ? newest
       : null;
-  const renewFrom = current
-    ? renewWindowStart(current, deps.config.certificates.renewAtRemainingFraction)
+  const now = deps.clock.now();
+  // Only the certificate the current one renewed: after a delete (revoked) and a fresh request,
+  // nothing older comes back.
+  const previous = current?.renewal_of
+    ? (rows.find(
+        (r) =>
+          r.id === current.renewal_of &&
+          r.status === 'superseded' &&
+          r.valid_to !== null &&
+          r.valid_to > now,
+      ) ?? null)
     : null;
-  const keyAvailable =
-    !current?.private_key_enc ||
-    canOpenPrivateKey(keyRingOf(deps.config), current.id, current.private_key_enc);
-  if (!keyAvailable)
+  const fraction = deps.config.certificates.renewAtRemainingFraction;
+  const renewFrom = current ? renewWindowStart(current, fraction) : null;
+  const keyAvailable = canOpen(deps.config, current);
+  if (!keyAvailable && current)
     deps.logger?.warn(
       { certificateId: current.id, keyId: sealedKeyId(current.private_key_enc!) },
       'stored private key cannot be decrypted with SESSION_SECRET or SESSION_SECRET_PREVIOUS',
@@ -94,9 +140,20 @@ export async function getCertificateOverview(
   return {
     domain: domainFor(owner, deps.config.rootDomain),
     current,
+    previous,
+    previousKeyAvailable:
+      previous !== null && !!previous.private_key_enc && canOpen(deps.config, previous),
+    renewAt: current ? renewAtOf(current, fraction) : null,
+    ariWindow:
+      current?.ari_window_start != null && current.ari_window_end != null
+        ? {
+            start: current.ari_window_start,
+            end: current.ari_window_end,
+            explanationUrl: current.ari_explanation_url,
+          }
+        : null,
     request,
-    renewable:
-      current !== null && renewFrom !== null && (deps.clock.now() >= renewFrom || !keyAvailable),
+    renewable: current !== null && renewFrom !== null && (now >= renewFrom || !keyAvailable),
     renewFrom,
     keyAvailable,
   };
@@ -180,6 +237,9 @@ export async function requestCertificate(
   return { certificate: rows[0]!, created: true };
 }
 
+/** How long repeated downloads through the same channel are recorded only once. */
+const DOWNLOAD_QUIET_MS = 3_600_000;
+
 /**
  * How the new order counts against the CA's limits, and its place in the queue. Renewing the
  * certificate in use goes first; with ARI it names the certificate it replaces (exempt from every
@@ -213,18 +273,26 @@ async function offersRenewalInfo(deps: CertificateDeps): Promise<boolean> {
 }
 
 /**
- * One part of the owner's current certificate. 404 none, 409 not issued yet or the private key cannot
- * be decrypted (KEY_UNAVAILABLE_MESSAGE), 400 unknown part.
+ * One part of the owner's current certificate (or, with `which: 'previous'`, of the one it replaced,
+ * while still valid). With `via`, the download is recorded on that certificate (the renewal email
+ * tells people who install by hand what to do). 404 none, 409 not issued yet or the private key cannot
+ * be decrypted (KEY_UNAVAILABLE_MESSAGE) or is no longer stored, 400 unknown part.
  */
 export async function getCertificatePart(
   deps: Pick<CertificateDeps, 'db' | 'config' | 'clock'>,
   owner: User,
   part: string,
+  opts: { which?: Which; via?: 'page' | 'api' } = {},
 ): Promise<{ body: string; filename: string }> {
   if (!isPart(part)) throw new AppError('INVALID_INPUT', `Unknown certificate part "${part}".`);
   const overview = await getCertificateOverview(deps, owner);
-  const c = overview.current;
+  const c = opts.which === 'previous' ? overview.previous : overview.current;
   if (!c) {
+    if (opts.which === 'previous')
+      throw new AppError(
+        'NOT_FOUND',
+        'There is no previous certificate that is still valid. Download the current one.',
+      );
     if (overview.request?.status === 'pending')
       throw new AppError(
         'CONFLICT',
@@ -232,6 +300,11 @@ export async function getCertificatePart(
       );
     throw new AppError('NOT_FOUND', 'Sorry, we could not find your certificate.');
   }
+  if (part === 'privateKey' && !c.private_key_enc)
+    throw new AppError(
+      'CONFLICT',
+      'The private key of this certificate is no longer stored. Download the current certificate.',
+    );
   const body =
     part === 'certificate'
       ? c.certificate!
@@ -240,7 +313,20 @@ export async function getCertificatePart(
         : part === 'fullChain'
           ? `${c.certificate!}${c.chain!}`
           : openKey(deps.config, c);
+  if (opts.via) await recordCertificateDownload(deps, c.id, opts.via);
   return { body, filename: `${c.domain}.${FILE_SUFFIX[part]}` };
+}
+
+/**
+ * Record that certificate `id`'s files were fetched (`page` by hand, `api` by a token, including an
+ * If-None-Match answered 304: the automation has them). At most one write per channel and hour.
+ */
+export async function recordCertificateDownload(
+  deps: Pick<CertificateDeps, 'db' | 'clock'>,
+  id: number,
+  via: 'page' | 'api',
+): Promise<void> {
+  await updateCertificateDownload(deps.db, id, via, deps.clock.now(), DOWNLOAD_QUIET_MS);
 }
 
 function openKey(config: CertificateDeps['config'], c: CertificateRow): string {
@@ -307,17 +393,16 @@ export async function deleteCertificate(
 }
 
 /**
- * Start renewals for issued certificates inside the renewal window (owner not suspended, nothing in
- * flight, no attempt in the last 12 hours). Returns the number started.
+ * Start renewals for issued certificates whose renewal time has come (`renew_at`, or the spread
+ * fallback for rows without one; owner not suspended, nothing in flight, no attempt in the last 12
+ * hours). Returns the number started.
  */
 export async function startDueRenewals(deps: CertificateDeps): Promise<number> {
   const now = deps.clock.now();
-  const due = await findCertificatesDueForRenewal(
-    deps.db,
-    now,
-    deps.config.certificates.renewAtRemainingFraction,
-    12 * 3_600_000,
-  );
+  const fraction = deps.config.certificates.renewAtRemainingFraction;
+  const limit = 500;
+  const candidates = await findCertificatesDueForRenewal(deps.db, now, 12 * 3_600_000, limit * 4);
+  const due = candidates.filter((c) => renewAtOf(c, fraction) <= now).slice(0, limit);
   let started = 0;
   for (const c of due) {
     const owner = await findUserById(deps.db, c.user_id);

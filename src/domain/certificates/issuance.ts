@@ -44,10 +44,13 @@ import {
   openPrivateKey,
   sealPrivateKey,
 } from './key-box.js';
+import { ariCertId } from './ari.js';
 import { parseChain } from './pem.js';
 import { recordFailedAuthorization, refund } from './budget.js';
 import { orderOf, recordRateLimit, requestDispatch } from './queue.js';
 import { returnToQueue } from '../../db/repos/issuance-queue.js';
+import { renewedEmailParagraphs } from './renewal-email.js';
+import { fallbackRenewAt } from './renewal-timing.js';
 
 export const ADVANCE_JOB = 'certificate.advance';
 export const advanceDedupeId = (id: number) => `${ADVANCE_JOB}:${id}`;
@@ -393,7 +396,11 @@ async function publishNow(deps: CertificateDeps): Promise<void> {
   await requestReconcile(deps);
 }
 
-/** Issued: store the certificate, retire the one it renews, remove challenges, tell the owner. */
+/**
+ * Issued: store the certificate with its RFC 9773 id and renewal time (spread fallback; the ARI poll
+ * asks the CA at once), retire the one it renews (superseded, key kept until it expires: it stays
+ * downloadable), remove challenges, tell the owner what to do with the files they installed.
+ */
 async function complete(
   deps: CertificateDeps,
   row: CertificateRow,
@@ -402,8 +409,29 @@ async function complete(
   const { leaf, chain, validFrom, validTo } = parseChain(fullChain);
   const now = deps.clock.now();
   const user = await findUserById(deps.db, row.user_id);
+  let certId: string | null = null;
+  try {
+    certId = await ariCertId(leaf);
+  } catch (err) {
+    deps.logger.warn({ err, certificateId: row.id }, 'no RFC 9773 id for the issued certificate');
+  }
+  const renewAt = fallbackRenewAt(
+    validFrom,
+    validTo,
+    deps.config.certificates.renewAtRemainingFraction,
+    Math.random(),
+  );
   let emailId: number | null = null;
   const done = await deps.db.transaction().execute(async (trx) => {
+    // The certificate this one replaces (read before it is superseded): its downloads decide the email.
+    const replaced = await trx
+      .selectFrom('certificates')
+      .select(['id', 'valid_to', 'downloaded_at', 'downloaded_via'])
+      .where('user_id', '=', row.user_id)
+      .where('status', '=', 'issued')
+      .where('id', '<>', row.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
     const ok = await updateCertificate(
       trx,
       row.id,
@@ -417,15 +445,19 @@ async function complete(
         error: null,
         inflight_user_id: null,
         next_attempt_at: null,
+        ari_cert_id: certId,
+        renew_at: renewAt,
+        ari_next_check_at: certId === null ? null : now,
         updated_at: now,
       },
       { step: row.step, status: 'pending' },
     );
     if (!ok) return false;
-    // Older issued certificates of this user are replaced by this one.
+    // Older issued certificates of this user are replaced by this one. Their keys stay until they
+    // expire (the expiry job clears them): they still work wherever they are installed.
     await trx
       .updateTable('certificates')
-      .set({ status: 'superseded', private_key_enc: null, updated_at: now })
+      .set({ status: 'superseded', ari_next_check_at: null, updated_at: now })
       .where('user_id', '=', row.user_id)
       .where('status', '=', 'issued')
       .where('id', '<>', row.id)
@@ -456,12 +488,17 @@ async function complete(
         {
           subject: renewal ? 'Your certificate was renewed' : 'Your certificate is ready',
           greeting: `Hello ${user.display_name}`,
-          paragraphs: [
-            renewal
-              ? `Your HTTPS certificate for ${row.domain} and *.${row.domain} was renewed. Download the new files and replace the old ones wherever you use them.`
-              : `Your HTTPS certificate for ${row.domain} and *.${row.domain} is ready to download.`,
-            `It is valid until ${new Date(validTo).toUTCString()}.`,
-          ],
+          paragraphs: renewal
+            ? renewedEmailParagraphs({
+                domain: row.domain,
+                validTo,
+                replaced: replaced ?? null,
+                apiBase: `${deps.config.appUrl.replace(/\/+$/, '')}/api/v1`,
+              })
+            : [
+                `Your HTTPS certificate for ${row.domain} and *.${row.domain} is ready to download.`,
+                `It is valid until ${new Date(validTo).toUTCString()}.`,
+              ],
           action: { label: 'Get your certificate', path: '/certificate' },
         },
       );

@@ -1,10 +1,13 @@
 /**
- * Expiry: records past `expires_at` and certificates past `valid_to` are removed, each owner gets one
+ * Expiry: superseded certificates' private keys are dropped at their `valid_to` (until then the previous
+ * certificate stays downloadable, key included); records past `expires_at` and certificates past
+ * `valid_to` are removed, each owner gets one
  * email listing what expired, and DNS is told in the same transaction (markDnsChanged), so the name
  * leaves the built-in server at its next reload and Route53 at the prompt reconciliation that follows.
  * Each deletion is conditional on the item still being expired, so a renewal racing the job wins.
  */
 import { insertAuditLog } from '../../db/repos/audit-log.js';
+import { clearExpiredSupersededKeys } from '../../db/repos/certificates.js';
 import type { Db } from '../../db/client.js';
 import { queueEmail } from '../notifications/outbox.js';
 import { type EmailContext, composeEmail } from '../notifications/templates.js';
@@ -22,6 +25,8 @@ export interface ExpiryResult {
   emailIds: number[];
   recordsRemoved: number;
   certificatesRemoved: number;
+  /** Private keys of expired superseded certificates dropped. */
+  keysCleared: number;
   /** True when DNS data changed and a reconciliation should be requested. */
   dnsChanged: boolean;
 }
@@ -38,6 +43,8 @@ interface Owner {
 /** Remove everything expired at `now`; never throws for data it finds, only for database errors. */
 export async function expireItems(deps: ExpiryDeps): Promise<ExpiryResult> {
   const { db, now } = deps;
+  // First and on its own: whatever happens to the rows below, no expired previous key stays stored.
+  const keysCleared = await clearExpiredSupersededKeys(db, now);
   const owners = new Map<number, Owner>();
   const owner = (r: {
     user_id: number;
@@ -100,6 +107,7 @@ export async function expireItems(deps: ExpiryDeps): Promise<ExpiryResult> {
     emailIds: [],
     recordsRemoved: 0,
     certificatesRemoved: 0,
+    keysCleared,
     dnsChanged: false,
   };
   for (const o of owners.values()) {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Permission } from '../../domain/tokens/scope.js';
 import {
   CertificatePartParamsSchema,
+  CertificatePartQuerySchema,
   CertificateStatusSchema,
   EmptyQuerySchema,
   RecordCreateSchema,
@@ -170,10 +171,10 @@ export const OPERATIONS = {
     tag: 'Certificate',
     summary: 'Download a certificate part',
     description:
-      'One part of the current certificate, with a strong `ETag`. Send it back in `If-None-Match` to get 304 until a renewal changes the certificate, e.g. `curl --etag-save e --etag-compare e`.',
+      'One part of the current certificate (or with `which=previous` of the one it replaced, until that expires), with a strong `ETag`. Send it back in `If-None-Match` to get 304 until a renewal changes the certificate, e.g. `curl --etag-save e --etag-compare e`.',
     permission: 'certificate:read',
     params: CertificatePartParamsSchema,
-    query: EmptyQuerySchema,
+    query: CertificatePartQuerySchema,
     body: undefined,
     writes: false,
     responses: {

@@ -18,6 +18,7 @@ import type { CertificateRow, DnsRecordRow } from '../../db/schema.js';
 import {
   getCertificateOverview,
   getCertificatePart,
+  recordCertificateDownload,
 } from '../../domain/certificates/certificates.js';
 import type { CertificateDeps } from '../../domain/certificates/issuance.js';
 import { queuePlace } from '../../domain/certificates/queue.js';
@@ -373,19 +374,39 @@ export function apiRoutes(container: Container): Hono<ApiEnv> {
         lastError: o.request?.status === 'failed' ? o.request.error : null,
         keyAvailable: o.keyAvailable,
         queue: await queueOf(o.request),
+        renewAt: isoOrNull(o.renewAt),
+        renewalWindow: o.ariWindow
+          ? {
+              start: iso(o.ariWindow.start),
+              end: iso(o.ariWindow.end),
+              explanationUrl: o.ariWindow.explanationUrl,
+            }
+          : null,
+        previous: o.previous
+          ? {
+              validFrom: isoOrNull(o.previous.valid_from),
+              validTo: isoOrNull(o.previous.valid_to),
+              keyAvailable: o.previousKeyAvailable,
+            }
+          : null,
       });
     },
 
-    async getCertificatePart({ c, auth, params }) {
+    async getCertificatePart({ c, auth, params, query }) {
       const { part } = params;
+      const which = query.which ?? 'current';
       const o = await getCertificateOverview(certDeps, auth.user);
+      const cert = which === 'previous' ? o.previous : o.current;
       // The PKCS#12 encoding differs per build (random salt): its validator is weak.
-      const etag = o.current ? `${part === 'pfx' ? 'W/' : ''}${etagOf(o.current, part)}` : null;
+      const etag = cert ? `${part === 'pfx' ? 'W/' : ''}${etagOf(cert, part)}` : null;
       const caching = part === 'privateKey' || part === 'pfx' ? 'no-store' : 'private, no-cache';
-      if (etag && matches(c.req.header('if-none-match'), etag))
+      if (cert && etag && matches(c.req.header('if-none-match'), etag)) {
+        await recordCertificateDownload(certDeps, cert.id, 'api');
         return c.body(null, 304, { ETag: etag, 'Cache-Control': caching });
+      }
+      const opts = { which, via: 'api' as const };
       if (part === 'pfx') {
-        const pfx = await certificatePfx(certDeps, auth.user);
+        const pfx = await certificatePfx(certDeps, auth.user, opts);
         return c.body(pfx.body, 200, {
           'Content-Type': 'application/x-pkcs12',
           'Content-Disposition': `attachment; filename="${pfx.filename}"`,
@@ -393,7 +414,7 @@ export function apiRoutes(container: Container): Hono<ApiEnv> {
           ...(etag ? { ETag: etag } : {}),
         });
       }
-      const { body, filename } = await getCertificatePart(certDeps, auth.user, part);
+      const { body, filename } = await getCertificatePart(certDeps, auth.user, part, opts);
       return c.body(body, 200, {
         'Content-Type': 'application/x-pem-file',
         'Content-Disposition': `attachment; filename="${filename}"`,

@@ -127,6 +127,14 @@ export const CertificatePartSchema = z
     'certificate, chain (intermediates), fullChain (certificate + chain), privateKey (PEM) or pfx (PKCS#12 with an empty password).',
   );
 export const CertificatePartParamsSchema = z.strictObject({ part: CertificatePartSchema });
+export const CertificatePartQuerySchema = z.strictObject({
+  which: z
+    .enum(['current', 'previous'])
+    .optional()
+    .describe(
+      'current (default), or previous: the certificate the current one replaced, downloadable until it expires.',
+    ),
+});
 
 export const CertificateStatusSchema = z.object({
   domain: z.string().describe('The certificate covers this name and *.this name.'),
@@ -164,6 +172,27 @@ export const CertificateStatusSchema = z.object({
     .nullable()
     .describe(
       'While the request waits for the issuance budget: its place and estimate; null otherwise.',
+    ),
+  renewAt: Timestamp.nullable().describe(
+    'When the automatic renewal starts: random inside the renewal window the certificate authority suggests (ACME Renewal Information), or a spread point when a third of the lifetime remains.',
+  ),
+  renewalWindow: z
+    .object({
+      start: Timestamp,
+      end: Timestamp,
+      explanationUrl: z.string().nullable(),
+    })
+    .nullable()
+    .describe("The certificate authority's suggested renewal window, when it gave one."),
+  previous: z
+    .object({
+      validFrom: Timestamp.nullable(),
+      validTo: Timestamp.nullable(),
+      keyAvailable: z.boolean(),
+    })
+    .nullable()
+    .describe(
+      'The certificate the current one replaced, while it is still valid: it keeps working where it is installed and its parts stay downloadable with ?which=previous until validTo.',
     ),
 });
 

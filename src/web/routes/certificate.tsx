@@ -15,6 +15,7 @@ import {
   deleteCertificate,
   getCertificateOverview,
   getCertificatePart,
+  isWhich,
   requestCertificate,
 } from '../../domain/certificates/certificates.js';
 import type { CertificateDeps } from '../../domain/certificates/issuance.js';
@@ -61,6 +62,18 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   // Private keys are decrypted only for their owner, never for an admin acting as them.
   const impersonating = (c: Ctx) => c.get('session')!.impersonating;
   const devRoot = () => container.ca.kind === 'local-dev';
+  const caName = /letsencrypt\.org/i.test(config.acme.directoryUrl ?? '')
+    ? "Let's Encrypt"
+    : 'The certificate authority';
+  /** `?which=previous` names the certificate the current one replaced (while it is still valid). */
+  const which = (c: Ctx) => {
+    const w = c.req.query('which') ?? 'current';
+    if (!isWhich(w))
+      throw new AppError('INVALID_INPUT', 'Unknown certificate: use current or previous.');
+    return w;
+  };
+  // Downloads are recorded for the owner's own hand installs; an admin acting as them installs nothing.
+  const via = (c: Ctx) => (impersonating(c) ? undefined : ('page' as const));
 
   const placeOf = (overview: Awaited<ReturnType<typeof getCertificateOverview>>) =>
     overview.request?.status === 'pending' && overview.request.order_sent_at === null
@@ -87,12 +100,14 @@ export function certificateRoutes(container: Container, shell: PageShell) {
       <CertificatePage
         overview={overview}
         queue={queue}
-        now={deps.clock.now()}
         parts={parts}
         csrf={c.get('csrfToken')}
         notice={NOTICES[c.req.query('done') ?? ''] ?? null}
         error={error}
         devRoot={devRoot()}
+        showKeys={!impersonating(c)}
+        caName={caName}
+        now={container.clock.now()}
       />,
       status,
     );
@@ -163,7 +178,7 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   app.get('/certificate/download/pfx', async (c) => {
     if (impersonating(c))
       throw new AppError('FORBIDDEN', 'Private keys are shown only to their owner.');
-    const pfx = await certificatePfx(deps, owner(c));
+    const pfx = await certificatePfx(deps, owner(c), { which: which(c), via: via(c) });
     return c.body(pfx.body, 200, {
       'Content-Type': 'application/x-pkcs12',
       'Content-Disposition': `attachment; filename="${pfx.filename}"`,
@@ -174,7 +189,10 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   app.get('/certificate/download/:part', async (c) => {
     if (c.req.param('part') === 'privateKey' && impersonating(c))
       throw new AppError('FORBIDDEN', 'Private keys are shown only to their owner.');
-    const { body, filename } = await getCertificatePart(deps, owner(c), c.req.param('part'));
+    const { body, filename } = await getCertificatePart(deps, owner(c), c.req.param('part'), {
+      which: which(c),
+      via: via(c),
+    });
     return c.body(body, 200, {
       'Content-Type': 'application/x-pem-file',
       'Content-Disposition': `attachment; filename="${filename}"`,

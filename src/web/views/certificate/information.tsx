@@ -46,8 +46,10 @@ export function InformationPage(props: { productName: string; renewPercent: numb
         <h2>Questions</h2>
         <p>
           <strong>How long is it valid?</strong> Let's Encrypt certificates are valid for 90 days
-          (shorter in future). We renew yours automatically when about {props.renewPercent}% of its
-          lifetime is left, and email you the new one; you can also renew it yourself from then.
+          (shorter in future). We renew yours automatically when Let's Encrypt suggests (or, without
+          a suggestion, shortly before about {props.renewPercent}% of its lifetime is left), and
+          email you the new one; you can also renew it yourself from then. The previous certificate
+          keeps working, and stays downloadable, until it expires.
         </p>
         <p>
           <strong>Does one certificate cover all my records?</strong> Yes: it covers your domain and

@@ -173,12 +173,17 @@ function Part(props: { part: CertificatePart; pem: string }) {
 export function CertificatePage(props: {
   overview: CertificateOverview;
   queue?: QueuePlace | null;
-  now?: number;
   parts: Record<CertificatePart, string> | null;
   csrf: string;
   notice: string | null;
   error: string | null;
   devRoot: boolean;
+  /** False while an admin acts as the owner: no private key or .pfx links. */
+  showKeys?: boolean;
+  /** Who suggests the ARI window: "Let's Encrypt" or "The certificate authority". */
+  caName?: string;
+  /** The time the page is rendered at (epoch ms). */
+  now?: number;
 }) {
   const { overview: o, parts } = props;
   const c = o.current;
@@ -255,10 +260,15 @@ export function CertificatePage(props: {
                     ? 'A new certificate comes with a new private key.'
                     : o.renewable
                       ? 'Your certificate can be renewed now (we also renew it automatically).'
-                      : `Renewal opens on ${fmt(o.renewFrom)}; we renew automatically then.`}
+                      : `Renewal opens on ${fmt(o.renewFrom)}.`}
                 </span>
               </form>
             )}
+            <RenewalTiming
+              overview={o}
+              caName={props.caName ?? 'The certificate authority'}
+              now={props.now ?? Date.now()}
+            />
             <form
               method="post"
               action="/certificate/delete"
@@ -294,6 +304,13 @@ export function CertificatePage(props: {
               ))}
           </div>
           <Instructions domain={c.domain} />
+          {o.previous && (
+            <PreviousCertificate
+              previous={o.previous}
+              keyAvailable={o.previousKeyAvailable}
+              showKeys={props.showKeys !== false}
+            />
+          )}
         </>
       )}
       {props.devRoot && (
@@ -306,6 +323,88 @@ export function CertificatePage(props: {
         </section>
       )}
     </>
+  );
+}
+
+const fmtTime = (ms: number) =>
+  new Date(ms).toLocaleString('en-CA', {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZone: 'UTC',
+  }) + ' UTC';
+
+/** When the automatic renewal starts, and the CA's suggested window (ARI) when it gave one. */
+function RenewalTiming(props: { overview: CertificateOverview; caName: string; now: number }) {
+  const o = props.overview;
+  if (o.renewAt === null) return null;
+  return (
+    <section class="card" id="renewal-timing">
+      <h2>Automatic renewal</h2>
+      <p>
+        {o.request?.status === 'pending'
+          ? 'Renewing now.'
+          : o.renewAt <= props.now
+            ? 'Renewal is due: we start it automatically shortly (after a failed attempt, we try again 12 hours later).'
+            : `Renews automatically around ${fmt(o.renewAt)}.`}
+      </p>
+      {o.ariWindow && (
+        <p class="hint">
+          {props.caName} suggests renewing between {fmtTime(o.ariWindow.start)} and{' '}
+          {fmtTime(o.ariWindow.end)}.
+          {o.ariWindow.explanationUrl && /^https?:\/\//i.test(o.ariWindow.explanationUrl) && (
+            <>
+              {' '}
+              <a href={o.ariWindow.explanationUrl} rel="noopener noreferrer">
+                Why?
+              </a>
+            </>
+          )}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The certificate the current one replaced: still valid, still downloadable until it expires. */
+function PreviousCertificate(props: {
+  previous: CertificateRow;
+  keyAvailable: boolean;
+  showKeys: boolean;
+}) {
+  const p = props.previous;
+  const links: [string, string][] = [
+    ['certificate', 'Public Certificate'],
+    ['chain', 'Intermediate Certificate Chain'],
+    ['fullChain', 'Full Chain'],
+    ...(props.showKeys && props.keyAvailable
+      ? ([
+          ['privateKey', 'Private Key'],
+          ['pfx', '.pfx bundle'],
+        ] as [string, string][])
+      : []),
+  ];
+  return (
+    <section class="card" id="previous-certificate">
+      <h2>Previous certificate</h2>
+      <p>
+        Valid until {fmt(p.valid_to)}. It still works wherever it is installed; switch to the new
+        one before then.
+      </p>
+      <p>
+        {links.map(([part, label], i) => (
+          <>
+            {i > 0 && ' · '}
+            <a href={`/certificate/download/${part}?which=previous`} download>
+              {label}
+            </a>
+          </>
+        ))}
+      </p>
+    </section>
   );
 }
 
