@@ -8,7 +8,10 @@ import path from 'node:path';
 import type { Db } from '../../src/db/client.js';
 import type { CertificateRow } from '../../src/db/schema.js';
 import { type ScheduleWatchdog, startJobs } from '../../src/jobs/worker.js';
-import type { CertificateAuthority } from '../../src/ports/certificate-authority.js';
+import type {
+  CertificateAuthority,
+  NewOrderOptions,
+} from '../../src/ports/certificate-authority.js';
 import { type TestApp, type TestAppOptions, createTestApp } from './app.js';
 import type { Dialect } from './db.js';
 import { silentLogger } from './db.js';
@@ -19,6 +22,9 @@ export const ROOT = 'starchart.test';
 
 export class CountingCa implements CertificateAuthority {
   orders: string[] = [];
+  /** The options of each createOrder, in the order of `orders` (replaces, profile). */
+  orderOptions: NewOrderOptions[] = [];
+  renewalInfoCalls: string[] = [];
   finalizes = 0;
   /** Throw after the named call succeeded (a crash after the side effect, before progress is stored). */
   crashAfter: keyof CertificateAuthority | null = null;
@@ -33,11 +39,21 @@ export class CountingCa implements CertificateAuthority {
       throw new Error(`simulated crash after ${name}`);
     }
   }
-  async createOrder(ids: string[]) {
-    const url = await this.inner.createOrder(ids);
+  async createOrder(ids: string[], options: NewOrderOptions = {}) {
+    const url = await this.inner.createOrder(ids, options);
     this.orders.push(url);
+    this.orderOptions.push(options);
     this.maybeCrash('createOrder');
     return url;
+  }
+  directoryInfo() {
+    return this.inner.directoryInfo();
+  }
+  async renewalInfo(certId: string) {
+    this.renewalInfoCalls.push(certId);
+    const info = await this.inner.renewalInfo(certId);
+    this.maybeCrash('renewalInfo');
+    return info;
   }
   async getOrder(url: string) {
     const o = await this.inner.getOrder(url);

@@ -29,14 +29,9 @@ export function classicLifetimeMs(at: number): number {
  * we do not know → the classic lifetime on that date (a CA's default profile is its classic one).
  */
 export function expectedLifetimeMs(profile: string | null, at: number): number {
-  switch (profile) {
-    case 'tlsserver':
-      return TLSSERVER_LIFETIME_MS;
-    case 'shortlived':
-      return SHORTLIVED_LIFETIME_MS;
-    default:
-      return classicLifetimeMs(at);
-  }
+  if (profile === 'tlsserver') return TLSSERVER_LIFETIME_MS;
+  if (profile === 'shortlived') return SHORTLIVED_LIFETIME_MS;
+  return classicLifetimeMs(at);
 }
 
 /**
