@@ -50,7 +50,9 @@ export async function startService(
       const warning = await checkConfiguredProfile(
         container.ca,
         config.acme.profile,
-        config.acme.directoryUrl ?? 'the development CA',
+        config.acme.directoryUrl
+          ? `the certificate authority at ${config.acme.directoryUrl}`
+          : 'the development CA',
         options.profileCheck,
       );
       if (warning) logger.warn(warning);

@@ -4,6 +4,7 @@
  * for what Pebble 2.4 lacks (renewalInfo, meta.profiles, Let's Encrypt's 429 rateLimited answers).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { X509Certificate } from '@peculiar/x509';
@@ -246,6 +247,31 @@ describe('ACME through the proxy in front of Pebble (renewal information, profil
     expect(err.message).toContain('https://127.0.0.1:9/dir');
   });
 
+  test('a directory that never answers times out as unavailable', async () => {
+    // A TCP listener that accepts and stays silent: the TLS handshake never completes.
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/dir`;
+      const ca = new AcmeCertificateAuthority({
+        directoryUrl: url,
+        accountKeyPem: e.t.config.acme.accountKeyPem ?? '',
+        accountEmail: null,
+        caBundlePath: e.proxy!.caBundlePath,
+        getTimeoutMs: 300,
+      });
+      const started = Date.now();
+      const err = await caError(ca.directoryInfo());
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(err.kind).toBe('unavailable');
+      expect(err.message).toContain(`${url}: no complete answer within 0.3 s`);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   describe('start-up check of LETS_ENCRYPT_PROFILE', () => {
     const start = async (profile: string, logger = silentLogger) => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'starchart-profile-'));
@@ -299,7 +325,7 @@ describe('ACME through the proxy in front of Pebble (renewal information, profil
       expect(await start('shortlived', logger)).toBe('started');
       expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
         expect.stringContaining(
-          `LETS_ENCRYPT_PROFILE "shortlived" could not be checked: the directory at ${e.proxy!.directoryUrl} could not be read after 3 tries`,
+          `LETS_ENCRYPT_PROFILE "shortlived" could not be checked: the directory of the certificate authority at ${e.proxy!.directoryUrl} could not be read after 3 tries`,
         ),
       ]);
     });

@@ -60,13 +60,27 @@ const noSleep = { sleep: async () => {} };
 describe('start-up profile check', () => {
   it('does not ask the CA when no profile is configured', async () => {
     const d = directory(new CaError('unavailable', 'down'));
-    expect(await checkConfiguredProfile(d, null, 'https://ca.test/dir', noSleep)).toBeNull();
+    expect(
+      await checkConfiguredProfile(
+        d,
+        null,
+        'the certificate authority at https://ca.test/dir',
+        noSleep,
+      ),
+    ).toBeNull();
     expect(d.calls).toBe(0);
   });
 
   it('passes when the directory offers the profile', async () => {
     const d = directory(offers('classic', 'tlsserver'));
-    expect(await checkConfiguredProfile(d, 'tlsserver', 'https://ca.test/dir', noSleep)).toBeNull();
+    expect(
+      await checkConfiguredProfile(
+        d,
+        'tlsserver',
+        'the certificate authority at https://ca.test/dir',
+        noSleep,
+      ),
+    ).toBeNull();
   });
 
   it('refuses a profile the directory does not advertise, naming the URL and what it offers', async () => {
@@ -74,14 +88,19 @@ describe('start-up profile check', () => {
       checkConfiguredProfile(
         directory(offers('classic', 'tlsserver')),
         'shortlived',
-        'https://ca.test/dir',
+        'the certificate authority at https://ca.test/dir',
         noSleep,
       ),
     ).rejects.toThrow(
       'LETS_ENCRYPT_PROFILE is "shortlived" but the certificate authority at https://ca.test/dir offers: classic, tlsserver',
     );
     await expect(
-      checkConfiguredProfile(directory(offers()), 'tlsserver', 'https://ca.test/dir', noSleep),
+      checkConfiguredProfile(
+        directory(offers()),
+        'tlsserver',
+        'the certificate authority at https://ca.test/dir',
+        noSleep,
+      ),
     ).rejects.toThrow('at https://ca.test/dir offers no profiles');
   });
 
@@ -89,7 +108,7 @@ describe('start-up profile check', () => {
     const slept: number[] = [];
     const d = directory(new CaError('unavailable', 'ECONNREFUSED'), offers('classic'));
     await expect(
-      checkConfiguredProfile(d, 'shortlived', 'https://ca.test/dir', {
+      checkConfiguredProfile(d, 'shortlived', 'the certificate authority at https://ca.test/dir', {
         sleep: async (ms) => void slept.push(ms),
       }),
     ).rejects.toThrow(/offers: classic/);
@@ -99,13 +118,18 @@ describe('start-up profile check', () => {
   it('after three failed reads, starts with a warning naming the URL and the error', async () => {
     const slept: number[] = [];
     const d = directory(new CaError('unavailable', 'connect ECONNREFUSED 127.0.0.1:9'));
-    const warning = await checkConfiguredProfile(d, 'tlsserver', 'https://ca.test/dir', {
-      sleep: async (ms) => void slept.push(ms),
-    });
+    const warning = await checkConfiguredProfile(
+      d,
+      'tlsserver',
+      'the certificate authority at https://ca.test/dir',
+      {
+        sleep: async (ms) => void slept.push(ms),
+      },
+    );
     expect(d.calls).toBe(3);
     expect(slept).toEqual([1_000, 3_000]);
     expect(warning).toMatch(
-      /"tlsserver" could not be checked: the directory at https:\/\/ca\.test\/dir could not be read after 3 tries \(connect ECONNREFUSED/,
+      /"tlsserver" could not be checked: the directory of the certificate authority at https:\/\/ca\.test\/dir could not be read after 3 tries \(connect ECONNREFUSED/,
     );
   });
 });

@@ -17,7 +17,8 @@ export const PROFILE_CHECK_RETRY_DELAYS_MS = [1_000, 3_000];
 
 /**
  * Throws when `profile` is set and the directory does not offer it; returns a warning (null when all
- * is well) when the directory could not be read. `caName` names the CA in messages (its URL).
+ * is well) when the directory could not be read. `caName` names the CA in messages
+ * (`the certificate authority at {directory URL}`, `the development CA`).
  */
 export async function checkConfiguredProfile(
   ca: Pick<CertificateAuthority, 'directoryInfo'>,
@@ -41,12 +42,12 @@ export async function checkConfiguredProfile(
     }
     if (offered.includes(profile)) return null;
     throw new Error(
-      `LETS_ENCRYPT_PROFILE is "${profile}" but the certificate authority at ${caName} ${
+      `LETS_ENCRYPT_PROFILE is "${profile}" but ${caName} ${
         offered.length ? `offers: ${offered.join(', ')}` : 'offers no profiles'
       }`,
     );
   }
-  return `LETS_ENCRYPT_PROFILE "${profile}" could not be checked: the directory at ${caName} could not be read after ${
+  return `LETS_ENCRYPT_PROFILE "${profile}" could not be checked: the directory of ${caName} could not be read after ${
     delays.length + 1
   } tries (${(lastError as Error).message}); starting anyway, orders will fail if the CA does not offer it`;
 }
