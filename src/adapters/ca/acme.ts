@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import type acme from 'acme-client';
 import { z } from 'zod';
@@ -151,9 +152,11 @@ async function getJson(
   url: string,
   agent: https.Agent | undefined,
   getTimeoutMs = GET_TIMEOUT_MS,
+  allowHttp = false,
 ): Promise<JsonResponse> {
   const res = await new Promise<JsonResponse>((resolve, reject) => {
-    const req = https.get(url, { agent, headers: { accept: 'application/json' } }, (r) => {
+    const headers = { accept: 'application/json' };
+    const onResponse = (r: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
       r.on('data', (d: Buffer) => {
@@ -178,7 +181,19 @@ async function getJson(
         }
         resolve({ status: r.statusCode ?? 0, headers: r.headers, body });
       });
-    });
+    };
+    let req: http.ClientRequest;
+    try {
+      // Plain HTTP only when the configured directory itself is plain HTTP (a local test CA, as
+      // acme-client allows); HTTPS always goes through our agent, which verifies the certificate.
+      req =
+        url.startsWith('http:') && allowHttp
+          ? http.get(url, { headers }, onResponse)
+          : https.get(url, { agent, headers }, onResponse);
+    } catch (err) {
+      reject(new CaError('unavailable', `${url}: ${(err as Error).message}`));
+      return;
+    }
     // The whole exchange, not just socket idleness: a CA trickling bytes is as unavailable as a silent one.
     const timer = setTimeout(
       () => req.destroy(new Error(`no complete answer within ${getTimeoutMs / 1000} s`)),
@@ -248,6 +263,9 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     this.getTimeoutMs = options.getTimeoutMs ?? GET_TIMEOUT_MS;
   }
   private readonly getTimeoutMs: number;
+  private get plainHttp() {
+    return this.directoryUrl.startsWith('http:');
+  }
   private readonly email: string | null;
 
   private getClient(): Promise<acme.Client> {
@@ -309,7 +327,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
 
   /** The directory, read once per process with our agent; a failed read is retried next time. */
   private readDirectory(): Promise<z.infer<typeof DirectorySchema>> {
-    this.directory ??= getJson(this.directoryUrl, this.agent, this.getTimeoutMs)
+    this.directory ??= getJson(this.directoryUrl, this.agent, this.getTimeoutMs, this.plainHttp)
       .then((res) => {
         const parsed = DirectorySchema.safeParse(res.body);
         if (!parsed.success)
@@ -337,7 +355,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     const dir = await this.readDirectory();
     if (!dir.renewalInfo) return null;
     const url = `${dir.renewalInfo.replace(/\/+$/, '')}/${certId}`;
-    const res = await getJson(url, this.agent, this.getTimeoutMs);
+    const res = await getJson(url, this.agent, this.getTimeoutMs, this.plainHttp);
     const parsed = RenewalInfoSchema.safeParse(res.body);
     if (!parsed.success)
       throw new CaError(
