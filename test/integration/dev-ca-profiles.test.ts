@@ -13,7 +13,10 @@ import {
   LocalDevCertificateAuthority,
 } from '../../src/adapters/ca/local-dev.js';
 import { ariCertId } from '../../src/domain/certificates/ari.js';
+import { loadConfig } from '../../src/config.js';
 import { CaError } from '../../src/ports/certificate-authority.js';
+import { startService } from '../../src/service.js';
+import { silentLogger, uniqueDatabaseConfig } from '../support/db.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -107,5 +110,35 @@ describe('development CA renewal information', () => {
     const ca = devCa(Date.now);
     for (const id of ['aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', '../../etc/passwd'])
       await expect(ca.renewalInfo(id)).rejects.toMatchObject({ kind: 'rejected' });
+  });
+});
+
+describe('start-up check against the development CA (embedded mode)', () => {
+  const start = async (profile: string) => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'starchart-devca-start-'));
+    dirs.push(dataDir);
+    const db = uniqueDatabaseConfig('sqlite');
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      ROLE: 'worker',
+      DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      ROOT_DOMAIN: 'starchart.test',
+      DNS_SERVER_PORT: '0',
+      LETS_ENCRYPT_PROFILE: profile,
+    });
+    try {
+      const service = await startService(config, silentLogger);
+      await service.stop();
+    } finally {
+      await db.cleanup();
+    }
+  };
+
+  it('starts with a profile the development CA offers and refuses one it does not', async () => {
+    await start('shortlived');
+    await expect(start('longlived')).rejects.toThrow(
+      'LETS_ENCRYPT_PROFILE is "longlived" but the development CA offers: classic, tlsserver, shortlived',
+    );
   });
 });
