@@ -80,6 +80,8 @@ export const ENV_VARS = {
     "Contact email of the service's single ACME account; required in production",
   LETS_ENCRYPT_DIRECTORY_URL:
     "ACME directory (default Let's Encrypt production in production; unset in development = development CA)",
+  LETS_ENCRYPT_PROFILE:
+    "ACME profile new orders ask for, e.g. classic, tlsserver (45-day certificates) or shortlived (160 hours); unset = the CA's default. The service refuses to start when the CA's directory does not offer it",
   ACME_CA_BUNDLE_PATH:
     'PEM file of extra CAs trusted for the ACME server (test servers such as Pebble)',
   ACME_DNS_RESOLVERS:
@@ -312,6 +314,15 @@ const EnvSchema = z.object({
   SMTP_PORT: optionalInt(1, 65535),
   LETS_ENCRYPT_ACCOUNT_EMAIL: optionalString.pipe(z.email('must be an email address').optional()),
   LETS_ENCRYPT_DIRECTORY_URL: optionalString.pipe(z.url().optional()),
+  LETS_ENCRYPT_PROFILE: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^[a-z0-9-]{1,64}$/,
+        'must be a profile name such as tlsserver ([a-z0-9-], at most 64)',
+      )
+      .optional(),
+  ),
   ACME_CA_BUNDLE_PATH: optionalString,
   ACME_DNS_RESOLVERS: optionalString.pipe(
     z
@@ -503,6 +514,8 @@ export interface Config {
     accountEmail: string | null;
     accountKeyPem: string | null;
     caBundlePath: string | null;
+    /** ACME profile (`meta.profiles` name) new orders ask for; null = the CA's default. */
+    profile: string | null;
     /** host:port of the authoritative servers to check; null = derive (built-in server or the zone's NS). */
     dnsResolvers: string[] | null;
     propagationTimeoutMs: number;
@@ -847,6 +860,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       accountEmail: e.LETS_ENCRYPT_ACCOUNT_EMAIL ?? null,
       accountKeyPem,
       caBundlePath: e.ACME_CA_BUNDLE_PATH ?? null,
+      profile: e.LETS_ENCRYPT_PROFILE ?? null,
       dnsResolvers: e.ACME_DNS_RESOLVERS ?? null,
       propagationTimeoutMs: e.ACME_DNS_PROPAGATION_TIMEOUT_S * 1000,
       limits: { profile: e.ACME_LIMIT_PROFILE, rootDomainOnPsl: e.ROOT_DOMAIN_ON_PSL },

@@ -10,6 +10,10 @@ import {
   createContainer,
   prepareSchema,
 } from './container.js';
+import {
+  type ProfileCheckOptions,
+  checkConfiguredProfile,
+} from './domain/certificates/profile-check.js';
 import { type ScheduleWatchdog, startJobs } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { createApp } from './web/app.js';
@@ -24,10 +28,15 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+export interface ServiceOptions extends ContainerOptions {
+  /** The LETS_ENCRYPT_PROFILE start-up check's retries (tests shorten them). */
+  profileCheck?: ProfileCheckOptions;
+}
+
 export async function startService(
   config: Config,
   logger: Logger,
-  options: ContainerOptions = {},
+  options: ServiceOptions = {},
 ): Promise<RunningService> {
   const started = performance.now();
   const phases: Record<string, number> = {};
@@ -35,6 +44,24 @@ export async function startService(
     (phases[name] = Math.round(performance.now() - since));
   const container = await createContainer(config, logger, options);
   mark('containerMs', started);
+  if (config.acme.profile !== null) {
+    const profileStart = performance.now();
+    try {
+      const warning = await checkConfiguredProfile(
+        container.ca,
+        config.acme.profile,
+        config.acme.directoryUrl
+          ? `the certificate authority at ${config.acme.directoryUrl}`
+          : 'the development CA',
+        options.profileCheck,
+      );
+      if (warning) logger.warn(warning);
+    } catch (err) {
+      await container.close();
+      throw err;
+    }
+    mark('profileCheckMs', profileStart);
+  }
   const schemaStart = performance.now();
   await prepareSchema(container, options.redisPrefix);
   mark('schemaMs', schemaStart);

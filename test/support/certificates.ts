@@ -8,17 +8,24 @@ import path from 'node:path';
 import type { Db } from '../../src/db/client.js';
 import type { CertificateRow } from '../../src/db/schema.js';
 import { type ScheduleWatchdog, startJobs } from '../../src/jobs/worker.js';
-import type { CertificateAuthority } from '../../src/ports/certificate-authority.js';
+import type {
+  CertificateAuthority,
+  NewOrderOptions,
+} from '../../src/ports/certificate-authority.js';
 import { type TestApp, type TestAppOptions, createTestApp } from './app.js';
 import type { Dialect } from './db.js';
 import { silentLogger } from './db.js';
 import { FakeRoute53 } from './fake-route53.js';
+import { type AcmeProxy, startAcmeProxy } from './acme-proxy.js';
 import { type Pebble, preparePebble } from './pebble.js';
 
 export const ROOT = 'starchart.test';
 
 export class CountingCa implements CertificateAuthority {
   orders: string[] = [];
+  /** The options of each createOrder, in the order of `orders` (replaces, profile). */
+  orderOptions: NewOrderOptions[] = [];
+  renewalInfoCalls: string[] = [];
   finalizes = 0;
   /** Throw after the named call succeeded (a crash after the side effect, before progress is stored). */
   crashAfter: keyof CertificateAuthority | null = null;
@@ -33,11 +40,21 @@ export class CountingCa implements CertificateAuthority {
       throw new Error(`simulated crash after ${name}`);
     }
   }
-  async createOrder(ids: string[]) {
-    const url = await this.inner.createOrder(ids);
+  async createOrder(ids: string[], options: NewOrderOptions = {}) {
+    const url = await this.inner.createOrder(ids, options);
     this.orders.push(url);
+    this.orderOptions.push(options);
     this.maybeCrash('createOrder');
     return url;
+  }
+  directoryInfo() {
+    return this.inner.directoryInfo();
+  }
+  async renewalInfo(certId: string) {
+    this.renewalInfoCalls.push(certId);
+    const info = await this.inner.renewalInfo(certId);
+    this.maybeCrash('renewalInfo');
+    return info;
   }
   async getOrder(url: string) {
     const o = await this.inner.getOrder(url);
@@ -70,6 +87,8 @@ export interface CertEnv {
   t: TestApp;
   ca: CountingCa;
   pebble: Pebble | null;
+  /** The ACME proxy in front of Pebble (`acmeProxy` option), which the app talks to instead. */
+  proxy: AcmeProxy | null;
   fake: FakeRoute53 | null;
   db: () => Db;
   startWorker: () => Promise<void>;
@@ -83,13 +102,22 @@ export interface CertEnv {
 export async function certificateEnv(
   dialect: Dialect,
   provider: 'embedded' | 'route53',
-  opts: { devCa?: boolean; env?: Record<string, string> } & Partial<TestAppOptions> = {},
+  opts: {
+    devCa?: boolean;
+    env?: Record<string, string>;
+    /** Put test/support/acme-proxy.ts in front of Pebble (renewal information, profiles, 429s). */
+    acmeProxy?: boolean | Parameters<typeof startAcmeProxy>[1];
+  } & Partial<TestAppOptions> = {},
 ): Promise<CertEnv> {
   const pebble = opts.devCa ? null : await preparePebble();
+  const proxy =
+    pebble && opts.acmeProxy
+      ? await startAcmeProxy(pebble, opts.acmeProxy === true ? {} : opts.acmeProxy)
+      : null;
   let fake: FakeRoute53 | null = null;
   const env: Record<string, string> = { DNS_SERVER_PORT: '0', ...opts.env };
   if (pebble) {
-    env.LETS_ENCRYPT_DIRECTORY_URL = pebble.directoryUrl;
+    env.LETS_ENCRYPT_DIRECTORY_URL = proxy?.directoryUrl ?? pebble.directoryUrl;
     env.ACME_CA_BUNDLE_PATH = pebble.caBundlePath;
     env.LETS_ENCRYPT_ACCOUNT_EMAIL = 'certs@starchart.test';
   }
@@ -121,6 +149,7 @@ export async function certificateEnv(
     t,
     ca,
     pebble,
+    proxy,
     fake,
     db: () => t.container.dbh.db,
     startWorker: async () => {
@@ -137,6 +166,7 @@ export async function certificateEnv(
       watchdog?.stop();
       await t.container.dnsServer?.stop();
       await t.cleanup();
+      await proxy?.stop();
       await pebble?.stop();
       await fake?.stop();
     },

@@ -7,14 +7,19 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import type acme from 'acme-client';
+import { z } from 'zod';
 import {
   CaError,
+  type CaDirectoryInfo,
   type CertificateAuthority,
   type DnsChallenge,
+  type NewOrderOptions,
   type OrderState,
   type OrderStatus,
+  type RenewalInfo,
 } from '../../ports/certificate-authority.js';
 
 interface CallContext {
@@ -92,11 +97,143 @@ export function classify(err: unknown, problem: CallContext['problem']): CaError
   return new CaError('rejected', message, type);
 }
 
+/** The directory fields we read beyond acme-client's (RFC 8555 §7.1.1, RFC 9773, LE profiles). */
+const DirectorySchema = z.object({
+  newOrder: z.string(),
+  renewalInfo: z.url().optional(),
+  meta: z
+    .object({ profiles: z.record(z.string(), z.string()).optional() })
+    .loose()
+    .optional(),
+});
+
+/** RFC 3339 date-time (with `Z` or an offset); Date.parse alone accepts far more. */
+const rfc3339 = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/,
+    'must be an RFC 3339 date-time',
+  )
+  .transform((v, ctx) => {
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'not a valid date-time' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** RFC 9773 §4.2 renewal information. */
+const RenewalInfoSchema = z
+  .object({
+    suggestedWindow: z.object({ start: rfc3339, end: rfc3339 }),
+    explanationURL: z.url().optional(),
+  })
+  .refine((r) => r.suggestedWindow.end > r.suggestedWindow.start, {
+    message: 'suggestedWindow.end must be after its start',
+  });
+
+/** Largest body read from the directory or a renewal-information answer. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+/** Time limit of one such unauthenticated GET. */
+export const GET_TIMEOUT_MS = 10_000;
+
+interface JsonResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+/**
+ * An unauthenticated GET (directory, RFC 9773 renewal information) with our agent: bounded in size and
+ * time, failures as CaError. HTTP errors are classified by their problem document like signed calls.
+ */
+async function getJson(
+  url: string,
+  agent: https.Agent | undefined,
+  getTimeoutMs = GET_TIMEOUT_MS,
+  allowHttp = false,
+): Promise<JsonResponse> {
+  const res = await new Promise<JsonResponse>((resolve, reject) => {
+    const headers = { accept: 'application/json' };
+    const onResponse = (r: http.IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      r.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          r.destroy();
+          reject(
+            new CaError('unavailable', `${url}: the answer exceeds ${MAX_RESPONSE_BYTES} bytes`),
+          );
+          return;
+        }
+        chunks.push(d);
+      });
+      r.on('error', (err) => reject(new CaError('unavailable', `${url}: ${err.message}`)));
+      r.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = null;
+        try {
+          body = text ? (JSON.parse(text) as unknown) : null;
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: r.statusCode ?? 0, headers: r.headers, body });
+      });
+    };
+    let req: http.ClientRequest;
+    try {
+      // Plain HTTP only when the configured directory itself is plain HTTP (a local test CA, as
+      // acme-client allows); HTTPS always goes through our agent, which verifies the certificate.
+      req =
+        url.startsWith('http:') && allowHttp
+          ? http.get(url, { headers }, onResponse)
+          : https.get(url, { agent, headers }, onResponse);
+    } catch (err) {
+      reject(new CaError('unavailable', `${url}: ${(err as Error).message}`));
+      return;
+    }
+    // The whole exchange, not just socket idleness: a CA trickling bytes is as unavailable as a silent one.
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no complete answer within ${getTimeoutMs / 1000} s`)),
+      getTimeoutMs,
+    );
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', (err) => reject(new CaError('unavailable', `${url}: ${err.message}`)));
+  });
+  if (res.status >= 400) {
+    const p = (res.body && typeof res.body === 'object' ? res.body : {}) as {
+      type?: unknown;
+      detail?: unknown;
+    };
+    throw classify(null, {
+      status: res.status,
+      type: typeof p.type === 'string' ? p.type : null,
+      detail: `${url}: ${typeof p.detail === 'string' ? p.detail : `HTTP ${res.status}`}`,
+      retryAfterMs: parseRetryAfter(header(res.headers, 'retry-after')),
+    });
+  }
+  if (res.status !== 200) throw new CaError('unavailable', `${url}: unexpected HTTP ${res.status}`);
+  if (res.body === undefined) throw new CaError('unavailable', `${url}: the answer is not JSON`);
+  return res;
+}
+
+const header = (headers: JsonResponse['headers'], name: string) => {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+const zodMessage = (err: z.ZodError) =>
+  err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+
 export interface AcmeOptions {
   directoryUrl: string;
   accountKeyPem: string;
   accountEmail: string | null;
   caBundlePath: string | null;
+  /** Time limit of the directory and renewal-information GETs (default GET_TIMEOUT_MS). */
+  getTimeoutMs?: number;
 }
 
 interface AcmeOrder {
@@ -114,6 +251,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   private readonly accountKeyPem: string;
   private readonly agent: https.Agent | undefined;
   private account: Promise<void> | null = null;
+  private directory: Promise<z.infer<typeof DirectorySchema>> | null = null;
 
   constructor(options: AcmeOptions) {
     this.agent = options.caBundlePath
@@ -122,6 +260,11 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     this.directoryUrl = options.directoryUrl;
     this.accountKeyPem = options.accountKeyPem;
     this.email = options.accountEmail;
+    this.getTimeoutMs = options.getTimeoutMs ?? GET_TIMEOUT_MS;
+  }
+  private readonly getTimeoutMs: number;
+  private get plainHttp() {
+    return this.directoryUrl.startsWith('http:');
   }
   private readonly email: string | null;
 
@@ -164,16 +307,67 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     return this.account;
   }
 
-  async createOrder(identifiers: string[]): Promise<string> {
+  async createOrder(identifiers: string[], options: NewOrderOptions = {}): Promise<string> {
     await this.ensureAccount();
+    // acme-client signs `data` as the newOrder payload unchanged: RFC 9773 `replaces` and the
+    // profile name travel in it (its types only know RFC 8555's fields).
+    const payload: Parameters<acme.Client['createOrder']>[0] & {
+      replaces?: string;
+      profile?: string;
+    } = {
+      identifiers: identifiers.map((value) => ({ type: 'dns', value })),
+      ...(options.replaces ? { replaces: options.replaces } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+    };
     return this.call(async () => {
-      const order = await (
-        await this.getClient()
-      ).createOrder({
-        identifiers: identifiers.map((value) => ({ type: 'dns', value })),
-      });
+      const order = await (await this.getClient()).createOrder(payload);
       return order.url;
     });
+  }
+
+  /** The directory, read once per process with our agent; a failed read is retried next time. */
+  private readDirectory(): Promise<z.infer<typeof DirectorySchema>> {
+    this.directory ??= getJson(this.directoryUrl, this.agent, this.getTimeoutMs, this.plainHttp)
+      .then((res) => {
+        const parsed = DirectorySchema.safeParse(res.body);
+        if (!parsed.success)
+          throw new CaError(
+            'unavailable',
+            `${this.directoryUrl}: not an ACME directory (${zodMessage(parsed.error)})`,
+          );
+        return parsed.data;
+      })
+      .catch((err: unknown) => {
+        this.directory = null;
+        throw err;
+      });
+    return this.directory;
+  }
+
+  async directoryInfo(): Promise<CaDirectoryInfo> {
+    const dir = await this.readDirectory();
+    return { renewalInfo: !!dir.renewalInfo, profiles: { ...dir.meta?.profiles } };
+  }
+
+  async renewalInfo(certId: string): Promise<RenewalInfo | null> {
+    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(certId))
+      throw new CaError('rejected', `not an RFC 9773 certificate id: ${certId}`);
+    const dir = await this.readDirectory();
+    if (!dir.renewalInfo) return null;
+    const url = `${dir.renewalInfo.replace(/\/+$/, '')}/${certId}`;
+    const res = await getJson(url, this.agent, this.getTimeoutMs, this.plainHttp);
+    const parsed = RenewalInfoSchema.safeParse(res.body);
+    if (!parsed.success)
+      throw new CaError(
+        'unavailable',
+        `${url}: malformed renewal information (${zodMessage(parsed.error)})`,
+      );
+    return {
+      windowStart: parsed.data.suggestedWindow.start,
+      windowEnd: parsed.data.suggestedWindow.end,
+      retryAfterMs: parseRetryAfter(header(res.headers, 'retry-after')),
+      explanationUrl: parsed.data.explanationURL ?? null,
+    };
   }
 
   private async fetchOrder(orderUrl: string): Promise<AcmeOrder> {

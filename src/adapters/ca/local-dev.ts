@@ -3,17 +3,33 @@
  * under DATA_DIR/dev-ca, and an ACME-shaped order workflow persisted as JSON files so issuance goes
  * through the same durable state machine as Let's Encrypt. Like a real CA it validates DNS-01: it
  * looks up the challenge TXT values on the authoritative server(s) before marking them valid.
+ *
+ * It mirrors Let's Encrypt's profiles (`classic` with the lifetime Let's Encrypt gives it on the day,
+ * `tlsserver` 45 days, `shortlived` 160 hours; domain/certificates/profiles.ts) and serves RFC 9773
+ * renewal information for what it issued: the suggested window runs from 2/3 to 3/4 of the lifetime
+ * elapsed (the middle of the last third, leaving a quarter of the lifetime for retries), and callers
+ * are asked to come back after 6 hours.
  */
 import { createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CaError,
+  type CaDirectoryInfo,
   type CertificateAuthority,
   type DnsChallenge,
+  type NewOrderOptions,
   type OrderState,
   type OrderStatus,
+  type RenewalInfo,
 } from '../../ports/certificate-authority.js';
+import { ariCertId } from '../../domain/certificates/ari.js';
+import {
+  CLASSIC_45_DAYS_FROM,
+  CLASSIC_64_DAYS_FROM,
+  classicLifetimeMs,
+  expectedLifetimeMs,
+} from '../../domain/certificates/profiles.js';
 import { withGenerationLock, writeFileAtomic } from '../../generated-files.js';
 import type { DnsChecker } from '../../ports/dns-checker.js';
 
@@ -29,7 +45,13 @@ const loadX509 = () =>
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
-const LEAF_DAYS = 90;
+const HOUR = 3_600_000;
+/** The renewal window, as fractions of the lifetime elapsed. */
+export const DEV_RENEWAL_WINDOW = { from: 2 / 3, to: 3 / 4 } as const;
+/** The Retry-After of the development CA's renewal information. */
+export const DEV_RENEWAL_RETRY_AFTER_MS = 6 * HOUR;
+export const DEV_PROFILES = ['classic', 'tlsserver', 'shortlived'] as const;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 interface StoredOrder {
   id: string;
@@ -38,6 +60,15 @@ interface StoredOrder {
   challenges: DnsChallenge[];
   certificate: string | null;
   createdAt: number;
+  /** Requested profile; absent in orders written before profiles existed (= classic). */
+  profile?: string | null;
+  replaces?: string | null;
+}
+
+/** What renewalInfo needs of an issued certificate, kept under dev-ca/ari/{certId}.json. */
+interface StoredIssued {
+  notBefore: number;
+  notAfter: number;
 }
 
 interface CaMaterial {
@@ -66,6 +97,39 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
   ) {
     this.dir = path.join(dataDir, 'dev-ca');
     mkdirSync(path.join(this.dir, 'orders'), { recursive: true });
+    mkdirSync(path.join(this.dir, 'ari'), { recursive: true });
+  }
+
+  async directoryInfo(): Promise<CaDirectoryInfo> {
+    const classicDays = Math.round(classicLifetimeMs(this.now()) / DAY);
+    return {
+      renewalInfo: true,
+      profiles: {
+        classic: `The default: ${classicDays}-day certificates today (Let's Encrypt's classic lifetime: 90 days, 64 days from ${day(CLASSIC_64_DAYS_FROM)}, 45 days from ${day(CLASSIC_45_DAYS_FROM)})`,
+        tlsserver: '45-day certificates for TLS servers',
+        shortlived: 'Short-lived 160-hour (6-day) certificates',
+      },
+    };
+  }
+
+  async renewalInfo(certId: string): Promise<RenewalInfo | null> {
+    const file = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(certId)
+      ? path.join(this.dir, 'ari', `${certId}.json`)
+      : null;
+    if (!file || !existsSync(file))
+      throw new CaError(
+        'rejected',
+        `the development CA issued no certificate with id ${certId}`,
+        'urn:ietf:params:acme:error:malformed',
+      );
+    const c = JSON.parse(readFileSync(file, 'utf8')) as StoredIssued;
+    const life = c.notAfter - c.notBefore;
+    return {
+      windowStart: c.notBefore + Math.round(life * DEV_RENEWAL_WINDOW.from),
+      windowEnd: c.notBefore + Math.round(life * DEV_RENEWAL_WINDOW.to),
+      retryAfterMs: DEV_RENEWAL_RETRY_AFTER_MS,
+      explanationUrl: null,
+    };
   }
 
   /** The root certificate (generated on first use). */
@@ -164,7 +228,14 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
     renameSync(`${file}.tmp`, file);
   }
 
-  async createOrder(identifiers: string[]): Promise<string> {
+  async createOrder(identifiers: string[], options: NewOrderOptions = {}): Promise<string> {
+    const profile = options.profile ?? null;
+    if (profile !== null && !(DEV_PROFILES as readonly string[]).includes(profile))
+      throw new CaError(
+        'rejected',
+        `the development CA has no profile "${profile}" (it offers ${DEV_PROFILES.join(', ')})`,
+        'urn:ietf:params:acme:error:invalidProfile',
+      );
     await this.ensure();
     const id = randomBytes(12).toString('hex');
     this.write({
@@ -172,6 +243,8 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
       identifiers,
       status: 'pending',
       createdAt: this.now(),
+      profile,
+      replaces: options.replaces ?? null,
       certificate: null,
       challenges: identifiers.map((identifier) => ({
         identifier,
@@ -224,14 +297,16 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
     const x509 = await loadX509();
     const issuer = new x509.X509Certificate(ca.intermediatePem);
     const wildcard = identifiers.find((i) => i.startsWith('*.')) ?? identifiers[0]!;
+    const notBefore = this.now() - 60_000;
+    const notAfter = this.now() + expectedLifetimeMs(o.profile ?? null, this.now());
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: randomBytes(16)
         .toString('hex')
         .replace(/^[89a-f]/, '1'),
       subject: `CN=${wildcard}`,
       issuer: issuer.subject,
-      notBefore: new Date(this.now() - 60_000),
-      notAfter: new Date(this.now() + LEAF_DAYS * DAY),
+      notBefore: new Date(notBefore),
+      notAfter: new Date(notAfter),
       publicKey: new Uint8Array(spki),
       signingKey: ca.intermediateKey,
       signingAlgorithm: SIGN,
@@ -245,7 +320,13 @@ export class LocalDevCertificateAuthority implements CertificateAuthority {
         await x509.AuthorityKeyIdentifierExtension.create(await issuer.publicKey.export()),
       ],
     });
-    o.certificate = leaf.toString('pem') + '\n' + ca.intermediatePem;
+    const leafPem = leaf.toString('pem') + '\n';
+    const certId = await ariCertId(leafPem);
+    if (certId) {
+      const issued: StoredIssued = { notBefore, notAfter };
+      writeFileAtomic(path.join(this.dir, 'ari', `${certId}.json`), JSON.stringify(issued));
+    }
+    o.certificate = leafPem + ca.intermediatePem;
     o.status = 'valid';
     this.write(o);
   }
