@@ -583,6 +583,8 @@ describe.each(DIALECTS)('renewal timing and the previous certificate (%s)', (dia
       step: 'requested',
       inflight_user_id: user.id,
       renewal_of: current.id,
+      // Its order went to the CA (the queue let it go); it is held at its first step.
+      order_sent_at: now,
       lease_until: now + HOUR,
       step_started_at: now,
       created_at: now,

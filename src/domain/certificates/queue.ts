@@ -131,30 +131,39 @@ export async function dispatchQueue(
   let nextAt: number | null = null;
   let waiting = 0;
   try {
-    const rows = await findWaitingCertificates(deps.db, DISPATCH_BATCH);
     const blocked = new Set<string>();
-    for (const row of rows) {
-      const order = orderOf(row);
-      const buckets = bucketsForOrder(order, settingsOf(deps));
-      if (buckets.some((b) => blocked.has(b.key))) {
-        waiting++;
-        continue;
-      }
-      const r = await tryTake(deps, order);
-      if (r.ok) {
-        if (await markOrderSent(deps.db, row.id, deps.clock.now())) {
-          sent.push(row.id);
-          await advance(row.id);
+    const seen = new Set<number>();
+    // Requests that arrive while a pass runs may have had their own dispatch collapsed into this one
+    // (same dedupe id): look again until a pass finds nothing new.
+    for (let pass = 0; pass < 10; pass++) {
+      const rows = await findWaitingCertificates(deps.db, DISPATCH_BATCH);
+      const fresh = rows.filter((r) => !seen.has(r.id));
+      waiting = rows.length - fresh.length;
+      if (rows.length === DISPATCH_BATCH)
+        waiting += (await countWaitingCertificates(deps.db)) - rows.length;
+      if (fresh.length === 0) break;
+      for (const row of fresh) {
+        seen.add(row.id);
+        const order = orderOf(row);
+        const buckets = bucketsForOrder(order, settingsOf(deps));
+        if (buckets.some((b) => blocked.has(b.key))) {
+          waiting++;
+          continue;
         }
-        continue;
+        const r = await tryTake(deps, order);
+        if (r.ok) {
+          if (await markOrderSent(deps.db, row.id, deps.clock.now())) {
+            sent.push(row.id);
+            await advance(row.id);
+          }
+          continue;
+        }
+        waiting++;
+        // Whoever comes later and needs the bucket that refused this one waits behind it.
+        for (const b of buckets) if (b.limit === r.limit) blocked.add(b.key);
+        nextAt = nextAt === null ? r.availableAt : Math.min(nextAt, r.availableAt);
       }
-      waiting++;
-      // Whoever comes later and needs the bucket that refused this one waits behind it.
-      for (const b of buckets) if (b.limit === r.limit) blocked.add(b.key);
-      nextAt = nextAt === null ? r.availableAt : Math.min(nextAt, r.availableAt);
     }
-    if (rows.length === DISPATCH_BATCH)
-      waiting += (await countWaitingCertificates(deps.db)) - rows.length;
   } finally {
     await releaseLease(deps.db, LEASE, holder);
   }
