@@ -48,7 +48,7 @@ import { ariCertId } from './ari.js';
 import { parseChain } from './pem.js';
 import { recordFailedAuthorization, refund } from './budget.js';
 import { orderOf, recordRateLimit, requestDispatch } from './queue.js';
-import { returnToQueue } from '../../db/repos/issuance-queue.js';
+import { pausedUntil, returnToQueue } from '../../db/repos/issuance-queue.js';
 import { renewedEmailParagraphs } from './renewal-email.js';
 import { fallbackRenewAt } from './renewal-timing.js';
 
@@ -257,6 +257,14 @@ async function runStep(deps: CertificateDeps, row: CertificateRow): Promise<Outc
     case 'requested': {
       // Still waiting in the issuance queue: the dispatcher advances it when the budget allows.
       if (row.order_sent_at === null) return { kind: 'done' };
+      // The CA asked for a pause after this request was let go: wait in line again, send nothing.
+      const paused = await pausedUntil(deps.db, deps.clock.now());
+      if (paused !== null) {
+        await refund(deps, orderOf(row));
+        await returnToQueue(deps.db, row.id, deps.clock.now());
+        await requestDispatch(deps, paused - deps.clock.now());
+        return { kind: 'done' };
+      }
       const orderUrl = await ca.createOrder(identifiers, {
         replaces: row.replaces,
         profile: row.profile,
