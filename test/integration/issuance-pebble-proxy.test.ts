@@ -105,7 +105,7 @@ describe('queue, ARI and profiles against Pebble through the test proxy (sqlite,
 
       // The renewal scan starts it; it is an ARI renewal, exempt from every limit, naming the old one.
       await new Promise((r) => setTimeout(r, 1_100)); // the renewal time inside the window has come
-    const ordersBefore = proxy.newOrders.length;
+      const ordersBefore = proxy.newOrders.length;
       expect(await startDueRenewals(deps())).toBeGreaterThanOrEqual(1);
       const renewal = await e
         .db()
