@@ -17,6 +17,11 @@ import { loadConfig } from '../../src/config.js';
 import { CaError } from '../../src/ports/certificate-authority.js';
 import { startService } from '../../src/service.js';
 import { silentLogger, uniqueDatabaseConfig } from '../support/db.js';
+import { requestCertificate } from '../../src/domain/certificates/certificates.js';
+import { certificateDeps } from '../../src/jobs/certificate-deps.js';
+import { createTestApp } from '../support/app.js';
+import { type CertEnv, certificateEnv, waitSettled } from '../support/certificates.js';
+import { insertUser } from '../support/factories.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -140,5 +145,44 @@ describe('start-up check against the development CA (embedded mode)', () => {
     await expect(start('longlived')).rejects.toThrow(
       'LETS_ENCRYPT_PROFILE is "longlived" but the development CA offers: classic, tlsserver, shortlived',
     );
+  });
+});
+
+describe('the certificate page tells a student what the lifetime means', () => {
+  let e: CertEnv | null = null;
+  afterAll(async () => e?.cleanup());
+
+  it('shortlived (6 days): a warning before the request and on the issued certificate, pointing to tokens and the API', async () => {
+    e = await certificateEnv('sqlite', 'embedded', {
+      devCa: true,
+      env: { LETS_ENCRYPT_PROFILE: 'shortlived' },
+    });
+    await e.startWorker();
+    const user = await insertUser(e.db());
+    const agent = await e.t.agent(user);
+    const before = await (await agent.get('/certificate')).text();
+    expect(before).toContain('Certificates here last only 6 days and 16 hours.');
+    expect(before).toContain('href="/tokens"');
+    const id = (await requestCertificate(certificateDeps(e.t.container.jobDeps), null, user))
+      .certificate.id;
+    const row = await waitSettled(e.db(), id);
+    expect(row.status).toBe('issued');
+    // 160 hours (the CA back-dates notBefore by a minute, as real CAs do for clock skew).
+    expect(Math.abs(row.valid_to! - row.valid_from! - 160 * 3_600_000)).toBeLessThan(3_600_000);
+    const after = await (await agent.get('/certificate')).text();
+    expect(after).toContain('This certificate lasts only 6 days and 16 hours.');
+    expect(after).toContain(`data-lifetime-ms="${row.valid_to! - row.valid_from!}"`);
+  });
+
+  it('classic: the lifetime is stated plainly, no warning', async () => {
+    const t = await createTestApp({});
+    try {
+      const user = await insertUser(t.container.dbh.db);
+      const html = await (await (await t.agent(user)).get('/certificate')).text();
+      expect(html).toMatch(/Certificates last (90|64|45) days\. We renew yours automatically/);
+      expect(html).not.toContain('id="short-lived"');
+    } finally {
+      await t.cleanup();
+    }
   });
 });

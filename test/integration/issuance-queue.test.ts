@@ -157,9 +157,11 @@ describe.each(DIALECTS)('issuance queue on %s', (dialect) => {
     await dispatch();
     const third = users[52]!;
     const html = await (await (await t.agent(third)).get('/certificate')).text();
-    expect(html).toContain('Your request is in the queue: number 3 of 3.');
+    expect(html).toContain('Your request is in the queue');
+    expect(html).toMatch(/data-queue-place="3">No\. 3</);
+    expect(html).toContain('3 requests waiting');
     // T0 + 3 × 201.6 min = Monday 19:04.8 → rounded up to 5 minutes.
-    expect(html).toContain('We expect to send it about Monday 4 January, 19:05 UTC');
+    expect(html).toMatch(/We expect to send your request for .* about Monday 4 January, 19:05 UTC/);
     expect(html).toContain('data-queue-reason="certificates-per-registered-domain"');
     expect(html).toContain('hx-trigger="every 60s"');
     const created = await createToken(

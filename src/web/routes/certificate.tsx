@@ -20,6 +20,7 @@ import {
 } from '../../domain/certificates/certificates.js';
 import type { CertificateDeps } from '../../domain/certificates/issuance.js';
 import { queuePlace } from '../../domain/certificates/queue.js';
+import { expectedLifetimeMs } from '../../domain/certificates/profiles.js';
 import type { Actor } from '../../domain/dns-records/dns-records.js';
 import { certificatePfx } from '../certificate-pfx.js';
 import { AppError } from '../../errors.js';
@@ -107,6 +108,7 @@ export function certificateRoutes(container: Container, shell: PageShell) {
         devRoot={devRoot()}
         showKeys={!impersonating(c)}
         caName={caName}
+        expectedLifetimeMs={expectedLifetimeMs(config.acme.profile, container.clock.now())}
         now={container.clock.now()}
       />,
       status,

@@ -11,6 +11,7 @@ import {
 import type { CertificateRow } from '../../../db/schema.js';
 import type { QueuePlace } from '../../../domain/certificates/queue.js';
 import type { LimitName } from '../../../domain/certificates/budget.js';
+import { isShortLived } from '../../../domain/certificates/profiles.js';
 
 const fmt = (ms: number | null) =>
   ms === null
@@ -62,25 +63,40 @@ const WHY: Record<LimitName, string> = {
 };
 
 /** A request waiting for the issuance budget: its place, why, and when it should go. */
-function QueueNotice(props: { queue: QueuePlace; now: number }) {
+function QueueNotice(props: { queue: QueuePlace; now: number; domain: string }) {
   const q = props.queue;
   const paused = q.pausedUntil !== null && q.pausedUntil >= q.estimate;
   return (
     <>
+      <h2>Your request is in the queue</h2>
+      <div class="queue-facts">
+        <p>
+          <span class="queue-big" data-queue-place={q.place}>
+            {q.place === 1 ? 'Next' : `No. ${q.place}`}
+          </span>
+          <span class="hint">
+            in line, {q.length} {q.length === 1 ? 'request' : 'requests'} waiting
+          </span>
+        </p>
+        <p>
+          <span class="queue-big">{aboutWhen(q.estimate, props.now).replace(/^about /, '')}</span>
+          <span class="hint">when we expect to send it</span>
+        </p>
+      </div>
       <p>
-        <strong>
-          Your request is in the queue: number {q.place} of {q.length}.
-        </strong>{' '}
-        We expect to send it {aboutWhen(q.estimate, props.now)}, and we will email you as soon as
-        your certificate is issued.
+        We expect to send your request for <span class="mono">{props.domain}</span> and{' '}
+        <span class="mono">*.{props.domain}</span> {aboutWhen(q.estimate, props.now)}. Issuing then
+        takes about a minute, and we will email you as soon as your certificate is ready. You can
+        leave this page; it updates by itself.
       </p>
       <p class="hint" data-queue-reason={paused ? 'paused' : (q.limit ?? 'queue')}>
+        <strong>Why the wait?</strong>{' '}
         {paused
           ? 'The certificate authority asked us to slow down, so nothing is sent until then.'
           : q.limit
             ? WHY[q.limit]
             : 'Requests ahead of yours go first.'}{' '}
-        You can leave this page; it updates by itself. <a href="/certificate">Refresh</a>
+        <a href="/certificate">Refresh</a>
       </p>
     </>
   );
@@ -97,16 +113,20 @@ export function PendingStatus(props: {
 }) {
   if (props.queue)
     return (
-      <div
+      <section
         id="certificate-status"
-        class="alert info"
+        class="card queue"
         role="status"
         hx-get="/certificate/status"
         hx-trigger="every 60s"
         hx-swap="outerHTML"
       >
-        <QueueNotice queue={props.queue} now={props.now ?? Date.now()} />
-      </div>
+        <QueueNotice
+          queue={props.queue}
+          now={props.now ?? Date.now()}
+          domain={props.request.domain}
+        />
+      </section>
     );
   return (
     <div
@@ -184,9 +204,15 @@ export function CertificatePage(props: {
   caName?: string;
   /** The time the page is rendered at (epoch ms). */
   now?: number;
+  /** How long a new certificate will last (the configured ACME profile, or the CA's default). */
+  expectedLifetimeMs?: number;
 }) {
   const { overview: o, parts } = props;
   const c = o.current;
+  const lifetime =
+    c?.valid_from != null && c.valid_to != null
+      ? c.valid_to - c.valid_from
+      : (props.expectedLifetimeMs ?? null);
   return (
     <>
       <h1>Certificate</h1>
@@ -219,6 +245,7 @@ export function CertificatePage(props: {
             Domain names: <span class="mono">{o.domain}</span> and{' '}
             <span class="mono">*.{o.domain}</span> (all of your subdomains).
           </p>
+          {lifetime !== null && <LifetimeNote lifetimeMs={lifetime} issued={false} />}
           <form method="post" action="/certificate" class="stack">
             <input type="hidden" name="_csrf" value={props.csrf} />
             <input type="hidden" name="intent" value="request" />
@@ -246,7 +273,16 @@ export function CertificatePage(props: {
               <h2>Expires On</h2>
               <p>{fmt(c.valid_to)}</p>
             </section>
+            {lifetime !== null && (
+              <section class="card">
+                <h2>Lifetime</h2>
+                <p data-lifetime-ms={lifetime}>{lifetimeWords(lifetime)}</p>
+              </section>
+            )}
           </div>
+          {lifetime !== null && isShortLived(lifetime) && (
+            <LifetimeNote lifetimeMs={lifetime} issued={true} />
+          )}
           <div class="cards">
             {o.request?.status !== 'pending' && (
               <form method="post" action="/certificate" class="stack">
@@ -405,6 +441,44 @@ function PreviousCertificate(props: {
         ))}
       </p>
     </section>
+  );
+}
+
+/** "90 days", "45 days", "6 days and 16 hours". */
+export function lifetimeWords(ms: number): string {
+  const hours = Math.round(ms / 3_600_000);
+  const days = Math.floor(hours / 24);
+  const rest = hours - days * 24;
+  if (days === 0) return `${rest} hours`;
+  if (rest === 0 || days >= 10) return `${Math.round(ms / 86_400_000)} days`;
+  return `${days} days and ${rest} hours`;
+}
+
+/**
+ * How long certificates last and what that means: a short-lived one (under 10 days) is for servers
+ * that fetch their certificate automatically, never for installing by hand.
+ */
+function LifetimeNote(props: { lifetimeMs: number; issued: boolean }) {
+  const words = lifetimeWords(props.lifetimeMs);
+  if (!isShortLived(props.lifetimeMs))
+    return (
+      <p class="hint">
+        Certificates last {words}. We renew yours automatically before it expires and email you when
+        the new one is ready.
+      </p>
+    );
+  return (
+    <div class="alert info lifetime-note" role="note" id="short-lived">
+      <strong>
+        {props.issued ? 'This certificate lasts' : 'Certificates here last'} only {words}.
+      </strong>{' '}
+      They are meant for servers that fetch a fresh certificate by themselves: we renew every few
+      days, so a certificate you install by hand stops working within a week. Create an{' '}
+      <a href="/tokens">access token</a> with the <span class="mono">certificate:read</span>{' '}
+      permission and let your server download it from the <a href="/docs/api">API</a> (for example
+      from a daily cron job), or use your own ACME client with the{' '}
+      <a href="/tokens">update protocols</a>.
+    </div>
   );
 }
 
