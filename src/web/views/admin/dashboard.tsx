@@ -78,7 +78,10 @@ export function UserResults(props: { result: UserSearchResult }) {
   return (
     <div id="user-results" aria-live="polite">
       {r.skipped === 'short' ? (
-        <p class="hint">Please enter at least {SEARCH_MIN} characters to search.</p>
+        // The form's own hint already says so while the box is empty.
+        r.query.trim() === '' ? null : (
+          <p class="hint">Please enter at least {SEARCH_MIN} characters to search.</p>
+        )
       ) : r.total === 0 ? (
         <p class="hint">No users found.</p>
       ) : (
@@ -137,7 +140,7 @@ export function AdminDashboard(props: {
         </p>
       )}
       <MetricCards m={props.metrics} issuance={props.issuance} now={props.now} />
-      <p class="toolbar">
+      <p class="toolbar start">
         <a class="btn secondary" href="/admin/audit">
           Audit log
         </a>

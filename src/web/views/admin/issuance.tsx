@@ -13,19 +13,23 @@ const LIMIT_TITLE: Record<LimitName, string> = {
   'failed-authorizations-per-identifier': 'Failed validations per name',
 };
 
+/** An absolute time, "Mon 4 Jan, 10:30 UTC". */
+const at = (ms: number) =>
+  new Date(ms).toLocaleString('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+  }) + ' UTC';
+
+/** A time still to come: "now" when it is (nearly) here. */
 const when = (ms: number | null, now: number) => {
   if (ms === null) return '—';
-  if (ms <= now + 60_000) return 'now';
-  return (
-    new Date(ms).toLocaleString('en-GB', {
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      timeZone: 'UTC',
-    }) + ' UTC'
-  );
+  if (ms <= now) return 'now';
+  if (ms <= now + 60_000) return 'within a minute';
+  return at(ms);
 };
 
 const span = (ms: number) => {
@@ -89,8 +93,9 @@ export function IssuancePage(props: { o: QueueOverview; now: number }) {
             {o.waiting.toLocaleString('en-CA')}
           </p>
           <p class="hint">
-            Oldest since{' '}
-            {o.oldestQueuedAt === null ? '—' : when(o.oldestQueuedAt, Number.MAX_SAFE_INTEGER)}
+            {o.oldestQueuedAt === null
+              ? 'Nobody is waiting.'
+              : `The oldest has waited ${span(Math.max(0, now - o.oldestQueuedAt))} (since ${at(o.oldestQueuedAt)}).`}
           </p>
         </section>
         <section class="card metric">
@@ -158,12 +163,12 @@ export function IssuancePage(props: { o: QueueOverview; now: number }) {
           <tbody>
             {o.rateLimits.map((r) => (
               <tr>
-                <td data-label="When">{when(r.at, Number.MAX_SAFE_INTEGER)}</td>
+                <td data-label="When">{at(r.at)}</td>
                 <td data-label="Request">
                   {r.operation}
                   {r.certificate_id !== null ? ` #${r.certificate_id}` : ''}
                 </td>
-                <td data-label="Paused until">{when(r.retry_until, Number.MAX_SAFE_INTEGER)}</td>
+                <td data-label="Paused until">{at(r.retry_until)}</td>
                 <td data-label="What the CA said">{r.detail}</td>
               </tr>
             ))}

@@ -264,7 +264,7 @@ export function CertificatePage(props: {
             With this certificate, you have HTTPS for <span class="mono">{c.domain}</span> and{' '}
             <span class="mono">*.{c.domain}</span>.
           </p>
-          <div class="cards">
+          <div class="cards facts">
             <section class="card">
               <h2>Created On</h2>
               <p>{fmt(c.valid_from)}</p>
@@ -279,17 +279,22 @@ export function CertificatePage(props: {
                 <p data-lifetime-ms={lifetime}>{lifetimeWords(lifetime)}</p>
               </section>
             )}
+            <RenewalTiming
+              overview={o}
+              caName={props.caName ?? 'The certificate authority'}
+              now={props.now ?? Date.now()}
+            />
           </div>
           {lifetime !== null && isShortLived(lifetime) && (
             <LifetimeNote lifetimeMs={lifetime} issued={true} />
           )}
-          <div class="cards">
-            {o.request?.status !== 'pending' && (
-              <form method="post" action="/certificate" class="stack">
+          <div class="toolbar cert-actions">
+            {o.request?.status !== 'pending' ? (
+              <form method="post" action="/certificate" class="inline-action">
                 <input type="hidden" name="_csrf" value={props.csrf} />
                 <input type="hidden" name="intent" value="renew" />
                 <button type="submit" disabled={!o.renewable}>
-                  {o.keyAvailable ? 'Renew' : 'Request a new certificate'}
+                  {o.keyAvailable ? 'Renew now' : 'Request a new certificate'}
                 </button>
                 <span class="hint">
                   {!o.keyAvailable
@@ -299,16 +304,12 @@ export function CertificatePage(props: {
                       : `Renewal opens on ${fmt(o.renewFrom)}.`}
                 </span>
               </form>
+            ) : (
+              <span />
             )}
-            <RenewalTiming
-              overview={o}
-              caName={props.caName ?? 'The certificate authority'}
-              now={props.now ?? Date.now()}
-            />
             <form
               method="post"
               action="/certificate/delete"
-              class="stack"
               data-confirm="Delete your certificate? It is revoked and stops working everywhere."
             >
               <input type="hidden" name="_csrf" value={props.csrf} />
@@ -339,7 +340,6 @@ export function CertificatePage(props: {
                 <Part part={p} pem={parts[p]} />
               ))}
           </div>
-          <Instructions domain={c.domain} />
           {o.previous && (
             <PreviousCertificate
               previous={o.previous}
@@ -347,6 +347,7 @@ export function CertificatePage(props: {
               showKeys={props.showKeys !== false}
             />
           )}
+          <Instructions domain={c.domain} />
         </>
       )}
       {props.devRoot && (
@@ -379,7 +380,7 @@ function RenewalTiming(props: { overview: CertificateOverview; caName: string; n
   if (o.renewAt === null) return null;
   return (
     <section class="card" id="renewal-timing">
-      <h2>Automatic renewal</h2>
+      <h2>Renews</h2>
       <p>
         {o.request?.status === 'pending'
           ? 'Renewing now.'
