@@ -4,7 +4,8 @@
  * The real queue and budget (domain/certificates/queue.ts, budget.ts) run on a real database
  * (MariaDB by default, the production path; BENCH_DIALECT=sqlite for the embedded one) with a
  * simulated clock that jumps to the next event. Issued certificates live 90 days (Let's Encrypt's
- * classic lifetime today) and are renewed when a third remains, as the renewal scan would.
+ * classic lifetime today) and get the spread renewal time issuance gives them (renewal-timing.ts:
+ * random in a band ending when a third of the lifetime remains); the real renewal scan starts them.
  *
  * The simulated CA enforces Let's Encrypt's documented limits with its own GCRA token buckets (the
  * algorithm Let's Encrypt publishes, written separately from ours) and answers `rateLimited` when an
@@ -15,7 +16,8 @@
  * of rateLimited answers, and the real time the simulation took. Asserts nothing.
  *   npx tsx bench/issuance-queue.ts        (or npm run bench issuance-queue)
  */
-import { requestCertificate } from '../src/domain/certificates/certificates.js';
+import { requestCertificate, startDueRenewals } from '../src/domain/certificates/certificates.js';
+import { fallbackRenewAt } from '../src/domain/certificates/renewal-timing.js';
 import { exactSetHash } from '../src/domain/certificates/budget.js';
 import type { CertificateDeps } from '../src/domain/certificates/issuance.js';
 import { dispatchQueue } from '../src/domain/certificates/queue.js';
@@ -34,8 +36,8 @@ const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 const LIFETIME = 90 * DAY;
 const HORIZON = 26 * WEEK;
-/** Renewal opens when 33 % of the lifetime is left (CERTIFICATE_RENEW_REMAINING_PERCENT default). */
-const RENEW_LEFT = Math.floor(0.33 * LIFETIME);
+/** CERTIFICATE_RENEW_REMAINING_PERCENT's default. */
+const RENEW_FRACTION = 0.33;
 
 /** Let's Encrypt's GCRA (Boulder's ratelimits package): allow if the new TAT is within the burst. */
 class Gcra {
@@ -133,13 +135,9 @@ async function simulate(psl: boolean) {
     const db = t.container.dbh.db;
     const users = [];
     for (let i = 0; i < USERS; i++) users.push(await insertUser(db));
-    const byId = new Map(users.map((u) => [u.id, u]));
-    const requestedAt = new Map<number, number>();
+
     const waits: { ms: number; renewal: boolean }[] = [];
-    for (const u of users) {
-      const { certificate } = await requestCertificate(deps, null, u);
-      requestedAt.set(certificate.id, now);
-    }
+    for (const u of users) await requestCertificate(deps, null, u);
     // The advance job, reduced to what matters here: the order is sent (or refused) now, and an
     // accepted one is issued at once with a 90-day lifetime.
     const advance = async (id: number) => {
@@ -153,7 +151,7 @@ async function simulate(psl: boolean) {
       } catch {
         return; // counted by the CA; the proof is that it never happens
       }
-      waits.push({ ms: now - requestedAt.get(id)!, renewal: row.renewal_of !== null });
+      waits.push({ ms: now - Number(row.queued_at), renewal: row.renewal_of !== null });
       await db
         .updateTable('certificates')
         .set({ status: 'superseded' })
@@ -168,6 +166,7 @@ async function simulate(psl: boolean) {
           inflight_user_id: null,
           valid_from: now,
           valid_to: now + LIFETIME,
+          renew_at: fallbackRenewAt(now, now + LIFETIME, RENEW_FRACTION, Math.random()),
           certificate: 'sim',
           chain: 'sim',
           updated_at: now,
@@ -179,31 +178,16 @@ async function simulate(psl: boolean) {
     while (now < T0 + HORIZON) {
       passes++;
       const r = await dispatchQueue(deps, advance);
-      // Renewals due now (a third of the lifetime left), as the renewal scan starts them.
-      const due = await db
-        .selectFrom('certificates')
-        .select(['user_id', 'valid_to'])
-        .where('status', '=', 'issued')
-        .where('valid_to', '<=', now + RENEW_LEFT)
-        .where('user_id', 'not in', (eb) =>
-          eb.selectFrom('certificates').select('user_id').where('status', '=', 'pending'),
-        )
-        .execute();
-      for (const d of due) {
-        const owner = byId.get(d.user_id)!;
-        const res = await requestCertificate(deps, null, owner, { automatic: true });
-        requestedAt.set(res.certificate.id, now);
-      }
-      if (due.length > 0) continue; // dispatch them at this same instant
+      // Renewals whose time has come, started by the real renewal scan.
+      if ((await startDueRenewals(deps)) > 0) continue; // dispatch them at this same instant
       const nextRenewal = await db
         .selectFrom('certificates')
-        .select((eb) => eb.fn.min<number>('valid_to').as('v'))
+        .select((eb) => eb.fn.min<number>('renew_at').as('v'))
         .where('status', '=', 'issued')
         .executeTakeFirst();
-      const candidates = [
-        r.nextAt,
-        nextRenewal?.v != null ? Number(nextRenewal.v) - RENEW_LEFT : null,
-      ].filter((x): x is number => x !== null && x > now);
+      const candidates = [r.nextAt, nextRenewal?.v != null ? Number(nextRenewal.v) : null].filter(
+        (x): x is number => x !== null && x > now,
+      );
       if (candidates.length === 0) break;
       now = Math.min(...candidates);
     }
