@@ -90,6 +90,8 @@ export const ENV_VARS = {
     'Seconds to wait for challenge records to appear on every authoritative server before the request fails (default 600)',
   ACME_LIMIT_PROFILE:
     "Rate limits of the CA that certificate orders are budgeted against: letsencrypt (default, Let's Encrypt production), letsencrypt-staging, or none (no budget, e.g. Pebble)",
+  ACME_LIMIT_OVERRIDES:
+    'Raised (or lowered) limits the CA granted you, on top of ACME_LIMIT_PROFILE, comma-separated limit=count/period, e.g. certificates-per-registered-domain=4000/7d (limits: new-orders-per-account, certificates-per-registered-domain, certificates-per-exact-set, failed-authorizations-per-identifier; periods in s, m, h or d)',
   ROOT_DOMAIN_ON_PSL:
     '1 = ROOT_DOMAIN is on the Public Suffix List, so each {user}.{ROOT_DOMAIN} is its own registered domain with its own certificate limit (default 0: all users share one)',
   CERTIFICATE_KEY_TYPE: 'Key of each new certificate: ecdsa-p256 (default) or rsa-2048',
@@ -348,6 +350,12 @@ const EnvSchema = z.object({
       .optional(),
   ),
   ACME_DNS_PROPAGATION_TIMEOUT_S: intFrom(600, 5, 86_400),
+  ACME_LIMIT_OVERRIDES: optionalString.pipe(
+    z
+      .string()
+      .transform((v, ctx) => parseLimitOverrides(v, ctx))
+      .optional(),
+  ),
   ACME_LIMIT_PROFILE: optionalString.pipe(
     z.enum(['letsencrypt', 'letsencrypt-staging', 'none']).optional().default('letsencrypt'),
   ),
@@ -524,6 +532,8 @@ export interface Config {
       profile: 'letsencrypt' | 'letsencrypt-staging' | 'none';
       /** ROOT_DOMAIN is a public suffix: each {user}.{root} is its own registered domain. */
       rootDomainOnPsl: boolean;
+      /** Limits the CA adjusted for this account or domain (ACME_LIMIT_OVERRIDES). */
+      overrides: LimitOverrides;
     };
   };
   certificates: {
@@ -863,7 +873,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       profile: e.LETS_ENCRYPT_PROFILE ?? null,
       dnsResolvers: e.ACME_DNS_RESOLVERS ?? null,
       propagationTimeoutMs: e.ACME_DNS_PROPAGATION_TIMEOUT_S * 1000,
-      limits: { profile: e.ACME_LIMIT_PROFILE, rootDomainOnPsl: e.ROOT_DOMAIN_ON_PSL },
+      limits: {
+        profile: e.ACME_LIMIT_PROFILE,
+        rootDomainOnPsl: e.ROOT_DOMAIN_ON_PSL,
+        overrides: e.ACME_LIMIT_OVERRIDES ?? {},
+      },
     },
     certificates: {
       keyType: e.CERTIFICATE_KEY_TYPE,
@@ -952,4 +966,47 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The CA limits that ACME_LIMIT_OVERRIDES may change (domain/certificates/budget.ts models them). */
+export const LIMIT_NAMES = [
+  'new-orders-per-account',
+  'certificates-per-registered-domain',
+  'certificates-per-exact-set',
+  'failed-authorizations-per-identifier',
+] as const;
+export type LimitOverrides = Partial<
+  Record<(typeof LIMIT_NAMES)[number], { capacity: number; periodMs: number }>
+>;
+
+const PERIOD_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `certificates-per-registered-domain=4000/7d,new-orders-per-account=3000/3h` → overrides. */
+function parseLimitOverrides(value: string, ctx: z.RefinementCtx): LimitOverrides {
+  const out: LimitOverrides = {};
+  for (const item of value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const m = /^([a-z-]+)=(\d{1,9})\/(\d{1,6})([smhd])$/.exec(item);
+    const name = m?.[1] as (typeof LIMIT_NAMES)[number] | undefined;
+    if (!m || !name || !(LIMIT_NAMES as readonly string[]).includes(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item.slice(0, 80)}" is not limit=count/period with a limit among ${LIMIT_NAMES.join(', ')} and a period like 7d, 3h, 30m or 60s`,
+      });
+      return z.NEVER;
+    }
+    const capacity = Number(m[2]);
+    const periodMs = Number(m[3]) * PERIOD_MS[m[4]!]!;
+    if (capacity < 1 || periodMs < 1_000) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item}" needs a count of at least 1 and a period of at least 1s`,
+      });
+      return z.NEVER;
+    }
+    out[name] = { capacity, periodMs };
+  }
+  return out;
 }

@@ -87,7 +87,7 @@ describe.each(DIALECTS)('issuance queue on %s', (dialect) => {
         ...base.config,
         acme: {
           ...base.config.acme,
-          limits: { profile: 'letsencrypt', rootDomainOnPsl: psl.on },
+          limits: { profile: 'letsencrypt', rootDomainOnPsl: psl.on, overrides: {} },
         },
       },
     };
@@ -247,6 +247,17 @@ describe.each(DIALECTS)('issuance queue on %s', (dialect) => {
     });
     now = T0 + 5 * IV;
     expect((await dispatch()).sent).toEqual([ids[50], ids[51]]);
+  });
+
+  it('a limit the CA adjusted (ACME_LIMIT_OVERRIDES) replaces the published one', async () => {
+    deps.config.acme.limits.overrides = {
+      'certificates-per-registered-domain': { capacity: 100, periodMs: 7 * 86_400_000 },
+    };
+    const ids = await requestAll(await students(120));
+    const r = await dispatch();
+    expect(r.sent).toEqual(ids.slice(0, 100));
+    // 7 days / 100 = one more every 100.8 minutes.
+    expect(r.nextAt).toBe(T0 + 100.8 * 60_000);
   });
 
   it('with the root on the Public Suffix List every student has their own limit: all 120 go', async () => {

@@ -436,10 +436,14 @@ describe('production refusals', () => {
 
 describe('issuance budget settings', () => {
   it("default to Let's Encrypt production limits with the root not on the PSL", () => {
-    expect(dev().acme.limits).toEqual({ profile: 'letsencrypt', rootDomainOnPsl: false });
+    expect(dev().acme.limits).toEqual({
+      profile: 'letsencrypt',
+      rootDomainOnPsl: false,
+      overrides: {},
+    });
     expect(
       dev({ ACME_LIMIT_PROFILE: 'letsencrypt-staging', ROOT_DOMAIN_ON_PSL: '1' }).acme.limits,
-    ).toEqual({ profile: 'letsencrypt-staging', rootDomainOnPsl: true });
+    ).toEqual({ profile: 'letsencrypt-staging', rootDomainOnPsl: true, overrides: {} });
     expect(dev({ ACME_LIMIT_PROFILE: 'none' }).acme.limits.profile).toBe('none');
   });
   it('refuse an unknown profile or a PSL flag that is not 0/1', () => {
@@ -448,5 +452,29 @@ describe('issuance budget settings', () => {
     );
     expect(problems.some((p) => p.startsWith('ACME_LIMIT_PROFILE'))).toBe(true);
     expect(problems.some((p) => p.startsWith('ROOT_DOMAIN_ON_PSL'))).toBe(true);
+  });
+  it('take adjusted limits as limit=count/period and refuse anything else with the accepted form', () => {
+    expect(
+      dev({
+        ACME_LIMIT_OVERRIDES:
+          'certificates-per-registered-domain=4000/7d, new-orders-per-account=3000/3h',
+      }).acme.limits.overrides,
+    ).toEqual({
+      'certificates-per-registered-domain': { capacity: 4000, periodMs: 7 * 86_400_000 },
+      'new-orders-per-account': { capacity: 3000, periodMs: 3 * 3_600_000 },
+    });
+    for (const bad of [
+      'certificates=50/7d',
+      'certificates-per-registered-domain=50',
+      'certificates-per-registered-domain=0/7d',
+      'new-orders-per-account=300/3y',
+      'new-orders-per-account=-1/3h',
+    ]) {
+      const problems = problemsOf(() => dev({ ACME_LIMIT_OVERRIDES: bad }));
+      expect(
+        problems.some((p) => p.startsWith('ACME_LIMIT_OVERRIDES')),
+        bad,
+      ).toBe(true);
+    }
   });
 });

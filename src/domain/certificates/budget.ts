@@ -149,12 +149,22 @@ export interface BudgetSettings {
   profile: LimitProfileName;
   rootDomain: string;
   rootDomainOnPsl: boolean;
+  /** Limits the CA adjusted for this account or domain, replacing the profile's (ACME_LIMIT_OVERRIDES). */
+  overrides?: Partial<LimitProfile>;
+}
+
+/** The limits in force: the profile's published values with the operator's adjustments. */
+export function limitsOf(
+  settings: Pick<BudgetSettings, 'profile' | 'overrides'>,
+): LimitProfile | null {
+  if (settings.profile === 'none') return null;
+  return { ...LIMIT_PROFILES[settings.profile], ...settings.overrides };
 }
 
 /** The buckets an order draws from, with Let's Encrypt's renewal exemptions applied; sorted by key. */
 export function bucketsForOrder(order: BudgetOrder, settings: BudgetSettings): PlannedBucket[] {
-  if (settings.profile === 'none' || order.kind === 'ari-renewal') return [];
-  const p = LIMIT_PROFILES[settings.profile];
+  const p = limitsOf(settings);
+  if (!p || order.kind === 'ari-renewal') return [];
   const names = [...new Set(order.identifiers.map(normaliseName))].sort();
   if (names.length === 0) throw new AppError('INVALID_INPUT', 'an order needs at least one name');
   const out: PlannedBucket[] = [];
@@ -262,6 +272,7 @@ const settingsOf = (deps: BudgetDeps): BudgetSettings => ({
   profile: deps.config.acme.limits.profile,
   rootDomain: deps.config.rootDomain,
   rootDomainOnPsl: deps.config.acme.limits.rootDomainOnPsl,
+  overrides: deps.config.acme.limits.overrides,
 });
 
 /**
@@ -317,12 +328,9 @@ export async function recordFailedAuthorization(
   deps: BudgetDeps,
   identifier: string,
 ): Promise<void> {
-  const s = settingsOf(deps);
-  if (s.profile === 'none') return;
-  const bucket = authzBucket(
-    normaliseName(identifier).replace(/^\*\./, ''),
-    LIMIT_PROFILES[s.profile],
-  );
+  const limits = limitsOf(settingsOf(deps));
+  if (!limits) return;
+  const bucket = authzBucket(normaliseName(identifier).replace(/^\*\./, ''), limits);
   await withBuckets(deps, [bucket], (stored, now) => {
     const st = refill(stored[0] ?? null, bucket.spec, now);
     return { next: [st.level > 0 ? { ...st, level: st.level - 1 } : st] };

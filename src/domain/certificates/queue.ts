@@ -33,7 +33,6 @@ import type { JobQueue } from '../../ports/job-queue.js';
 import {
   type BudgetOrder,
   type LimitName,
-  LIMIT_PROFILES,
   type OrderKind,
   type PlannedBucket,
   availableAt,
@@ -67,6 +66,7 @@ const settingsOf = (deps: QueueDeps) => ({
   profile: deps.config.acme.limits.profile,
   rootDomain: deps.config.rootDomain,
   rootDomainOnPsl: deps.config.acme.limits.rootDomainOnPsl,
+  overrides: deps.config.acme.limits.overrides,
 });
 
 /** Run the dispatcher soon (deduplicated per second: a burst of requests makes one run). Never throws. */
@@ -354,7 +354,3 @@ function bucketView(
     nextTokenAt: s.level >= b.spec.capacity ? null : availableAt(s, b.spec, now, s.level + 1),
   };
 }
-
-/** The published limits in force, for pages that explain them (null: no limits modelled). */
-export const limitsInForce = (profile: Config['acme']['limits']['profile']) =>
-  profile === 'none' ? null : LIMIT_PROFILES[profile];
