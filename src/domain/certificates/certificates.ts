@@ -189,8 +189,9 @@ export async function requestCertificate(
     );
   const plan = await planOrder(deps, owner, overview);
   const now = deps.clock.now();
+  let id: number;
   try {
-    await deps.db.transaction().execute(async (trx) => {
+    id = await deps.db.transaction().execute(async (trx) => {
       const newId = await insertCertificate(trx, {
         user_id: owner.id,
         domain: overview.domain,
@@ -232,7 +233,7 @@ export async function requestCertificate(
     if (inflight) return { certificate: inflight, created: false };
     throw e;
   }
-  await requestDispatch(deps);
+  await requestDispatch(deps, 0, id);
   const rows = await findCertificatesForUser(deps.db, owner.id, 1);
   return { certificate: rows[0]!, created: true };
 }

@@ -69,18 +69,23 @@ const settingsOf = (deps: QueueDeps) => ({
   overrides: deps.config.acme.limits.overrides,
 });
 
-/** Run the dispatcher soon (deduplicated per second: a burst of requests makes one run). Never throws. */
+/**
+ * Run the dispatcher soon. Timed runs are deduplicated per second. A new request passes its own id
+ * (`forRequest`) so its run is never collapsed into one that is already running and may have read
+ * the queue before the request was stored; the lease makes the extra runs cheap. Never throws.
+ */
 export async function requestDispatch(
   deps: Pick<QueueDeps, 'queue' | 'logger' | 'clock'>,
   delayMs = 0,
+  forRequest: number | null = null,
 ): Promise<void> {
   const at = deps.clock.now() + Math.max(0, delayMs);
+  const dedupeId =
+    forRequest !== null
+      ? `${DISPATCH_JOB}:request:${forRequest}`
+      : `${DISPATCH_JOB}:${Math.ceil(at / 1000)}`;
   try {
-    await deps.queue.enqueue(
-      DISPATCH_JOB,
-      {},
-      { delayMs: Math.max(0, delayMs), dedupeId: `${DISPATCH_JOB}:${Math.ceil(at / 1000)}` },
-    );
+    await deps.queue.enqueue(DISPATCH_JOB, {}, { delayMs: Math.max(0, delayMs), dedupeId });
   } catch (err) {
     deps.logger.warn({ err }, 'could not enqueue the certificate queue; its sweep will run it');
   }
