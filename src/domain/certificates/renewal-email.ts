@@ -4,13 +4,8 @@
  * fetched them through the API can fetch the new ones; nobody is told to replace what they never took.
  */
 
-const date = (ms: number) =>
-  new Date(ms).toLocaleDateString('en-CA', {
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    timeZone: 'UTC',
-  });
+import { longDate as date } from '../../time-format.js';
+
 const dateTime = (ms: number) => new Date(ms).toUTCString();
 
 export interface ReplacedCertificate {

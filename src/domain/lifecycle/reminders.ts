@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { queueEmail } from '../notifications/outbox.js';
 import { type EmailContext, composeEmail } from '../notifications/templates.js';
+import { longDate as formatDate } from '../../time-format.js';
 
 const DAY = 86_400_000;
 
@@ -50,14 +51,6 @@ const parseSent = (json: string): number[] => {
     return [];
   }
 };
-
-const formatDate = (ms: number) =>
-  new Date(ms).toLocaleDateString('en-CA', {
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    timeZone: 'UTC',
-  });
 
 /** Send the reminders due at `now`. Returns how many emails were queued (ids) for delivery. */
 export async function sendDueReminders(deps: ReminderDeps): Promise<number[]> {

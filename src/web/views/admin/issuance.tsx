@@ -5,6 +5,7 @@ import { Fragment, h } from '../../jsx/runtime.js';
 /** /admin/certificates: the issuance budget, the queue, and the CA's recent rate-limit answers. */
 import type { LimitName } from '../../../domain/certificates/budget.js';
 import type { QueueOverview } from '../../../domain/certificates/queue.js';
+import { weekdayTime } from '../../../time-format.js';
 
 const LIMIT_TITLE: Record<LimitName, string> = {
   'new-orders-per-account': 'New orders from this service',
@@ -13,16 +14,7 @@ const LIMIT_TITLE: Record<LimitName, string> = {
   'failed-authorizations-per-identifier': 'Failed validations per name',
 };
 
-/** An absolute time, "Mon 4 Jan, 10:30 UTC". */
-const at = (ms: number) =>
-  new Date(ms).toLocaleString('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: 'UTC',
-  }) + ' UTC';
+const at = weekdayTime;
 
 /** A time still to come: "now" when it is (nearly) here. */
 const when = (ms: number | null, now: number) => {

@@ -13,15 +13,9 @@ import type { QueuePlace } from '../../../domain/certificates/queue.js';
 import type { LimitName } from '../../../domain/certificates/budget.js';
 import { isShortLived } from '../../../domain/certificates/profiles.js';
 
-const fmt = (ms: number | null) =>
-  ms === null
-    ? '—'
-    : new Date(ms).toLocaleDateString('en-CA', {
-        year: 'numeric',
-        month: 'short',
-        day: '2-digit',
-        timeZone: 'UTC',
-      });
+import { shortDate, shortDateTime as fmtTime } from '../../../time-format.js';
+
+const fmt = (ms: number | null) => (ms === null ? '—' : shortDate(ms));
 
 const STEP_WORDS: Record<string, string> = {
   requested: 'Asking the certificate authority for an order',
@@ -362,17 +356,6 @@ export function CertificatePage(props: {
     </>
   );
 }
-
-const fmtTime = (ms: number) =>
-  new Date(ms).toLocaleString('en-CA', {
-    year: 'numeric',
-    month: 'short',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-    timeZone: 'UTC',
-  }) + ' UTC';
 
 /** When the automatic renewal starts, and the CA's suggested window (ARI) when it gave one. */
 function RenewalTiming(props: { overview: CertificateOverview; caName: string; now: number }) {
