@@ -22,10 +22,11 @@ import { exactSetHash } from '../src/domain/certificates/budget.js';
 import type { CertificateDeps } from '../src/domain/certificates/issuance.js';
 import { dispatchQueue } from '../src/domain/certificates/queue.js';
 import { certificateDeps } from '../src/jobs/certificate-deps.js';
-import { CaError, type CertificateAuthority } from '../src/ports/certificate-authority.js';
+import { CaError } from '../src/ports/certificate-authority.js';
 import { createTestApp } from '../test/support/app.js';
 import type { Dialect } from '../test/support/db.js';
 import { insertUser } from '../test/support/factories.js';
+import { OrderOnlyCa } from '../test/support/stub-ca.js';
 
 const USERS = Number(process.env.BENCH_QUEUE_USERS ?? 1000);
 const dialect = (process.env.BENCH_DIALECT ?? 'mysql') as Dialect;
@@ -57,8 +58,7 @@ class Gcra {
 }
 
 /** Stands in for Let's Encrypt production: enforces its limits, records what it was sent. */
-class SimulatedLetsEncrypt implements CertificateAuthority {
-  readonly kind = 'acme' as const;
+class SimulatedLetsEncrypt extends OrderOnlyCa {
   readonly newOrdersPerAccount = new Gcra(300, 3 * HOUR);
   readonly perRegisteredDomain = new Gcra(50, WEEK);
   readonly perExactSet = new Gcra(5, WEEK);
@@ -68,7 +68,9 @@ class SimulatedLetsEncrypt implements CertificateAuthority {
   constructor(
     private readonly now: () => number,
     private readonly psl: boolean,
-  ) {}
+  ) {
+    super();
+  }
   async createOrder(identifiers: string[], o: { replaces?: string | null } = {}) {
     const now = this.now();
     const set = exactSetHash(identifiers);
@@ -89,24 +91,6 @@ class SimulatedLetsEncrypt implements CertificateAuthority {
     this.issuedSets.add(set);
     this.orders.push({ at: now, renewal });
     return `sim://order/${this.orders.length}`;
-  }
-  async directoryInfo() {
-    return { renewalInfo: false, profiles: {} };
-  }
-  async renewalInfo() {
-    return null;
-  }
-  async getOrder(): Promise<never> {
-    throw new Error('not used');
-  }
-  async answerChallenges() {}
-  async finalizeOrder() {}
-  async downloadCertificate(): Promise<never> {
-    throw new Error('not used');
-  }
-  async revokeCertificate() {}
-  async rootCertificatePem() {
-    return null;
   }
 }
 

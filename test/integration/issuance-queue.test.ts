@@ -22,40 +22,21 @@ import {
 import type { User } from '../../src/db/schema.js';
 import { certificateDeps } from '../../src/jobs/certificate-deps.js';
 import { startJobs } from '../../src/jobs/worker.js';
-import { CaError, type CertificateAuthority } from '../../src/ports/certificate-authority.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS, silentLogger, uniqueDatabaseConfig } from '../support/db.js';
 import { insertUser } from '../support/factories.js';
+import { OrderOnlyCa } from '../support/stub-ca.js';
 import { createToken } from '../../src/domain/tokens/tokens.js';
 
 const T0 = Date.UTC(2027, 0, 4, 9, 0, 0); // a Monday morning, first day of term
 const IV = 201.6 * 60_000; // one new certificate per registered domain every 7 days / 50
 
 /** Records new orders; any later step is refused (the request then fails, quietly). */
-class RecordingCa implements CertificateAuthority {
-  readonly kind = 'acme' as const;
+class RecordingCa extends OrderOnlyCa {
   orders: { identifiers: string[]; replaces: string | null }[] = [];
   async createOrder(identifiers: string[], o: { replaces?: string | null } = {}) {
     this.orders.push({ identifiers, replaces: o.replaces ?? null });
     return `stub://order/${this.orders.length}`;
-  }
-  async directoryInfo() {
-    return { renewalInfo: false, profiles: {} };
-  }
-  async renewalInfo() {
-    return null;
-  }
-  async getOrder(): Promise<never> {
-    throw new CaError('rejected', 'stand-in CA: orders stop here');
-  }
-  async answerChallenges() {}
-  async finalizeOrder() {}
-  async downloadCertificate(): Promise<never> {
-    throw new CaError('rejected', 'stand-in CA');
-  }
-  async revokeCertificate() {}
-  async rootCertificatePem() {
-    return null;
   }
 }
 
