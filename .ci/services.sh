@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(mariadb-server mariadb-client redis-server redis-tools pebble dnsutils knot knot-dnsutils dnsperf
   php-cli php-xml php-mbstring simplesamlphp chromium shellcheck openssl ca-certificates webhook wrk apache2-utils
   lego certbot python3-certbot-dns-rfc2136 ddclient)
+# A recursive resolver for the record check's "what the public sees" (test/integration/record-check.test.ts)
+PACKAGES+=(unbound)
 # The acme-dns client stand-in (Debian's lego lacks that provider): test/integration/update-clients.test.ts
 PACKAGES+=(curl jq)
 

@@ -90,6 +90,8 @@ export const ENV_VARS = {
     'Seconds to wait for challenge records to appear on every authoritative server before the request fails (default 600)',
   ACME_LIMIT_PROFILE:
     "Rate limits of the CA that certificate orders are budgeted against: letsencrypt (default, Let's Encrypt production), letsencrypt-staging, or none (no budget, e.g. Pebble)",
+  DNS_CHECK_RESOLVERS:
+    "Comma-separated host:port list of public recursive resolvers the record check page asks (default 1.1.1.1:53,8.8.8.8:53,9.9.9.9:53; 'none' = ask none)",
   ACME_LIMIT_OVERRIDES:
     'Raised (or lowered) limits the CA granted you, on top of ACME_LIMIT_PROFILE, comma-separated limit=count/period, e.g. certificates-per-registered-domain=4000/7d (limits: new-orders-per-account, certificates-per-registered-domain, certificates-per-exact-set, failed-authorizations-per-identifier; periods in s, m, h or d)',
   ROOT_DOMAIN_ON_PSL:
@@ -350,6 +352,31 @@ const EnvSchema = z.object({
       .optional(),
   ),
   ACME_DNS_PROPAGATION_TIMEOUT_S: intFrom(600, 5, 86_400),
+  DNS_CHECK_RESOLVERS: optionalString.pipe(
+    z
+      .string()
+      .transform((v) =>
+        v.trim().toLowerCase() === 'none'
+          ? []
+          : v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(\[[0-9a-f:]+\]|[0-9.]+|[a-z0-9.-]+):\d{1,5}$/i,
+                'each resolver must be host:port, e.g. 1.1.1.1:53',
+              ),
+          )
+          .max(8, 'at most 8 resolvers'),
+      )
+      .optional(),
+  ),
   ACME_LIMIT_OVERRIDES: optionalString.pipe(
     z
       .string()
@@ -475,6 +502,8 @@ export interface Config {
     recordLifetimeDays: number;
     /** How long a challenge value written by a user's own ACME client stays unless removed. */
     clientChallengeLifetimeMs: number;
+    /** host:port of the public resolvers the record check asks (DNS_CHECK_RESOLVERS). */
+    checkResolvers: string[];
     route53: {
       hostedZoneId: string | null;
       region: string;
@@ -838,6 +867,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       recordLimit: e.USER_DNS_RECORD_LIMIT ?? null,
       recordLifetimeDays: e.DNS_RECORD_LIFETIME_DAYS,
       clientChallengeLifetimeMs: e.CLIENT_CHALLENGE_LIFETIME_S * 1000,
+      checkResolvers: e.DNS_CHECK_RESOLVERS ?? ['1.1.1.1:53', '8.8.8.8:53', '9.9.9.9:53'],
       route53: {
         hostedZoneId: e.AWS_ROUTE53_HOSTED_ZONE_ID ?? null,
         region: e.AWS_REGION,

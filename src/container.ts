@@ -36,6 +36,8 @@ import type { Mailer } from './ports/mailer.js';
 import type { RateLimiter } from './ports/rate-limiter.js';
 import { MemoryRateLimiter } from './adapters/rate-limit/memory.js';
 import { createDnsUpdateHandler } from './domain/tokens/dns-update-handler.js';
+import type { DnsLookup, DnsServerRef } from './ports/dns-lookup.js';
+import { UdpDnsLookup } from './adapters/dns/lookup.js';
 
 /** The zone of a server that only takes updates: nothing (it answers no queries). */
 const EMPTY_ZONE = {
@@ -77,6 +79,8 @@ export interface Container {
   /** Issues certificates: ACME, or the development CA in embedded mode. */
   ca: CertificateAuthority;
   dnsChecker: DnsChecker;
+  /** What DNS servers answer now, for people (the record check page). */
+  dnsLookup: DnsLookup;
   /** Request and change limits for token use: Redis when configured (shared by replicas), else memory. */
   rateLimiter: RateLimiter;
   /**
@@ -185,6 +189,7 @@ export async function createContainer(
     dns = new EmbeddedDnsProvider(dnsServer);
   }
   const ports = createCertificatePorts(config, dnsServer);
+  const dnsLookup = createDnsLookup(config, dnsServer);
   const ca = options.wrapCa ? options.wrapCa(ports.ca) : ports.ca;
   const dnsChecker = ports.dnsChecker;
   const jobDeps: JobDeps = {
@@ -212,6 +217,7 @@ export async function createContainer(
     devIdp,
     dns,
     dnsServer,
+    dnsLookup,
     updateOnlyServer,
     ca,
     dnsChecker,
@@ -257,6 +263,45 @@ export function createCertificatePorts(
     }),
     dnsChecker,
   };
+}
+
+const RESOLVER_NAMES: Record<string, string> = {
+  '1.1.1.1': 'Cloudflare',
+  '1.0.0.1': 'Cloudflare',
+  '8.8.8.8': 'Google',
+  '8.8.4.4': 'Google',
+  '9.9.9.9': 'Quad9',
+};
+
+/**
+ * The record check's servers: the authoritative ones as the certificate checker finds them
+ * (ACME_DNS_RESOLVERS, the built-in server, or the zone's NS hosts) and DNS_CHECK_RESOLVERS.
+ */
+export function createDnsLookup(config: Config, dnsServer: EmbeddedDnsServer | null): DnsLookup {
+  const configured = config.acme.dnsResolvers?.map(parseServer) ?? null;
+  const embedded = config.dns.embeddedServer;
+  const loopback = (h: string) => (h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h);
+  const authoritative = async (): Promise<DnsServerRef[]> => {
+    if (configured) return configured.map((s) => ({ ...s, label: `${s.host}:${s.port}` }));
+    if (dnsServer)
+      return [
+        {
+          label: 'Built-in DNS server',
+          host: loopback(embedded.host),
+          port: dnsServer.port || embedded.port,
+        },
+      ];
+    return (await zoneNameservers(config.rootDomain)).map((s) => ({
+      ...s,
+      label: `Name server ${s.host}`,
+    }));
+  };
+  const resolvers = config.dns.checkResolvers.map((hp) => {
+    const s = parseServer(hp);
+    const known = RESOLVER_NAMES[s.host];
+    return { ...s, label: known ? `${known} ${s.host}` : `${s.host}:${s.port}` };
+  });
+  return new UdpDnsLookup(authoritative, resolvers);
 }
 
 /** Development only: an ACME account key generated once (under DATA_DIR's lock) and kept there. */

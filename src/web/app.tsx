@@ -32,6 +32,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { loadAssets } from './static/assets.js';
 import { ImpersonationBanner, SiteHeader } from './views/chrome.js';
 import { ErrorBody } from './views/error-page.js';
+import { recordCheckRoutes } from './routes/record-check.js';
 
 export interface WebApp {
   app: Hono<AppEnv>;
@@ -109,6 +110,7 @@ export function createApp(container: Container): WebApp {
   if (container.devIdp && !config.isProduction) app.route('/', devIdpRoutes(container, shell));
   app.route('/', homeRoutes(container, shell));
   app.route('/', dnsRecordRoutes(container, shell));
+  app.route('/', recordCheckRoutes(container, shell));
   app.route('/', adminRoutes(container, shell));
   app.route('/', certificateRoutes(container, shell));
   app.route('/', apiDocsRoutes(container, shell));
