@@ -51,15 +51,15 @@ export function InformationPage(props: {
           <h2>What is a certificate?</h2>
           <p>
             A certificate lets browsers check that they really talk to your website and encrypts
-            everything in between (the padlock and <code class="name">https://</code>). It is
-            issued by a certificate authority (CA), an organisation browsers trust
+            everything in between (the padlock and <code class="name">https://</code>). It is issued
+            by a certificate authority (CA), an organisation browsers trust
             {known && !dev && <>, here {props.caName}</>}.
           </p>
           {dev && (
             <p class="hint">
               This installation uses a development CA: browsers trust its certificates only after
-              you import its root certificate (linked on the <a href="/certificate">certificate
-              page</a>).
+              you import its root certificate (linked on the{' '}
+              <a href="/certificate">certificate page</a>).
             </p>
           )}
         </section>
@@ -100,8 +100,8 @@ export function InformationPage(props: {
           <p>
             {props.lifetime ? `Certificates here last ${props.lifetime}.` : ''} We renew yours
             automatically when {ca} suggests (or, without a suggestion, shortly before about{' '}
-            {props.renewPercent}% of its lifetime is left), and email you the new one; you can
-            also renew it yourself from then. The previous certificate keeps working, and stays
+            {props.renewPercent}% of its lifetime is left), and email you the new one; you can also
+            renew it yourself from then. The previous certificate keeps working, and stays
             downloadable, until it expires.
           </p>
         </section>

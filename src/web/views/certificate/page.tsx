@@ -155,6 +155,8 @@ export function PendingStatus(props: {
   );
 }
 
+const PARTS_SHOWN = ['certificate', 'privateKey', 'chain', 'fullChain'] as const;
+
 const PART_INFO: Record<CertificatePart, { title: string; text: string }> = {
   certificate: {
     title: 'Public Certificate',
@@ -287,9 +289,9 @@ function Validity(props: {
         {o.renewAt !== null && (
           <div class="renew">
             <dt>
-              <span class="mark-key" aria-hidden="true"></span>Renews
+              <span class="mark-key" aria-hidden="true"></span>Renews automatically
             </dt>
-            <dd>{o.renewAt <= now ? 'now' : `around ${fmt(o.renewAt)}`}</dd>
+            <dd>{o.renewAt <= now ? 'Due now' : fmt(o.renewAt)}</dd>
           </div>
         )}
         <div class="end">
@@ -347,7 +349,12 @@ export function CertificatePage(props: {
               <form method="post" action="/certificate" class="inline">
                 <input type="hidden" name="_csrf" value={props.csrf} />
                 <input type="hidden" name="intent" value="renew" />
-                <button type="submit" disabled={!o.renewable} aria-describedby="renew-hint">
+                <button
+                  type="submit"
+                  class={o.renewable ? undefined : 'secondary'}
+                  disabled={!o.renewable}
+                  aria-describedby="renewal-timing"
+                >
                   {o.keyAvailable ? 'Renew now' : 'Request a new certificate'}
                 </button>
               </form>
@@ -367,15 +374,6 @@ export function CertificatePage(props: {
           </div>
         )}
       </div>
-      {c && parts && !pending && (
-        <p class="hint cert-renew-hint" id="renew-hint">
-          {!o.keyAvailable
-            ? 'A new certificate comes with a new private key.'
-            : o.renewable
-              ? 'Your certificate can be renewed now (we also renew it automatically).'
-              : `Renewal opens on ${fmt(o.renewFrom)}; we renew it automatically.`}
-        </p>
-      )}
       {props.notice && (
         <div class="alert ok" role="status">
           {props.notice}
@@ -429,12 +427,10 @@ export function CertificatePage(props: {
             <span class="mono nowrap">.bundle.pem</span>
             {pfx && <>; the .pfx holds the certificate, chain and private key (empty password)</>}.
           </p>
-          <div class="cards cert-parts">
-            {(['certificate', 'privateKey', 'chain', 'fullChain'] as const)
-              .filter((p) => parts[p] !== '')
-              .map((p) => (
-                <Part part={p} pem={parts[p]} />
-              ))}
+          <div class={`cards cert-parts n${PARTS_SHOWN.filter((p) => parts[p] !== '').length}`}>
+            {PARTS_SHOWN.filter((p) => parts[p] !== '').map((p) => (
+              <Part part={p} pem={parts[p]} />
+            ))}
           </div>
           {o.previous && (
             <PreviousCertificate
@@ -471,8 +467,8 @@ function DeleteDialog(props: { domain: string; csrf: string }) {
       <form method="post" action="/certificate/delete">
         <h2 id="delete-dialog-title">Delete your certificate?</h2>
         <p>
-          The certificate for <span class="mono">{props.domain}</span> is revoked at the
-          certificate authority and stops working everywhere you use it.
+          The certificate for <span class="mono">{props.domain}</span> is revoked at the certificate
+          authority and stops working everywhere you use it.
         </p>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="confirm" value="yes" />
@@ -498,9 +494,15 @@ function RenewalTiming(props: { overview: CertificateOverview; caName: string; n
       <p>
         {o.request?.status === 'pending'
           ? 'Renewing now.'
-          : o.renewAt <= props.now
-            ? 'Renewal is due: we start it automatically shortly (after a failed attempt, we try again 12 hours later).'
-            : `Renews automatically around ${fmt(o.renewAt)}.`}
+          : !o.keyAvailable
+            ? 'Request a new certificate: it comes with a new private key.'
+            : o.renewAt <= props.now
+              ? 'Renewal is due: we start it automatically shortly (after a failed attempt, we try again 12 hours later).'
+              : o.renewable
+                ? `We renew it automatically around ${fmt(o.renewAt)}; you can also renew it now.`
+                : fmt(o.renewFrom) === fmt(o.renewAt)
+                  ? `We renew it automatically around ${fmt(o.renewAt)}; you can also renew it yourself from then.`
+                  : `We renew it automatically around ${fmt(o.renewAt)}; you can renew it yourself from ${fmt(o.renewFrom)}.`}
       </p>
       {o.ariWindow && (
         <p class="hint">
@@ -684,9 +686,8 @@ https
         <>
           Windows uses one <a href="/certificate/download/pfx">.pfx file</a> with the certificate,
           chain and private key (empty password). In IIS Manager open{' '}
-          <em>Server Certificates → Import</em>, choose the file, then add an{' '}
-          <em>https</em> binding to your site. Azure App Service wants a .pfx with a password;
-          make one from the PEM files:
+          <em>Server Certificates → Import</em>, choose the file, then add an <em>https</em> binding
+          to your site. Azure App Service wants a .pfx with a password; make one from the PEM files:
         </>
       ) : (
         'Windows and Azure use a .pfx file, which only the owner of the certificate can download. Azure App Service wants one with a password; the owner can make one from the PEM files:'
@@ -695,8 +696,8 @@ https
     -inkey ${d}.privkey.pem -in ${d}.bundle.pem`,
       after: (
         <>
-          Then upload it under{' '}
-          <em>Certificates → Bring your own certificates (.pfx)</em> and add a TLS/SSL binding.
+          Then upload it under <em>Certificates → Bring your own certificates (.pfx)</em> and add a
+          TLS/SSL binding.
         </>
       ),
     },
