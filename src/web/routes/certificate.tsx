@@ -43,7 +43,7 @@ type Ctx = Context<AppEnv>;
  * The message after a redirect, said once: while the request is pending or failed, its own box
  * says what is happening, so the flash stays silent.
  */
-function noticeFor(done: string | undefined, o: CertificateOverview): string | null {
+export function noticeFor(done: string | undefined, o: CertificateOverview): string | null {
   if (done === 'deleted') return 'Certificate deleted and revoked.';
   if (done !== 'requested' || o.request) return null;
   return o.current ? 'Your certificate is ready.' : null;
