@@ -136,7 +136,8 @@ export function PendingStatus(props: {
       hx-swap="outerHTML"
     >
       <h2>
-        <span class="spinner" aria-hidden="true"></span>Issuing your certificate…
+        <span class="spinner" aria-hidden="true"></span>
+        {props.request.renewal_of ? 'Renewing your certificate…' : 'Issuing your certificate…'}
       </h2>
       <p>
         <strong>We have received your request.</strong> We will email you when your certificate is
@@ -238,7 +239,7 @@ function Validity(props: {
     ? 'err'
     : o.renewAt !== null && o.renewAt <= now
       ? 'warn'
-      : m.daysLeft < 7
+      : m.usedPercent >= 90
         ? 'warn'
         : 'ok';
   const headline = expired
