@@ -126,3 +126,19 @@ for (const path of ['/certificate', '/certificate/information'])
     }
     await context.close();
   });
+
+test('axe finds nothing on the issued certificate page (tabs, dialog open) and the information page', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  await issuedCertificatePage(page);
+  const scan = async () => (await new AxeBuilder({ page }).analyze()).violations;
+  const summary = (v: Awaited<ReturnType<typeof scan>>) =>
+    v.map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary(await scan())).toEqual([]);
+  await page.getByRole('link', { name: 'Delete…' }).click();
+  expect(summary(await scan())).toEqual([]);
+  await page.goto(`${devUrl()}/certificate/information`);
+  expect(summary(await scan())).toEqual([]);
+});
