@@ -571,7 +571,7 @@ describe.each(DIALECTS)('renewal timing and the previous certificate (%s)', (dia
       ari_explanation_url: 'https://ca.example/why',
     });
     let html = await (await agent.get('/certificate')).text();
-    expect(html).toContain('Renews automatically around');
+    expect(html).toContain('We renew it automatically around');
     expect(html).toMatch(/suggests renewing between .+ and /);
     expect(html).toContain('href="https://ca.example/why"');
 
@@ -609,7 +609,7 @@ describe.each(DIALECTS)('renewal timing and the previous certificate (%s)', (dia
     });
     html = await (await agent.get('/certificate')).text();
     expect(html).toContain('Request unsuccessful.');
-    expect(html).toContain('Renews automatically around');
+    expect(html).toContain('We renew it automatically around');
     expect(html).toContain('Your current certificate is still valid.');
     expect(html).toContain('/certificate/download/privateKey');
     expect((await agent.get('/certificate/download/certificate')).status).toBe(200);

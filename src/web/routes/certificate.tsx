@@ -10,6 +10,7 @@ import { h } from '../jsx/runtime.js';
 import { type Context, Hono } from 'hono';
 import type { Container } from '../../container.js';
 import {
+  type CertificateOverview,
   type CertificatePart,
   PARTS,
   deleteCertificate,
@@ -28,15 +29,34 @@ import type { AppEnv } from '../env.js';
 import { requireUser } from '../middleware/session.js';
 import { type PageShell, renderPage } from '../render.js';
 import { InformationPage } from '../views/certificate/information.js';
-import { CertificatePage, ConfirmDeletePage, PendingStatus } from '../views/certificate/page.js';
+import {
+  CertificatePage,
+  ConfirmDeletePage,
+  PendingStatus,
+  lifetimeWords,
+} from '../views/certificate/page.js';
 import { readForm } from '../form.js';
 
 type Ctx = Context<AppEnv>;
 
-const NOTICES: Record<string, string> = {
-  requested: 'Certificate requested. We will email you when it is ready.',
-  deleted: 'Certificate deleted and revoked.',
-};
+/**
+ * The message after a redirect, said once: while the request is pending or failed, its own box
+ * says what is happening, so the flash stays silent.
+ */
+export function noticeFor(done: string | undefined, o: CertificateOverview): string | null {
+  if (done === 'deleted') return 'Certificate deleted and revoked.';
+  if (done !== 'requested' || o.request) return null;
+  return o.current ? 'Your certificate is ready.' : null;
+}
+
+/** Who issues the certificates, as the pages name it ("Let's Encrypt" only when it is). */
+export function caDisplayName(kind: string, directoryUrl: string | null): string {
+  if (kind === 'local-dev') return 'The development certificate authority';
+  if (/acme-staging[^/]*\.api\.letsencrypt\.org/i.test(directoryUrl ?? ''))
+    return "Let's Encrypt (staging)";
+  if (/\.letsencrypt\.org/i.test(directoryUrl ?? '')) return "Let's Encrypt";
+  return 'The certificate authority';
+}
 
 export function certificateRoutes(container: Container, shell: PageShell) {
   const { config } = container;
@@ -63,9 +83,9 @@ export function certificateRoutes(container: Container, shell: PageShell) {
   // Private keys are decrypted only for their owner, never for an admin acting as them.
   const impersonating = (c: Ctx) => c.get('session')!.impersonating;
   const devRoot = () => container.ca.kind === 'local-dev';
-  const caName = /letsencrypt\.org/i.test(config.acme.directoryUrl ?? '')
-    ? "Let's Encrypt"
-    : 'The certificate authority';
+  // Named only when it is certain: the development CA is never called Let's Encrypt, whatever
+  // LETS_ENCRYPT_DIRECTORY_URL says.
+  const caName = caDisplayName(container.ca.kind, config.acme.directoryUrl);
   /** `?which=previous` names the certificate the current one replaced (while it is still valid). */
   const which = (c: Ctx) => {
     const w = c.req.query('which') ?? 'current';
@@ -103,7 +123,7 @@ export function certificateRoutes(container: Container, shell: PageShell) {
         queue={queue}
         parts={parts}
         csrf={c.get('csrfToken')}
-        notice={NOTICES[c.req.query('done') ?? ''] ?? null}
+        notice={noticeFor(c.req.query('done'), overview)}
         error={error}
         devRoot={devRoot()}
         showKeys={!impersonating(c)}
@@ -212,17 +232,21 @@ export function certificateRoutes(container: Container, shell: PageShell) {
     });
   });
 
-  app.get('/certificate/information', (c) =>
-    renderPage(
+  app.get('/certificate/information', async (c) => {
+    const overview = await getCertificateOverview(deps, owner(c));
+    return renderPage(
       c,
       shell,
       'Certificate information',
       <InformationPage
         productName={config.productName}
         renewPercent={Math.round(config.certificates.renewAtRemainingFraction * 100)}
+        caName={caName}
+        domain={overview.domain}
+        lifetime={lifetimeWords(expectedLifetimeMs(config.acme.profile, container.clock.now()))}
       />,
-    ),
-  );
+    );
+  });
 
   return app;
 }

@@ -53,3 +53,68 @@ document.addEventListener('submit', (event) => {
     input.value = input.getAttribute('data-confirmed-value') || '';
   });
 });
+
+// == Certificate page ==
+// Dialogs: a link or button with data-dialog="id" opens that <dialog> instead of following the link
+// (the link leads to a confirmation page that works without JavaScript). Focus returns to the opener.
+document.addEventListener('click', (event) => {
+  const opener = event.target instanceof Element ? event.target.closest('[data-dialog]') : null;
+  if (!opener) return;
+  const dialog = document.getElementById(opener.getAttribute('data-dialog') || '');
+  if (!(dialog instanceof HTMLDialogElement) || typeof dialog.showModal !== 'function') return;
+  event.preventDefault();
+  dialog.addEventListener('close', () => opener.focus(), { once: true });
+  dialog.showModal();
+});
+
+// Tabs: [data-tabs] holds a [data-tablist] of links to its panels. Without JavaScript the links jump
+// to the sections; here they become an ARIA tablist with a roving tabindex (arrows, Home, End).
+function setUpTabs(root) {
+  const list = root.querySelector('[data-tablist]');
+  if (!list) return;
+  const tabs = Array.from(list.querySelectorAll('a[href^="#"]'));
+  const panels = tabs.map((tab) => document.getElementById(tab.getAttribute('href').slice(1)));
+  if (tabs.length === 0 || panels.some((panel) => !panel)) return;
+  list.setAttribute('role', 'tablist');
+  tabs.forEach((tab, i) => {
+    tab.setAttribute('role', 'tab');
+    tab.setAttribute('aria-controls', panels[i].id);
+    panels[i].setAttribute('role', 'tabpanel');
+    panels[i].tabIndex = 0;
+  });
+  const select = (index, focus) => {
+    tabs.forEach((tab, i) => {
+      const on = i === index;
+      tab.setAttribute('aria-selected', String(on));
+      tab.tabIndex = on ? 0 : -1;
+      panels[i].hidden = !on;
+    });
+    if (focus) tabs[index].focus();
+  };
+  const fromHash = panels.findIndex((panel) => '#' + panel.id === window.location.hash);
+  select(fromHash >= 0 ? fromHash : 0, false);
+  list.addEventListener('click', (event) => {
+    const i = tabs.indexOf(event.target instanceof Element ? event.target.closest('a') : null);
+    if (i < 0) return;
+    event.preventDefault();
+    select(i, true);
+    // Keep the choice in the address (a reload or a shared link opens the same tab) without a jump.
+    history.replaceState(null, '', tabs[i].getAttribute('href'));
+  });
+  list.addEventListener('keydown', (event) => {
+    const i = tabs.indexOf(document.activeElement);
+    if (i < 0) return;
+    const last = tabs.length - 1;
+    const next = {
+      ArrowRight: i === last ? 0 : i + 1,
+      ArrowLeft: i === 0 ? last : i - 1,
+      Home: 0,
+      End: last,
+    }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    select(next, true);
+    history.replaceState(null, '', tabs[next].getAttribute('href'));
+  });
+}
+document.querySelectorAll('[data-tabs]').forEach(setUpTabs);

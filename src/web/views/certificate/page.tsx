@@ -13,6 +13,7 @@ import type { QueuePlace } from '../../../domain/certificates/queue.js';
 import type { LimitName } from '../../../domain/certificates/budget.js';
 import { isShortLived } from '../../../domain/certificates/profiles.js';
 
+import type { HtmlEscapedString } from 'hono/utils/html';
 import { shortDate, shortDateTime as fmtTime } from '../../../time-format.js';
 
 const fmt = (ms: number | null) => (ms === null ? '—' : shortDate(ms));
@@ -122,26 +123,40 @@ export function PendingStatus(props: {
         />
       </section>
     );
+  const steps = Object.keys(STEP_WORDS);
+  const at = steps.indexOf(props.request.step);
   return (
-    <div
+    <section
       id="certificate-status"
-      class="alert info"
+      class="card issuing"
       role="status"
+      aria-busy="true"
       hx-get="/certificate/status"
       hx-trigger="every 2s"
       hx-swap="outerHTML"
     >
+      <h2>
+        <span class="spinner" aria-hidden="true"></span>
+        {props.request.renewal_of ? 'Renewing your certificate…' : 'Issuing your certificate…'}
+      </h2>
       <p>
         <strong>We have received your request.</strong> We will email you when your certificate is
         ready. You can leave this page; it updates by itself.
       </p>
+      {at >= 0 && (
+        <progress max={String(steps.length)} value={String(at)} aria-label="Issuing progress">
+          Step {at + 1} of {steps.length}
+        </progress>
+      )}
       <p class="hint">
-        Current step: {STEP_WORDS[props.request.step] ?? props.request.step}.{' '}
-        <a href="/certificate">Refresh</a>
+        {at >= 0 && `Step ${at + 1} of ${steps.length}: `}
+        {STEP_WORDS[props.request.step] ?? props.request.step}. <a href="/certificate">Refresh</a>
       </p>
-    </div>
+    </section>
   );
 }
+
+const PARTS_SHOWN = ['certificate', 'privateKey', 'chain', 'fullChain'] as const;
 
 const PART_INFO: Record<CertificatePart, { title: string; text: string }> = {
   certificate: {
@@ -165,21 +180,127 @@ const PART_INFO: Record<CertificatePart, { title: string; text: string }> = {
 function Part(props: { part: CertificatePart; pem: string }) {
   const info = PART_INFO[props.part];
   return (
-    <section class="card" id={`part-${props.part}`}>
+    <section class="card part" id={`part-${props.part}`}>
       <h3>{info.title}</h3>
       <p>{info.text}</p>
-      <p>
-        <a class="btn" href={`/certificate/download/${props.part}`} download>
+      <p class="btn-group">
+        <a class="btn secondary small" href={`/certificate/download/${props.part}`} download>
           Download
-        </a>{' '}
-        <button type="button" class="secondary" data-copy={props.pem}>
+        </a>
+        <button type="button" class="secondary small" data-copy={props.pem}>
           Copy
         </button>
       </p>
       <details>
         <summary>Show {info.title}</summary>
-        <pre class="mono pre-wrap">{props.pem}</pre>
+        <pre class="snippet">{props.pem}</pre>
       </details>
+    </section>
+  );
+}
+
+/** How far the current certificate is through its life, for the validity bar (percent, 0–100). */
+export function validityMeter(
+  validFrom: number,
+  validTo: number,
+  renewAt: number | null,
+  now: number,
+): { usedPercent: number; renewPercent: number | null; daysLeft: number } {
+  const span = Math.max(1, validTo - validFrom);
+  const pct = (t: number) => Math.min(100, Math.max(0, Math.round(((t - validFrom) / span) * 100)));
+  return {
+    usedPercent: pct(now),
+    renewPercent: renewAt === null ? null : pct(renewAt),
+    daysLeft: Math.max(0, Math.floor((validTo - now) / 86_400_000)),
+  };
+}
+
+function daysWords(days: number): string {
+  return days === 1 ? '1 day' : `${days} days`;
+}
+
+/**
+ * Validity as a bar from issue to expiry with the automatic renewal marked. The bar is an SVG (the
+ * page's CSP forbids inline styles, so no style="width: …"); the numbers are in aria-value* and
+ * in the dates under it.
+ */
+function Validity(props: {
+  overview: CertificateOverview;
+  current: CertificateRow;
+  lifetime: number | null;
+  caName: string;
+  now: number;
+}) {
+  const { overview: o, current: c, now } = props;
+  if (c.valid_from == null || c.valid_to == null) return null;
+  const m = validityMeter(c.valid_from, c.valid_to, o.renewAt, now);
+  const expired = c.valid_to <= now;
+  const state = expired
+    ? 'err'
+    : o.renewAt !== null && o.renewAt <= now
+      ? 'warn'
+      : m.usedPercent >= 90
+        ? 'warn'
+        : 'ok';
+  const headline = expired
+    ? 'Expired'
+    : m.daysLeft === 0
+      ? 'Expires today'
+      : `Valid for ${daysWords(m.daysLeft)} more`;
+  return (
+    <section class="card validity" id="validity" aria-labelledby="validity-title">
+      <div class="validity-head">
+        <h2 id="validity-title">{headline}</h2>
+        {props.lifetime !== null && (
+          <span class="hint">
+            Lifetime <span data-lifetime-ms={props.lifetime}>{lifetimeWords(props.lifetime)}</span>
+          </span>
+        )}
+      </div>
+      <div
+        class={`meter ${state}`}
+        role="progressbar"
+        aria-labelledby="validity-title"
+        aria-valuemin="0"
+        aria-valuemax="100"
+        aria-valuenow={String(m.usedPercent)}
+        aria-valuetext={`${m.usedPercent}% of its validity used; ${expired ? 'expired' : `expires in ${daysWords(m.daysLeft)}`}`}
+        data-renew-percent={m.renewPercent === null ? undefined : String(m.renewPercent)}
+      >
+        <svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+          <rect class="meter-track" x="0" y="0" width="100" height="10" />
+          <rect class="meter-fill" x="0" y="0" width={String(m.usedPercent)} height="10" />
+          {m.renewPercent !== null && (
+            <line
+              class="meter-mark"
+              x1={String(m.renewPercent)}
+              x2={String(m.renewPercent)}
+              y1="0"
+              y2="10"
+              vector-effect="non-scaling-stroke"
+            />
+          )}
+        </svg>
+      </div>
+      <dl class="validity-dates">
+        <div>
+          <dt>Created On</dt>
+          <dd>{fmt(c.valid_from)}</dd>
+        </div>
+        {o.renewAt !== null && (
+          <div class="renew">
+            <dt>
+              <span class="mark-key" aria-hidden="true"></span>Renews automatically
+            </dt>
+            <dd>{o.renewAt <= now ? 'Due now' : fmt(o.renewAt)}</dd>
+          </div>
+        )}
+        <div class="end">
+          <dt>Expires On</dt>
+          <dd>{fmt(c.valid_to)}</dd>
+        </div>
+      </dl>
+      <RenewalTiming overview={o} caName={props.caName} now={now} />
     </section>
   );
 }
@@ -194,7 +315,7 @@ export function CertificatePage(props: {
   devRoot: boolean;
   /** False while an admin acts as the owner: no private key or .pfx links. */
   showKeys?: boolean;
-  /** Who suggests the ARI window: "Let's Encrypt" or "The certificate authority". */
+  /** Who suggests the ARI window and issues the certificates (see caDisplayName). */
   caName?: string;
   /** The time the page is rendered at (epoch ms). */
   now?: number;
@@ -203,13 +324,57 @@ export function CertificatePage(props: {
 }) {
   const { overview: o, parts } = props;
   const c = o.current;
+  const now = props.now ?? Date.now();
+  const caName = props.caName ?? 'The certificate authority';
+  const pending = o.request?.status === 'pending';
+  const pfx = props.showKeys !== false && o.keyAvailable;
   const lifetime =
     c?.valid_from != null && c.valid_to != null
       ? c.valid_to - c.valid_from
       : (props.expectedLifetimeMs ?? null);
   return (
     <>
-      <h1>Certificate</h1>
+      <div class="page-head cert-head">
+        <div>
+          <h1>Certificate</h1>
+          {c && (
+            <p class="lead">
+              HTTPS for <span class="mono">{c.domain}</span> and{' '}
+              <span class="mono">*.{c.domain}</span>
+            </p>
+          )}
+        </div>
+        {c && parts && (
+          <div class="btn-group cert-actions" aria-label="Certificate actions" role="group">
+            {!pending && (
+              <form method="post" action="/certificate" class="inline">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <input type="hidden" name="intent" value="renew" />
+                <button
+                  type="submit"
+                  class={o.renewable ? undefined : 'secondary'}
+                  disabled={!o.renewable}
+                  aria-describedby="renewal-timing"
+                >
+                  {o.keyAvailable ? 'Renew now' : 'Request a new certificate'}
+                </button>
+              </form>
+            )}
+            {pfx && (
+              <a class="btn secondary" href="/certificate/download/pfx" download>
+                Download .pfx
+              </a>
+            )}
+            <a
+              class="btn secondary danger-text"
+              href="/certificate/delete"
+              data-dialog="delete-dialog"
+            >
+              Delete…
+            </a>
+          </div>
+        )}
+      </div>
       {props.notice && (
         <div class="alert ok" role="status">
           {props.notice}
@@ -220,27 +385,24 @@ export function CertificatePage(props: {
           {props.error}
         </div>
       )}
-      {o.request?.status === 'pending' && (
-        <PendingStatus request={o.request} queue={props.queue ?? null} now={props.now} />
-      )}
+      {pending && <PendingStatus request={o.request!} queue={props.queue ?? null} now={now} />}
       {o.request?.status === 'failed' && (
         <div class="alert error" role="alert">
           <strong>Request unsuccessful.</strong> {o.request.error}
           {c && ' Your current certificate is still valid.'}
         </div>
       )}
-      {!c && o.request?.status !== 'pending' && (
-        <section class="card">
+      {!c && !pending && (
+        <section class="card cert-request">
+          <h2>Get an HTTPS certificate</h2>
           <p>
-            Request an HTTPS certificate you can use with any project connected to your DNS records.
-            To learn more, read <a href="/certificate/information">what certificates are</a>.
-          </p>
-          <p>
-            Domain names: <span class="mono">{o.domain}</span> and{' '}
-            <span class="mono">*.{o.domain}</span> (all of your subdomains).
+            One certificate for <span class="mono">{o.domain}</span> and{' '}
+            <span class="mono">*.{o.domain}</span> (all of your subdomains), for any project
+            connected to your DNS records. New to this? Read{' '}
+            <a href="/certificate/information">what certificates are</a>.
           </p>
           {lifetime !== null && <LifetimeNote lifetimeMs={lifetime} issued={false} />}
-          <form method="post" action="/certificate" class="stack">
+          <form method="post" action="/certificate" class="cert-request-form">
             <input type="hidden" name="_csrf" value={props.csrf} />
             <input type="hidden" name="intent" value="request" />
             <button type="submit">Request a Certificate</button>
@@ -254,85 +416,22 @@ export function CertificatePage(props: {
               <strong>Private key unavailable.</strong> {KEY_UNAVAILABLE_MESSAGE}
             </div>
           )}
-          <p>
-            With this certificate, you have HTTPS for <span class="mono">{c.domain}</span> and{' '}
-            <span class="mono">*.{c.domain}</span>.
-          </p>
-          <div class="cards facts">
-            <section class="card">
-              <h2>Created On</h2>
-              <p>{fmt(c.valid_from)}</p>
-            </section>
-            <section class="card">
-              <h2>Expires On</h2>
-              <p>{fmt(c.valid_to)}</p>
-            </section>
-            {lifetime !== null && (
-              <section class="card">
-                <h2>Lifetime</h2>
-                <p data-lifetime-ms={lifetime}>{lifetimeWords(lifetime)}</p>
-              </section>
-            )}
-            <RenewalTiming
-              overview={o}
-              caName={props.caName ?? 'The certificate authority'}
-              now={props.now ?? Date.now()}
-            />
-          </div>
+          <Validity overview={o} current={c} lifetime={lifetime} caName={caName} now={now} />
           {lifetime !== null && isShortLived(lifetime) && (
             <LifetimeNote lifetimeMs={lifetime} issued={true} />
           )}
-          <div class="toolbar cert-actions">
-            {o.request?.status !== 'pending' ? (
-              <form method="post" action="/certificate" class="inline-action">
-                <input type="hidden" name="_csrf" value={props.csrf} />
-                <input type="hidden" name="intent" value="renew" />
-                <button type="submit" disabled={!o.renewable}>
-                  {o.keyAvailable ? 'Renew now' : 'Request a new certificate'}
-                </button>
-                <span class="hint">
-                  {!o.keyAvailable
-                    ? 'A new certificate comes with a new private key.'
-                    : o.renewable
-                      ? 'Your certificate can be renewed now (we also renew it automatically).'
-                      : `Renewal opens on ${fmt(o.renewFrom)}.`}
-                </span>
-              </form>
-            ) : (
-              <span />
-            )}
-            <form
-              method="post"
-              action="/certificate/delete"
-              data-confirm="Delete your certificate? It is revoked and stops working everywhere."
-            >
-              <input type="hidden" name="_csrf" value={props.csrf} />
-              <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
-              <button type="submit" class="danger">
-                Delete
-              </button>
-            </form>
-          </div>
           <h2>Using your certificate</h2>
           <p class="hint">
-            Downloads: <span class="mono">{c.domain}.certificate.pem</span>,{' '}
-            <span class="mono">.privkey.pem</span>, <span class="mono">.chain.pem</span>,{' '}
-            <span class="mono">.bundle.pem</span>
-            {o.keyAvailable && (
-              <>
-                , and for Windows, IIS or Azure a{' '}
-                <a href="/certificate/download/pfx">.pfx bundle</a> (certificate, chain and private
-                key; empty password)
-              </>
-            )}
-            .
+            Files are named <span class="mono nowrap">{c.domain}.certificate.pem</span>,{' '}
+            <span class="mono nowrap">.privkey.pem</span>,{' '}
+            <span class="mono nowrap">.chain.pem</span> and{' '}
+            <span class="mono nowrap">.bundle.pem</span>
+            {pfx && <>; the .pfx holds the certificate, chain and private key (empty password)</>}.
           </p>
-          <div class="cards">
-            {(['certificate', 'privateKey', 'chain', 'fullChain'] as const)
-              .filter((p) => parts[p] !== '')
-              .map((p) => (
-                <Part part={p} pem={parts[p]} />
-              ))}
+          <div class={`cards cert-parts n${PARTS_SHOWN.filter((p) => parts[p] !== '').length}`}>
+            {PARTS_SHOWN.filter((p) => parts[p] !== '').map((p) => (
+              <Part part={p} pem={parts[p]} />
+            ))}
           </div>
           {o.previous && (
             <PreviousCertificate
@@ -341,19 +440,49 @@ export function CertificatePage(props: {
               showKeys={props.showKeys !== false}
             />
           )}
-          <Instructions domain={c.domain} />
+          <Instructions domain={c.domain} pfx={pfx} />
+          <DeleteDialog domain={c.domain} csrf={props.csrf} />
         </>
       )}
       {props.devRoot && (
-        <section class="card">
+        <section class="card dev-root">
           <h2>Development certificate authority</h2>
           <p>
-            This installation issues certificates from a development CA. To make browsers and tools
-            trust them, import its <a href="/certificate/dev-root.pem">root certificate</a>.
+            This installation issues certificates from a development CA that browsers do not trust.
+            To make browsers and tools trust them, import its{' '}
+            <a href="/certificate/dev-root.pem">root certificate</a>.
           </p>
         </section>
       )}
     </>
+  );
+}
+
+/**
+ * The delete confirmation as a modal `<dialog>` (app.js opens it from the Delete link); without
+ * JavaScript the link leads to the confirmation page instead, and the dialog is never shown.
+ */
+function DeleteDialog(props: { domain: string; csrf: string }) {
+  return (
+    <dialog id="delete-dialog" class="confirm" aria-labelledby="delete-dialog-title">
+      <form method="post" action="/certificate/delete">
+        <h2 id="delete-dialog-title">Delete your certificate?</h2>
+        <p>
+          The certificate for <span class="mono">{props.domain}</span> is revoked at the certificate
+          authority and stops working everywhere you use it.
+        </p>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        <div class="dialog-actions">
+          <button type="submit" class="secondary" formmethod="dialog" formnovalidate>
+            Cancel
+          </button>
+          <button type="submit" class="danger">
+            Delete and revoke
+          </button>
+        </div>
+      </form>
+    </dialog>
   );
 }
 
@@ -362,14 +491,19 @@ function RenewalTiming(props: { overview: CertificateOverview; caName: string; n
   const o = props.overview;
   if (o.renewAt === null) return null;
   return (
-    <section class="card" id="renewal-timing">
-      <h2>Renews</h2>
+    <div class="renewal-timing" id="renewal-timing">
       <p>
         {o.request?.status === 'pending'
           ? 'Renewing now.'
-          : o.renewAt <= props.now
-            ? 'Renewal is due: we start it automatically shortly (after a failed attempt, we try again 12 hours later).'
-            : `Renews automatically around ${fmt(o.renewAt)}.`}
+          : !o.keyAvailable
+            ? 'Request a new certificate: it comes with a new private key.'
+            : o.renewAt <= props.now
+              ? 'Renewal is due: we start it automatically shortly (after a failed attempt, we try again 12 hours later).'
+              : o.renewable
+                ? `We renew it automatically around ${fmt(o.renewAt)}; you can also renew it now.`
+                : fmt(o.renewFrom) === fmt(o.renewAt)
+                  ? `We renew it automatically around ${fmt(o.renewAt)}; you can also renew it yourself from then.`
+                  : `We renew it automatically around ${fmt(o.renewAt)}; you can renew it yourself from ${fmt(o.renewFrom)}.`}
       </p>
       {o.ariWindow && (
         <p class="hint">
@@ -385,7 +519,7 @@ function RenewalTiming(props: { overview: CertificateOverview; caName: string; n
           )}
         </p>
       )}
-    </section>
+    </div>
   );
 }
 
@@ -466,53 +600,169 @@ function LifetimeNote(props: { lifetimeMs: number; issued: boolean }) {
   );
 }
 
-function Instructions(props: { domain: string }) {
-  const d = props.domain;
-  return (
-    <section class="card" id="instructions">
-      <h2>Instructions</h2>
-      <nav aria-label="Instructions">
-        <a href="#nginx">nginx</a> · <a href="#nodejs">Node.js</a> ·{' '}
-        <a href="#aws">AWS Certificate Manager</a>
-      </nav>
-      <section id="nginx">
-        <h3>nginx</h3>
-        <p>Use the Full Chain and the Private Key:</p>
-        <pre class="mono pre-wrap">{`server {
-  listen 443 ssl;
-  server_name ${d} *.${d};
-  ssl_certificate     /etc/ssl/${d}.bundle.pem;
-  ssl_certificate_key /etc/ssl/${d}.privkey.pem;
-}`}</pre>
-      </section>
-      <section id="nodejs">
-        <h3>Node.js</h3>
-        <p>
-          Pass the certificate, key and chain to{' '}
+/** One platform's instructions: a few words and the code to copy. */
+interface Platform {
+  id: string;
+  label: string;
+  intro: HtmlEscapedString | string;
+  code?: string;
+  after?: HtmlEscapedString | string;
+}
+
+function platforms(d: string, pfx: boolean): Platform[] {
+  return [
+    {
+      id: 'nginx',
+      label: 'nginx',
+      intro: 'Use the Full Chain and the Private Key in your server block:',
+      code: `server {
+    listen 443 ssl;
+    server_name ${d} *.${d};
+    ssl_certificate     /etc/ssl/${d}.bundle.pem;
+    ssl_certificate_key /etc/ssl/${d}.privkey.pem;
+}`,
+      after: (
+        <>
+          Check with <span class="mono">nginx -t</span>, then reload with{' '}
+          <span class="mono">systemctl reload nginx</span>.
+        </>
+      ),
+    },
+    {
+      id: 'apache',
+      label: 'Apache',
+      intro: 'Enable mod_ssl (a2enmod ssl) and point the virtual host at the Full Chain and Key:',
+      code: `<VirtualHost *:443>
+    ServerName ${d}
+    ServerAlias *.${d}
+    SSLEngine on
+    SSLCertificateFile    /etc/ssl/${d}.bundle.pem
+    SSLCertificateKeyFile /etc/ssl/${d}.privkey.pem
+</VirtualHost>`,
+      after: (
+        <>
+          Apache 2.4.8 and later read the chain from <span class="mono">SSLCertificateFile</span>.
+          Check with <span class="mono">apachectl configtest</span>, then reload.
+        </>
+      ),
+    },
+    {
+      id: 'caddy',
+      label: 'Caddy',
+      intro: 'Give Caddy the Full Chain and the Key (it then skips its own certificate request):',
+      code: `${d}, *.${d} {
+    tls /etc/ssl/${d}.bundle.pem /etc/ssl/${d}.privkey.pem
+    reverse_proxy localhost:3000
+}`,
+    },
+    {
+      id: 'nodejs',
+      label: 'Node.js',
+      intro: (
+        <>
+          Pass the Full Chain and the Key to{' '}
           <a href="https://nodejs.org/api/https.html#httpscreateserveroptions-requestlistener">
             https.createServer
           </a>
           :
-        </p>
-        <pre class="mono pre-wrap">{`import { readFileSync } from 'node:fs';
+        </>
+      ),
+      code: `import { readFileSync } from 'node:fs';
 import https from 'node:https';
-https.createServer({
-  cert: readFileSync('${d}.bundle.pem'),
-  key: readFileSync('${d}.privkey.pem'),
-}, app).listen(443);`}</pre>
-      </section>
-      <section id="aws">
-        <h3>AWS Certificate Manager</h3>
-        <p>
-          In ACM choose <em>Import certificate</em> and paste: <strong>Certificate body</strong> =
-          Public Certificate, <strong>Certificate private key</strong> = Private Key,{' '}
-          <strong>Certificate chain</strong> = Intermediate Certificate Chain. See{' '}
+
+https
+  .createServer(
+    {
+      cert: readFileSync('${d}.bundle.pem'),
+      key: readFileSync('${d}.privkey.pem'),
+    },
+    app,
+  )
+  .listen(443);`,
+    },
+    {
+      id: 'iis',
+      label: 'IIS / Azure',
+      intro: pfx ? (
+        <>
+          Windows uses one <a href="/certificate/download/pfx">.pfx file</a> with the certificate,
+          chain and private key (empty password). In IIS Manager open{' '}
+          <em>Server Certificates → Import</em>, choose the file, then add an <em>https</em> binding
+          to your site. Azure App Service wants a .pfx with a password; make one from the PEM files:
+        </>
+      ) : (
+        'Windows and Azure use a .pfx file, which only the owner of the certificate can download. Azure App Service wants one with a password; the owner can make one from the PEM files:'
+      ),
+      code: `openssl pkcs12 -export -out ${d}.pfx \
+    -inkey ${d}.privkey.pem -in ${d}.bundle.pem`,
+      after: (
+        <>
+          Then upload it under <em>Certificates → Bring your own certificates (.pfx)</em> and add a
+          TLS/SSL binding.
+        </>
+      ),
+    },
+    {
+      id: 'aws',
+      label: 'AWS ACM',
+      intro: (
+        <>
+          In AWS Certificate Manager choose <em>Import certificate</em> and paste the Public
+          Certificate, the Private Key and the Intermediate Certificate Chain, or use the{' '}
           <a href="https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-api-cli.html">
-            importing certificates
+            AWS CLI
           </a>
-          .
-        </p>
-      </section>
+          :
+        </>
+      ),
+      code: `aws acm import-certificate \
+    --certificate fileb://${d}.certificate.pem \
+    --private-key fileb://${d}.privkey.pem \
+    --certificate-chain fileb://${d}.chain.pem`,
+      after: 'Re-import the renewed files into the same certificate ARN after each renewal.',
+    },
+  ];
+}
+
+/**
+ * Instructions per platform as tabs. Without JavaScript the tab strip is a list of links to the
+ * sections (the CSS shows the :target one, the first by default, and all of them where :has() is
+ * unknown); app.js turns it into an ARIA tablist with a roving tabindex.
+ */
+function Instructions(props: { domain: string; pfx: boolean }) {
+  const list = platforms(props.domain, props.pfx);
+  return (
+    <section class="card instructions" id="instructions" aria-labelledby="instructions-title">
+      <h2 id="instructions-title">Install it on your server</h2>
+      <div class="tabs" data-tabs>
+        <nav class="tab-list" aria-label="Platforms" data-tablist>
+          {list.map((p) => (
+            <a href={`#${p.id}`} id={`tab-${p.id}`} class="tab">
+              {p.label}
+            </a>
+          ))}
+        </nav>
+        {list.map((p) => (
+          <section class="tab-panel" id={p.id} aria-labelledby={`tab-${p.id}`}>
+            <h3 class="visually-hidden">{p.label}</h3>
+            <p>{p.intro}</p>
+            {p.code && (
+              <div class="copy-block">
+                <div class="copy-head">
+                  <span>{p.label}</span>
+                  <button type="button" class="secondary small" data-copy={p.code}>
+                    Copy
+                  </button>
+                </div>
+                <pre class="snippet">
+                  <code>{p.code}</code>
+                </pre>
+              </div>
+            )}
+            {p.after && <p class="hint">{p.after}</p>}
+          </section>
+        ))}
+      </div>
     </section>
   );
 }
