@@ -24,13 +24,14 @@ async function noOverflow(page: Page, path: string) {
   await page.setViewportSize({ width: 360, height: 740 });
   await page.goto(`${devUrl()}${path}`);
   const wide = await page.evaluate(() =>
-    [...document.querySelectorAll('body *')]
+    Array.from(document.querySelectorAll('body *'))
       .filter((e) => {
         const r = e.getBoundingClientRect();
         return r.width > 0 && r.right > document.documentElement.clientWidth + 1;
       })
       .map(
-        (e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}`,
+        (e) =>
+          `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${Array.from(e.classList).join('.')}`,
       ),
   );
   expect(wide, `${path} at 360 px`).toEqual([]);
