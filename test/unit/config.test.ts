@@ -69,7 +69,7 @@ describe('embedded defaults (no configuration)', () => {
     expect(c.dns.provider).toBe('embedded');
     expect(c.dns.embeddedServer).toMatchObject({
       host: '127.0.0.1',
-      port: 5353,
+      port: 10053,
       nameservers: ['ns1.starchart.test'],
     });
     expect(c.dns.recordLimit).toBeNull();
