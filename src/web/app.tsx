@@ -40,11 +40,21 @@ export interface WebApp {
 
 export function createApp(container: Container): WebApp {
   const { config, logger } = container;
-  const assets = loadAssets();
+  const assets = loadAssets(config.productName);
   const shell: PageShell = {
     productName: config.productName,
     assets: assets.byName,
     footerLinks: config.footerLinks.map((l) => ({ href: l.href, label: l.label })),
+    footer: {
+      acceptableUsePolicyUrl: config.footer.acceptableUsePolicyUrl,
+      copyright: () =>
+        config.footer.copyrightNotice.replaceAll(
+          '{year}',
+          String(new Date(container.clock.now()).getUTCFullYear()),
+        ),
+      // The mailbox is mounted outside production only (below), so it is linked only there.
+      devMailbox: !config.isProduction,
+    },
     chrome: (c) => {
       const session = c.get('session') ?? null;
       if (!session) return {};
@@ -92,6 +102,22 @@ export function createApp(container: Container): WebApp {
       'Cache-Control': 'public, max-age=31536000, immutable',
     });
   });
+  // Browsers, link previews and home-screen shortcuts ask for these fixed paths whatever the page links.
+  const rootIcons: Record<string, string> = {
+    '/favicon.ico': 'favicon-32.png',
+    '/apple-touch-icon.png': 'apple-touch-icon.png',
+    '/apple-touch-icon-precomposed.png': 'apple-touch-icon.png',
+  };
+  for (const [route, name] of Object.entries(rootIcons)) {
+    const asset = assets.byName[name]!;
+    app.get(route, (c) =>
+      c.body(new Uint8Array(asset.body), 200, {
+        'Content-Type': asset.type,
+        // Not fingerprinted, so a day rather than a year: a new icon reaches browsers by tomorrow.
+        'Cache-Control': 'public, max-age=86400',
+      }),
+    );
+  }
   app.route('/', healthRoutes(container));
   // Update protocols (token-authenticated, no cookies): before sessions and CSRF, which they never use.
   app.route('/', dyndns2Routes(container));
