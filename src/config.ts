@@ -120,7 +120,7 @@ export const ENV_VARS = {
   FOOTER_LINKS:
     'Footer links as "Label|URL" pairs separated by ";" (default "GitHub|https://github.com/DevelopingSpace/starchart")',
   ACCEPTABLE_USE_POLICY_URL:
-    'Address of the Acceptable Use Policy linked from every page\'s footer (https://… or /path; default none: no link)',
+    "Address of the Acceptable Use Policy linked from every page's footer (https://… or /path; default none: no link)",
   COPYRIGHT_NOTICE:
     'Copyright line in every page\'s footer; {year} is replaced by the current year (default "© {year} {PRODUCT_NAME}")',
   SECRETS_OVERRIDE:

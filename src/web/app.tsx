@@ -29,7 +29,7 @@ import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { tokenRoutes } from './routes/tokens.js';
-import { loadAssets } from './static/assets.js';
+import { ROOT_ICONS, loadAssets } from './static/assets.js';
 import { ImpersonationBanner, SiteHeader } from './views/chrome.js';
 import { ErrorBody } from './views/error-page.js';
 
@@ -102,13 +102,7 @@ export function createApp(container: Container): WebApp {
       'Cache-Control': 'public, max-age=31536000, immutable',
     });
   });
-  // Browsers, link previews and home-screen shortcuts ask for these fixed paths whatever the page links.
-  const rootIcons: Record<string, string> = {
-    '/favicon.ico': 'favicon-32.png',
-    '/apple-touch-icon.png': 'apple-touch-icon.png',
-    '/apple-touch-icon-precomposed.png': 'apple-touch-icon.png',
-  };
-  for (const [route, name] of Object.entries(rootIcons)) {
+  for (const [route, name] of Object.entries(ROOT_ICONS)) {
     const asset = assets.byName[name]!;
     app.get(route, (c) =>
       c.body(new Uint8Array(asset.body), 200, {

@@ -41,6 +41,16 @@ const SOURCES: Record<string, { file: string; type: string }> = {
 
 export type AssetName = keyof typeof SOURCES;
 
+/**
+ * Fixed paths browsers, link previews and home-screen shortcuts ask for whatever a page links, and the
+ * asset each one serves (not fingerprinted, so cached for a day rather than a year).
+ */
+export const ROOT_ICONS: Record<string, string> = {
+  '/favicon.ico': 'favicon-32.png',
+  '/apple-touch-icon.png': 'apple-touch-icon.png',
+  '/apple-touch-icon-precomposed.png': 'apple-touch-icon.png',
+};
+
 function fingerprinted(name: string, body: Buffer, type: string): Asset {
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
   return { url: `/static/${hash}/${name}`, body, type };

@@ -9,8 +9,7 @@
  *
  * Icons are decorative: aria-hidden and focusable="false" (old Edge/IE would otherwise put the SVG in the
  * tab order); the text beside an icon, or the control's aria-label, says what it means. Colour follows
- * the text (currentColor); size comes from the stylesheet (.icon, 1.15em by default), with width and
- * height attributes of 1em only as a fallback before the stylesheet loads.
+ * the text (currentColor); size and stroke come from the stylesheet (.icon, 1.15em by default).
  */
 import {
   Globe,
@@ -39,24 +38,27 @@ const SOURCES = {
 
 export type IconName = keyof typeof SOURCES;
 
-/** Lucide's markup with our attributes on the <svg> and the whitespace between elements removed. */
-function compact(svg: string): string {
-  const inner = svg
+/**
+ * Lucide's shapes without its <svg> wrapper and whitespace: the wrapper's drawing attributes (stroke,
+ * fill, width) live in the stylesheet's .icon rule, so each icon costs the page only its paths.
+ */
+function shapes(svg: string): string {
+  return svg
     .replace(/^[\s\S]*?<svg[^>]*>/, '')
     .replace(/<\/svg>[\s\S]*$/, '')
     .replace(/>\s+</g, '><')
+    .replace(/\s*\/>/g, '/>')
     .trim();
-  return inner;
 }
 
-const INNER: Record<IconName, string> = Object.fromEntries(
-  Object.entries(SOURCES).map(([name, svg]) => [name, compact(svg)]),
+const SHAPES: Record<IconName, string> = Object.fromEntries(
+  Object.entries(SOURCES).map(([name, svg]) => [name, shapes(svg)]),
 ) as Record<IconName, string>;
 
-/** An inline SVG icon; `class` adds to "icon" (e.g. "icon lg"). */
+/** An inline SVG icon; `class` adds to "icon" (e.g. "icon when-open"). */
 export function Icon(props: { name: IconName; class?: string }) {
   const cls = props.class ? `icon ${props.class}` : 'icon';
   return safe(
-    `<svg class="${escapeHtml(cls)}" xmlns="http://www.w3.org/2000/svg" width="1em" height="1em" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">${INNER[props.name]}</svg>`,
+    `<svg class="${escapeHtml(cls)}" viewBox="0 0 24 24" aria-hidden="true" focusable="false">${SHAPES[props.name]}</svg>`,
   );
 }
