@@ -34,7 +34,7 @@ export const ENV_VARS = {
     "Most Route53 API requests per second this service sends (default 5, Route53's documented per-account rate; 0 = no pacing)",
   DNS_SERVER_HOST: 'Address the built-in DNS server binds (default 127.0.0.1)',
   DNS_SERVER_PORT:
-    'Port of the built-in DNS server, UDP and TCP (default 5353; 0 = any free port, for tests)',
+    'Port of the built-in DNS server, UDP and TCP (default 10053; not 5353, which mDNS holds on most Linux desktops; 0 = any free port, for tests)',
   DNS_UPDATE_SERVER:
     'Accept DNS UPDATE (RFC 2136, TSIG keys of access tokens) on the built-in DNS server port: 1 or 0 (default 1 with DNS_PROVIDER=embedded; with route53 1 starts the built-in server for updates only, queries REFUSED, and the reconciler pushes the changes to Route53)',
   DNS_SERVER_UDP_WORKERS:
@@ -121,6 +121,10 @@ export const ENV_VARS = {
     'Seconds of clock difference tolerated on SAML NotBefore/NotOnOrAfter (default 60, at most 600)',
   FOOTER_LINKS:
     'Footer links as "Label|URL" pairs separated by ";" (default "GitHub|https://github.com/DevelopingSpace/starchart")',
+  ACCEPTABLE_USE_POLICY_URL:
+    "Address of the Acceptable Use Policy linked from every page's footer (https://… or /path; default none: no link)",
+  COPYRIGHT_NOTICE:
+    'Copyright line in every page\'s footer; {year} is replaced by the current year (default "© {year} {PRODUCT_NAME}")',
   SECRETS_OVERRIDE:
     'Development only: read secrets from the environment or ./dev-secrets/ instead of Docker secrets',
   SECRETS_DIR: 'Directory of Docker secret files (default /run/secrets)',
@@ -276,7 +280,7 @@ const EnvSchema = z.object({
   AWS_ROUTE53_ENDPOINT: optionalString.pipe(z.url().optional()),
   AWS_ROUTE53_REQUESTS_PER_SECOND: intFrom(5, 0, 1000),
   DNS_SERVER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
-  DNS_SERVER_PORT: intFrom(5353, 0, 65535),
+  DNS_SERVER_PORT: intFrom(10053, 0, 65535),
   DNS_SERVER_UDP_WORKERS: intFrom(0, 0, 16),
   DNS_UPDATE_SERVER: optionalString.pipe(
     z
@@ -436,6 +440,16 @@ const EnvSchema = z.object({
         (v) => v ?? [{ label: 'GitHub', href: 'https://github.com/DevelopingSpace/starchart' }],
       ),
   ),
+  ACCEPTABLE_USE_POLICY_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^(https?:\/\/[^\s]+|\/(?![/\\])[^\s]*)$/,
+        'must be an https://… address or a /path on this site',
+      )
+      .optional(),
+  ),
+  COPYRIGHT_NOTICE: optionalString.pipe(z.string().max(300).optional()),
   SECRETS_OVERRIDE: optionalString,
   SECRETS_DIR: optionalString.transform((v) => v ?? '/run/secrets'),
   DANGER_DATABASE_WIPE_REINITIALIZE: bool01,
@@ -602,6 +616,12 @@ export interface Config {
     clockSkewMs: number;
   };
   footerLinks: { label: string; href: string }[];
+  footer: {
+    /** ACCEPTABLE_USE_POLICY_URL; null = no link. */
+    acceptableUsePolicyUrl: string | null;
+    /** COPYRIGHT_NOTICE with {year} still in it (the footer fills in the year when it renders). */
+    copyrightNotice: string;
+  };
   sessionSecret: string;
   /** Earlier SESSION_SECRET values: they still decrypt stored private keys (the key ring, decision 0014). */
   previousSessionSecrets: string[];
@@ -952,6 +972,10 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       clockSkewMs: e.SAML_CLOCK_SKEW_S * 1000,
     },
     footerLinks: e.FOOTER_LINKS,
+    footer: {
+      acceptableUsePolicyUrl: e.ACCEPTABLE_USE_POLICY_URL ?? null,
+      copyrightNotice: e.COPYRIGHT_NOTICE ?? `© {year} ${e.PRODUCT_NAME}`,
+    },
     sessionSecret: sessionSecret!,
     previousSessionSecrets,
     session: {

@@ -42,3 +42,29 @@ export class AppError extends Error {
 }
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/**
+ * A start-up problem the operator fixes by changing a setting (a port already taken): main.ts prints
+ * its message as one line and exits 1, with no stack trace.
+ */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+/** The StartupError for a failed bind (`listen`/`bind` errors), or null for any other error. */
+export function bindProblem(err: unknown, port: number, setting: string): StartupError | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE')
+    return new StartupError(`Port ${port} is already in use: set ${setting} to a free port`, {
+      cause: err,
+    });
+  if (code === 'EACCES')
+    return new StartupError(
+      `Port ${port} needs privileges this process lacks: set ${setting} to a port above 1023`,
+      { cause: err },
+    );
+  return null;
+}

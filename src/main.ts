@@ -3,6 +3,7 @@
  * shuts down in one ordered sequence on SIGTERM/SIGINT, exiting 0.
  */
 import { loadConfigOrExit } from './config.js';
+import { StartupError } from './errors.js';
 import { createLogger } from './logger.js';
 import { handleShutdownSignals, startService } from './service.js';
 
@@ -18,6 +19,12 @@ async function main(): Promise<void> {
   try {
     service = await startService(config, logger);
   } catch (err) {
+    if (err instanceof StartupError) {
+      // A setting to change, not a bug: one line that names it, no stack trace.
+      logger.flush?.();
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
     logger.fatal({ err }, 'failed to start');
     logger.flush?.();
     process.exit(1);

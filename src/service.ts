@@ -70,7 +70,12 @@ export async function startService(
   let url: string | null = null;
   if (config.role === 'web' || config.role === 'all') {
     const { app } = createApp(container);
-    server = await serveApp(app, config.http.port, config.http.host);
+    try {
+      server = await serveApp(app, config.http.port, config.http.host);
+    } catch (err) {
+      await container.close();
+      throw err;
+    }
     server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
     const address = server.address();
     if (address && typeof address === 'object') {
@@ -83,7 +88,15 @@ export async function startService(
   // The built-in DNS server, or with Route53 the one that only takes DNS UPDATE (DNS_UPDATE_SERVER).
   const dnsServer = container.dnsServer ?? container.updateOnlyServer;
   if (dnsServer && (config.role === 'web' || config.role === 'all')) {
-    dnsPort = await dnsServer.start();
+    try {
+      dnsPort = await dnsServer.start();
+    } catch (err) {
+      // A taken DNS_SERVER_PORT: release what already started so the process can end at once.
+      if (server) await closeServer(server, 0);
+      await dnsServer.stop().catch(() => undefined);
+      await container.close();
+      throw err;
+    }
   }
   let watchdog: ScheduleWatchdog | null = null;
   if (config.role === 'worker' || config.role === 'all') {

@@ -30,7 +30,7 @@ export async function startApp(
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       ROOT_DOMAIN: 'starchart.test',
-      // Each instance's built-in DNS server on its own ephemeral port (never the shared default 5353).
+      // Each instance's built-in DNS server on its own ephemeral port (never the shared default 10053).
       DNS_SERVER_PORT: '0',
       ...env,
     },

@@ -29,7 +29,7 @@ import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { tokenRoutes } from './routes/tokens.js';
-import { loadAssets } from './static/assets.js';
+import { ROOT_ICONS, loadAssets } from './static/assets.js';
 import { ImpersonationBanner, SiteHeader } from './views/chrome.js';
 import { ErrorBody } from './views/error-page.js';
 import { recordCheckRoutes } from './routes/record-check.js';
@@ -41,11 +41,21 @@ export interface WebApp {
 
 export function createApp(container: Container): WebApp {
   const { config, logger } = container;
-  const assets = loadAssets();
+  const assets = loadAssets(config.productName);
   const shell: PageShell = {
     productName: config.productName,
     assets: assets.byName,
     footerLinks: config.footerLinks.map((l) => ({ href: l.href, label: l.label })),
+    footer: {
+      acceptableUsePolicyUrl: config.footer.acceptableUsePolicyUrl,
+      copyright: () =>
+        config.footer.copyrightNotice.replaceAll(
+          '{year}',
+          String(new Date(container.clock.now()).getUTCFullYear()),
+        ),
+      // The mailbox is mounted outside production only (below), so it is linked only there.
+      devMailbox: !config.isProduction,
+    },
     chrome: (c) => {
       const session = c.get('session') ?? null;
       if (!session) return {};
@@ -93,6 +103,16 @@ export function createApp(container: Container): WebApp {
       'Cache-Control': 'public, max-age=31536000, immutable',
     });
   });
+  for (const [route, name] of Object.entries(ROOT_ICONS)) {
+    const asset = assets.byName[name]!;
+    app.get(route, (c) =>
+      c.body(new Uint8Array(asset.body), 200, {
+        'Content-Type': asset.type,
+        // Not fingerprinted, so a day rather than a year: a new icon reaches browsers by tomorrow.
+        'Cache-Control': 'public, max-age=86400',
+      }),
+    );
+  }
   app.route('/', healthRoutes(container));
   // Update protocols (token-authenticated, no cookies): before sessions and CSRF, which they never use.
   app.route('/', dyndns2Routes(container));

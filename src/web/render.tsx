@@ -13,6 +13,8 @@ export interface PageShell {
   productName: string;
   assets: Record<string, Asset>;
   footerLinks: { href: string; label: string }[];
+  /** The rest of the footer: the policy link, the copyright line (year filled in per page), the mailbox. */
+  footer?: { acceptableUsePolicyUrl: string | null; copyright: () => string; devMailbox: boolean };
   /** Header and banner for the current request (user menu, impersonation); added by later middleware. */
   chrome?: (c: Context<AppEnv>) => { header?: Child; banner?: Child };
 }
@@ -33,6 +35,9 @@ export function renderPage(
       nonce={c.get('nonce')}
       assets={shell.assets}
       footerLinks={shell.footerLinks}
+      acceptableUsePolicyUrl={shell.footer?.acceptableUsePolicyUrl ?? null}
+      copyright={shell.footer?.copyright()}
+      devMailbox={shell.footer?.devMailbox ?? false}
       header={chrome.header}
       banner={chrome.banner}
     >

@@ -69,7 +69,7 @@ describe('embedded defaults (no configuration)', () => {
     expect(c.dns.provider).toBe('embedded');
     expect(c.dns.embeddedServer).toMatchObject({
       host: '127.0.0.1',
-      port: 5353,
+      port: 10053,
       nameservers: ['ns1.starchart.test'],
     });
     expect(c.dns.recordLimit).toBeNull();
@@ -475,6 +475,38 @@ describe('issuance budget settings', () => {
         problems.some((p) => p.startsWith('ACME_LIMIT_OVERRIDES')),
         bad,
       ).toBe(true);
+    }
+  });
+});
+
+describe('footer settings', () => {
+  it('default: no Acceptable Use Policy link, "© {year} {PRODUCT_NAME}"', () => {
+    expect(dev({ PRODUCT_NAME: 'Seneca Domains' }).footer).toEqual({
+      acceptableUsePolicyUrl: null,
+      copyrightNotice: '© {year} Seneca Domains',
+    });
+  });
+
+  it('ACCEPTABLE_USE_POLICY_URL and COPYRIGHT_NOTICE are taken as given', () => {
+    expect(
+      dev({
+        ACCEPTABLE_USE_POLICY_URL: 'https://example.edu/aup',
+        COPYRIGHT_NOTICE: ' © 2020–{year} Example College ',
+      }).footer,
+    ).toEqual({
+      acceptableUsePolicyUrl: 'https://example.edu/aup',
+      copyrightNotice: '© 2020–{year} Example College',
+    });
+    expect(dev({ ACCEPTABLE_USE_POLICY_URL: '/policies/aup' }).footer.acceptableUsePolicyUrl).toBe(
+      '/policies/aup',
+    );
+  });
+
+  it('a policy address that is neither http(s) nor a local path is refused at boot', () => {
+    for (const bad of ['javascript:alert(1)', '//evil.example/aup', 'aup.html']) {
+      expect(problemsOf(() => dev({ ACCEPTABLE_USE_POLICY_URL: bad }))).toEqual([
+        `ACCEPTABLE_USE_POLICY_URL: must be an https://… address or a /path on this site (got "${bad}")`,
+      ]);
     }
   });
 });

@@ -32,6 +32,7 @@ import type { WorkerMessage, WorkerReply } from './udp-worker.js';
 import { MAX_UPDATE_BYTES, OPCODE_UPDATE, isUpdateRequest, queryTsig } from './update-message.js';
 import { DnsUpdateService } from './update-server.js';
 import type { DnsUpdateHandler } from '../../ports/dns-update.js';
+import { bindProblem } from '../../errors.js';
 import { Zone, type ZoneRecord, ZoneResponder } from './zone-responder.js';
 
 export interface ZoneSource {
@@ -188,7 +189,8 @@ export class EmbeddedDnsServer {
         break;
       } catch (e) {
         udp.close();
-        if (this.options.port !== 0 || attempt >= 10) throw e;
+        if (this.options.port !== 0 || attempt >= 10)
+          throw bindProblem(e, this.options.port, 'DNS_SERVER_PORT') ?? e;
       }
     }
     const workers = this.options.udpWorkers ?? 0;

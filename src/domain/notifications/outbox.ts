@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import type { OutboxRow } from '../../db/schema.js';
 import {
   claimOutboxEmail,
   findOutboxEmail,
@@ -122,4 +123,61 @@ export async function deliverEmail(deps: DeliverDeps, id: number): Promise<Deliv
     last_error: null,
   });
   return 'sent';
+}
+
+/** What happened to an outbox email, in words a developer reading the development mailbox understands. */
+export interface EmailDeliveryState {
+  tone: 'ok' | 'warn' | 'err' | 'info';
+  /** A few words for a badge. */
+  label: string;
+  /** One sentence with the detail. */
+  detail: string;
+}
+
+/**
+ * The delivery state of an outbox row. `smtpConfigured` says whether this service has a mailer: without
+ * one a pending email is not waiting for anything, it is simply kept in the outbox.
+ */
+export function emailDeliveryState(
+  row: Pick<OutboxRow, 'status' | 'attempts' | 'last_error'>,
+  smtpConfigured: boolean,
+): EmailDeliveryState {
+  const attempts = Number(row.attempts);
+  switch (row.status) {
+    case 'sent':
+      return {
+        tone: 'ok',
+        label: 'Sent',
+        detail: 'Handed to the SMTP server.',
+      };
+    case 'failed':
+      return {
+        tone: 'err',
+        label: 'Not sent',
+        detail: row.last_error?.startsWith('invalid recipient address')
+          ? `Never sent: ${row.last_error}.`
+          : `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}${row.last_error ? `: ${row.last_error}` : ''}.`,
+      };
+    case 'sending':
+      return {
+        tone: 'info',
+        label: 'Sending',
+        detail: 'A worker is handing it to the SMTP server now.',
+      };
+    case 'pending':
+      if (!smtpConfigured)
+        return {
+          tone: 'info',
+          label: 'Kept here — no SMTP server configured',
+          detail:
+            'No SMTP server is configured (SMTP_HOST), so this email stays in the outbox and is only shown here.',
+        };
+      if (attempts > 0)
+        return {
+          tone: 'warn',
+          label: `Retrying (attempt ${attempts} of ${MAX_EMAIL_ATTEMPTS} failed)`,
+          detail: `The SMTP server refused it${row.last_error ? `: ${row.last_error}` : ''}. It is retried with increasing delays.`,
+        };
+      return { tone: 'info', label: 'Queued', detail: 'Waiting for a worker to send it.' };
+  }
 }

@@ -1,7 +1,7 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 /** @jsxFrag Fragment */
-import { Fragment, h } from '../jsx/runtime.js';
+import { h } from '../jsx/runtime.js';
 /**
  * Development mailbox: outside production, without SMTP, messages stay in the outbox and are listed here.
  * Never mounted in production.
@@ -12,77 +12,27 @@ import { findOutboxEmail, findRecentOutbox } from '../../db/repos/outbox.js';
 import type { AppEnv } from '../env.js';
 import { queryPage } from '../query.js';
 import { type PageShell, renderPage } from '../render.js';
+import { MailboxEmailPage, MailboxPage } from '../views/dev-mailbox.js';
 
 const PAGE = 50;
 
 export function devMailboxRoutes(container: Container, shell: PageShell) {
   const app = new Hono<AppEnv>();
   const { db } = container.dbh;
+  const smtpConfigured = container.mailer !== null;
   app.get('/dev/mailbox', async (c) => {
     const page = queryPage(c);
     const rows = await findRecentOutbox(db, PAGE + 1, (page - 1) * PAGE);
-    const more = rows.length > PAGE;
     return renderPage(
       c,
       shell,
       'Development mailbox',
-      <>
-        <h1>Development mailbox</h1>
-        <p class="lead">
-          Emails the service would send.{' '}
-          {container.mailer
-            ? 'SMTP is configured, so they are also delivered.'
-            : 'No SMTP server is configured, so they stay here.'}{' '}
-          This page does not exist in production.
-        </p>
-        {rows.length === 0 ? (
-          <p class="alert info">
-            {page > 1 ? (
-              <>
-                No emails this far back. <a href="/dev/mailbox">Newest emails</a>
-              </>
-            ) : (
-              'No emails yet.'
-            )}
-          </p>
-        ) : (
-          <table class="responsive">
-            <thead>
-              <tr>
-                <th>Sent to</th>
-                <th>Subject</th>
-                <th>Status</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.slice(0, PAGE).map((r) => (
-                <tr>
-                  <td data-label="To">{r.to_address}</td>
-                  <td data-label="Subject">
-                    <a href={`/dev/mailbox/${r.id}`}>{r.subject}</a>
-                  </td>
-                  <td data-label="Status">
-                    <span
-                      class={`badge ${r.status === 'sent' ? 'ok' : r.status === 'failed' ? 'err' : 'warn'}`}
-                    >
-                      {r.status}
-                    </span>
-                  </td>
-                  <td data-label="Created">
-                    {new Date(Number(r.created_at)).toISOString().replace('T', ' ').slice(0, 19)}{' '}
-                    UTC
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <p>
-          {page > 1 && rows.length > 0 && <a href={`/dev/mailbox?page=${page - 1}`}>Newer</a>}{' '}
-          {more && <a href={`/dev/mailbox?page=${page + 1}`}>Older</a>}
-        </p>
-      </>,
+      <MailboxPage
+        rows={rows.slice(0, PAGE)}
+        page={page}
+        more={rows.length > PAGE}
+        smtpConfigured={smtpConfigured}
+      />,
     );
   });
   app.get('/dev/mailbox/:id{[0-9]+}', async (c) => {
@@ -92,19 +42,7 @@ export function devMailboxRoutes(container: Container, shell: PageShell) {
       c,
       shell,
       row.subject,
-      <>
-        <p>
-          <a href="/dev/mailbox">← All emails</a>
-        </p>
-        <h1>{row.subject}</h1>
-        <p class="hint">
-          To {row.to_address} · Message-ID <span class="mono">{row.message_id}</span> · {row.status}
-          {row.last_error ? ` · last error: ${row.last_error}` : ''}
-        </p>
-        <section class="card">
-          <pre class="pre-wrap">{row.text_body}</pre>
-        </section>
-      </>,
+      <MailboxEmailPage row={row} smtpConfigured={smtpConfigured} />,
     );
   });
   return app;

@@ -118,3 +118,15 @@ function setUpTabs(root) {
   });
 }
 document.querySelectorAll('[data-tabs]').forEach(setUpTabs);
+// The menu button on narrow screens (<details class="menu">, works without this): Escape closes the
+// open menu and puts focus back on its button; a click outside closes it.
+document.addEventListener('keydown', (event) => {
+  const menu = event.key === 'Escape' ? document.querySelector('details.menu[open]') : null;
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector('summary')?.focus();
+});
+document.addEventListener('click', (event) => {
+  const menu = document.querySelector('details.menu[open]');
+  if (menu && event.target instanceof Node && !menu.contains(event.target)) menu.open = false;
+});

@@ -25,6 +25,14 @@ export interface Asset {
 const SOURCES: Record<string, { file: string; type: string }> = {
   'app.css': { file: path.join(here, 'app.css'), type: 'text/css; charset=utf-8' },
   'app.js': { file: path.join(here, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  // Favicon (SVG, with a PNG for browsers without SVG favicons), the home-screen icon and the manifest's
+  // icons; drawn in src/web/static/favicon.svg and scripts/icons/app-icon.svg, rendered to PNG by
+  // scripts/render-icons.mts.
+  'favicon.svg': { file: path.join(here, 'favicon.svg'), type: 'image/svg+xml' },
+  'favicon-32.png': { file: path.join(here, 'favicon-32.png'), type: 'image/png' },
+  'apple-touch-icon.png': { file: path.join(here, 'apple-touch-icon.png'), type: 'image/png' },
+  'icon-192.png': { file: path.join(here, 'icon-192.png'), type: 'image/png' },
+  'icon-512.png': { file: path.join(here, 'icon-512.png'), type: 'image/png' },
   'htmx.min.js': {
     file: require.resolve('htmx.org/dist/htmx.min.js'),
     type: 'text/javascript; charset=utf-8',
@@ -33,15 +41,66 @@ const SOURCES: Record<string, { file: string; type: string }> = {
 
 export type AssetName = keyof typeof SOURCES;
 
-export function loadAssets(): { byName: Record<string, Asset>; byUrl: Map<string, Asset> } {
+/**
+ * Fixed paths browsers, link previews and home-screen shortcuts ask for whatever a page links, and the
+ * asset each one serves (not fingerprinted, so cached for a day rather than a year).
+ */
+export const ROOT_ICONS: Record<string, string> = {
+  '/favicon.ico': 'favicon-32.png',
+  '/apple-touch-icon.png': 'apple-touch-icon.png',
+  '/apple-touch-icon-precomposed.png': 'apple-touch-icon.png',
+};
+
+function fingerprinted(name: string, body: Buffer, type: string): Asset {
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  return { url: `/static/${hash}/${name}`, body, type };
+}
+
+/**
+ * The files above, plus the web manifest (app.webmanifest), which names the product (PRODUCT_NAME) and
+ * points at the fingerprinted icons, so it is built here rather than read from a file.
+ */
+export function loadAssets(productName = 'My.Custom.Domain'): {
+  byName: Record<string, Asset>;
+  byUrl: Map<string, Asset>;
+} {
   const byName: Record<string, Asset> = {};
   const byUrl = new Map<string, Asset>();
-  for (const [name, { file, type }] of Object.entries(SOURCES)) {
-    const body = readFileSync(file);
-    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-    const asset = { url: `/static/${hash}/${name}`, body, type };
+  const add = (name: string, asset: Asset) => {
     byName[name] = asset;
     byUrl.set(asset.url, asset);
+  };
+  for (const [name, { file, type }] of Object.entries(SOURCES)) {
+    add(name, fingerprinted(name, readFileSync(file), type));
   }
+  const manifest = {
+    name: productName,
+    short_name: productName,
+    description: 'DNS records and HTTPS certificates for your own domain',
+    start_url: '/',
+    scope: '/',
+    display: 'standalone',
+    background_color: '#f6f7f9',
+    theme_color: '#b30f0e',
+    icons: [
+      { src: byName['icon-192.png']!.url, sizes: '192x192', type: 'image/png', purpose: 'any' },
+      { src: byName['icon-512.png']!.url, sizes: '512x512', type: 'image/png', purpose: 'any' },
+      {
+        src: byName['icon-512.png']!.url,
+        sizes: '512x512',
+        type: 'image/png',
+        purpose: 'maskable',
+      },
+      { src: byName['favicon.svg']!.url, sizes: 'any', type: 'image/svg+xml' },
+    ],
+  };
+  add(
+    'app.webmanifest',
+    fingerprinted(
+      'app.webmanifest',
+      Buffer.from(JSON.stringify(manifest)),
+      'application/manifest+json; charset=utf-8',
+    ),
+  );
   return { byName, byUrl };
 }
