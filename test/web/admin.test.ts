@@ -844,7 +844,9 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     await insertUser(db(), { display_name: `Unique ${tag.toUpperCase()} Name` });
     const a = await t.agent(admin);
     const short = await (await a.get('/admin?q=zq')).text();
-    expect(short).toContain('Please enter at least 3 characters to search.');
+    expect(short).toContain('Type at least 3 characters to search.');
+    // A too-short query lists the recent users instead of nothing.
+    expect(short).toContain('most recent sign-in first');
     const p1 = await (await a.get(`/admin?q=${tag.toUpperCase()}`)).text();
     expect(p1).toContain('24 users found');
     expect(p1).toContain('Page 1 of 2');
@@ -867,6 +869,70 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(dash).toContain('hx-trigger="keyup changed delay:300ms, search"');
     expect(dash).toMatch(/data-metric="users">[\d,]+</);
     expect(dash).toContain('data-metric="jobs-failed"');
+  });
+
+  test('the dashboard lists users without a query, most recent sign-in first, paginated (plain links and htmx)', async () => {
+    const tag = `rc${dialect}${Date.now().toString(36)}`;
+    // Sign-ins far in the future so these are the newest whatever other tests inserted.
+    const future = Date.now() + 10 * 86_400_000;
+    const made: User[] = [];
+    for (let i = 0; i < 3; i++)
+      made.push(
+        await insertUser(db(), { username: `${tag}n${i}`, last_login_at: future + i * 1000 }),
+      );
+    const never = await insertUser(db(), { username: `${tag}never`, last_login_at: null });
+    const a = await t.agent(admin);
+    const res = await a.get('/admin');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).not.toContain('Type at least 3 characters to search.');
+    const listed = [...html.matchAll(/href="\/admin\/users\/(\d+)"/g)].map((m) => Number(m[1]));
+    // Newest sign-in first: n2, n1, n0 head the list.
+    expect(listed.slice(0, 3)).toEqual([made[2]!.id, made[1]!.id, made[0]!.id]);
+    const total = Number(
+      (
+        await db()
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    expect(html).toContain(`${total.toLocaleString('en-CA')} users, most recent sign-in first`);
+    const pages = Math.ceil(total / 20);
+    expect(pages).toBeGreaterThan(1);
+    expect(html).toContain(`Page 1 of ${pages}`);
+    expect(html).toContain('href="/admin?page=2"');
+    expect(html).toContain('hx-get="/admin?page=2"');
+    // The whole order: last sign-in (never = last), then newest account, then newest id.
+    const all = await db()
+      .selectFrom('users')
+      .select(['id', 'last_login_at', 'created_at'])
+      .execute();
+    const key = (u: (typeof all)[0]) => [
+      u.last_login_at === null ? -Infinity : Number(u.last_login_at),
+      Number(u.created_at),
+      Number(u.id),
+    ];
+    const expected = all
+      .sort((x, y) => {
+        const [kx, ky] = [key(x), key(y)];
+        for (let i = 0; i < 3; i++) if (kx[i] !== ky[i]) return ky[i]! - kx[i]!;
+        return 0;
+      })
+      .map((u) => Number(u.id));
+    expect(listed).toEqual(expected.slice(0, 20));
+    const last = await (await a.get(`/admin?page=${pages}`)).text();
+    expect(last).toContain(`Page ${pages} of ${pages}`);
+    const lastIds = [...last.matchAll(/href="\/admin\/users\/(\d+)"/g)].map((m) => Number(m[1]));
+    expect(lastIds).toEqual(expected.slice((pages - 1) * 20));
+    expect(expected.indexOf(never.id)).toBeGreaterThan(expected.indexOf(made[0]!.id));
+    expect(html + last).toContain('>never<');
+    // htmx asks for the region alone.
+    const frag = await (
+      await a.get('/admin?page=2', { 'hx-request': 'true', 'hx-target': 'user-results' })
+    ).text();
+    expect(frag.startsWith('<div id="user-results"')).toBe(true);
+    expect(frag).toContain(`Page 2 of ${pages}`);
   });
 
   test('metrics count users, records by type, records in error and certificates by status', async () => {

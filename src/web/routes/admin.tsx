@@ -117,14 +117,8 @@ export function adminRoutes(container: Container, shell: PageShell) {
     } catch (e) {
       if (!(e instanceof AppError && e.code === 'INVALID_INPUT')) throw e;
       queryError = e.fields.q ?? e.message;
-      result = {
-        query: q.slice(0, 100),
-        skipped: 'short' as const,
-        users: [],
-        total: 0,
-        page: 1,
-        pages: 1,
-      };
+      // The box keeps what was typed (cut to the limit); the list shows the recent users meanwhile.
+      result = { ...(await searchUsers(deps, admin(c), '', queryPage(c))), query: q.slice(0, 100) };
     }
     if (isHtmx(c) && c.req.header('hx-target') === 'user-results')
       return c.html(<UserResults result={result} />);

@@ -86,35 +86,49 @@ export function AuditTable(props: { rows: AuditRow[]; empty?: string }) {
   );
 }
 
-/** Previous/next links keeping the other query parameters. */
+/**
+ * Previous/next links keeping the other query parameters (filters stay in the URL across pages). With
+ * `target`, htmx swaps just that region and pushes the URL; the links work as plain links without it.
+ */
 export function Pager(props: {
   base: string;
   params: Record<string, string | null | undefined>;
   page: number;
   pages: number;
+  target?: string;
 }) {
   if (props.pages <= 1) return null;
   const href = (page: number) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(props.params)) if (v) q.set(k, v);
-    q.set('page', String(page));
-    return `${props.base}?${q.toString()}`;
+    if (page > 1) q.set('page', String(page));
+    const qs = q.toString();
+    return qs ? `${props.base}?${qs}` : props.base;
   };
+  const hx = (page: number) =>
+    props.target
+      ? {
+          'hx-get': href(page),
+          'hx-target': props.target,
+          'hx-swap': 'outerHTML',
+          'hx-push-url': 'true',
+        }
+      : {};
   return (
     <nav class="pager" aria-label="Pages">
       {props.page > 1 ? (
-        <a class="btn secondary" href={href(props.page - 1)} rel="prev">
-          Previous
+        <a class="btn secondary" href={href(props.page - 1)} rel="prev" {...hx(props.page - 1)}>
+          ← Previous
         </a>
       ) : (
         <span />
       )}
-      <span>
+      <span aria-current="page">
         Page {props.page} of {props.pages}
       </span>
       {props.page < props.pages ? (
-        <a class="btn secondary" href={href(props.page + 1)} rel="next">
-          Next
+        <a class="btn secondary" href={href(props.page + 1)} rel="next" {...hx(props.page + 1)}>
+          Next →
         </a>
       ) : (
         <span />
