@@ -966,6 +966,152 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(html).toMatch(/TXT: \d+/);
   });
 
+  test('the audit log names its targets (records, users, certificates, tokens), from the stored JSON once deleted', async () => {
+    const a = await t.agent(admin);
+    const owner = await insertUser(db(), { display_name: 'Otto Owner' });
+    const o = await t.agent(owner);
+    expect(
+      (await o.post('/dns-records/new', { subdomain: 'named', type: 'TXT', value: 'v=1' })).status,
+    ).toBe(303);
+    const rec = await db()
+      .selectFrom('dns_records')
+      .select('id')
+      .where('user_id', '=', owner.id)
+      .where('subdomain', '=', 'named')
+      .executeTakeFirstOrThrow();
+    const full = `named.${owner.dns_label}.${t.config.rootDomain}`;
+    const cell = (html: string, action: string) => {
+      const row = html
+        .split('<tr class="audit-row"')
+        .find((r) => r.includes(`data-action="${action}"`));
+      expect(row, action).toBeDefined();
+      return /<td data-label="Target"[^>]*>([\s\S]*?)<\/td>/.exec(row!)![1]!;
+    };
+    const live = await (await a.get(`/admin/audit?user=${owner.username}`)).text();
+    const created = cell(live, 'dns-record.create');
+    expect(created).toContain('DNS record');
+    expect(created).toContain(full);
+    expect(created).toContain(`href="/admin/users/${owner.id}/records/${rec.id}"`);
+    expect(created).not.toContain(`dns_record ${rec.id}`);
+    expect(created).not.toContain('(deleted)');
+    // The owner's own history names it too, without admin links.
+    const own = cell(await (await o.get('/history')).text(), 'dns-record.create');
+    expect(own).toContain(full);
+    expect(own).not.toContain('href=');
+
+    // Gone from the database: the name comes from the row's own JSON.
+    await db().deleteFrom('dns_records').where('id', '=', rec.id).execute();
+    const certId = 987_654_321;
+    await db()
+      .insertInto('audit_log')
+      .values({
+        at: Date.now(),
+        actor_user_id: null,
+        actor_username: null,
+        effective_user_id: owner.id,
+        effective_username: owner.username,
+        action: 'certificate.issue',
+        target_type: 'certificate',
+        target_id: String(certId),
+        request_id: null,
+        before_json: null,
+        after_json: JSON.stringify({ domain: `${owner.dns_label}.${t.config.rootDomain}` }),
+      })
+      .execute();
+    const after = await (await a.get(`/admin/audit?user=${owner.username}`)).text();
+    const deletedRec = cell(after, 'dns-record.create');
+    expect(deletedRec).toContain(full);
+    expect(deletedRec).toContain('(deleted)');
+    expect(deletedRec).not.toContain('href=');
+    const cert = cell(after, 'certificate.issue');
+    expect(cert).toContain('certificate');
+    expect(cert).toContain(`${owner.dns_label}.${t.config.rootDomain}`);
+    expect(cert).not.toContain(String(certId));
+
+    // A user target: the username while the account exists, the delete row's JSON afterwards.
+    expect((await a.post(`/admin/users/${owner.id}/suspend`, { confirm: 'yes' })).status).toBe(303);
+    const suspended = cell(
+      await (await a.get(`/admin/audit?user=${owner.username}`)).text(),
+      'admin.user.suspend',
+    );
+    expect(suspended).toContain(`href="/admin/users/${owner.id}"`);
+    expect(suspended).toContain(`>${owner.username}<`);
+    expect(
+      (
+        await a.post(`/admin/users/${owner.id}/delete`, {
+          confirm: 'yes',
+          username: owner.username,
+        })
+      ).status,
+    ).toBe(303);
+    const gone = await (await a.get(`/admin/audit?user=${owner.username}`)).text();
+    for (const action of ['admin.user.delete', 'admin.user.suspend']) {
+      const c = cell(gone, action);
+      expect(c).toContain(`>${owner.username}<`);
+      expect(c).toContain('(deleted)');
+    }
+  });
+
+  test('the audit log pages through 50 entries at a time and keeps its filters in the URL', async () => {
+    const a = await t.agent(admin);
+    const who = await insertUser(db());
+    const base = Date.now() - 60_000;
+    await db()
+      .insertInto('audit_log')
+      .values(
+        Array.from({ length: 55 }, (_, i) => ({
+          at: base + i,
+          actor_user_id: who.id,
+          actor_username: who.username,
+          effective_user_id: who.id,
+          effective_username: who.username,
+          action: i % 11 === 0 ? 'test.other' : 'test.pager',
+          target_type: 'blocked_label',
+          target_id: `lbl${String(i).padStart(2, '0')}`,
+          request_id: null,
+          before_json: null,
+          after_json: null,
+        })),
+      )
+      .execute();
+    const today = new Date().toISOString().slice(0, 10);
+    const filters = `user=${who.username}&action=test.&from=${today}`;
+    const p1 = await (await a.get(`/admin/audit?${filters}`)).text();
+    expect(p1).toContain('55 matching entries');
+    expect(p1).toContain('Page 1 of 2');
+    expect((p1.match(/<tr class="audit-row"/g) ?? []).length).toBe(50);
+    // Newest first: lbl54 on page one, lbl00 on page two.
+    expect(p1).toContain('lbl54');
+    expect(p1).not.toContain('lbl04<');
+    const next = /<a class="btn secondary" href="([^"]+)" rel="next"/
+      .exec(p1)![1]!
+      .replace(/&amp;/g, '&');
+    const q = new URL(next, 'http://x').searchParams;
+    expect([q.get('user'), q.get('action'), q.get('from'), q.get('page')]).toEqual([
+      who.username,
+      'test.',
+      today,
+      '2',
+    ]);
+    const p2 = await (await a.get(next)).text();
+    expect(p2).toContain('Page 2 of 2');
+    expect((p2.match(/<tr class="audit-row"/g) ?? []).length).toBe(5);
+    expect(p2).toContain('lbl00');
+    // The filter form on page two still shows the filters.
+    expect(p2).toContain(`value="${who.username}"`);
+    expect(p2).toContain('value="test."');
+    const prev = /<a class="btn secondary" href="([^"]+)" rel="prev"/.exec(p2)![1]!;
+    expect(prev.replace(/&amp;/g, '&')).toBe(
+      `/admin/audit?user=${who.username}&action=test.&from=${today}`,
+    );
+    // A narrower filter: one page, no pager.
+    const narrow = await (
+      await a.get(`/admin/audit?user=${who.username}&action=test.other`)
+    ).text();
+    expect(narrow).toContain('5 matching entries');
+    expect(narrow).not.toContain('Page 1 of');
+  });
+
   test('the audit log filters by user, action and dates; users see only their own history', async () => {
     const a = await t.agent(admin);
     const mine = await insertUser(db());

@@ -20,7 +20,7 @@ import {
 } from '../../db/repos/admin.js';
 import { markImpersonationsOfDeletedUser } from '../../db/repos/sessions.js';
 import { findUserById } from '../../db/repos/users.js';
-import type { AuditRow, CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
+import type { CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
@@ -28,6 +28,7 @@ import type { CertificateAuthority } from '../../ports/certificate-authority.js'
 import type { JobQueue } from '../../ports/job-queue.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type AdminActor, assertAdmin, auditAdminAction } from './admin-actor.js';
+import { type AuditEntry, describeAuditTargets } from './audit-log.js';
 
 export interface AdminDeps {
   db: Db;
@@ -108,7 +109,7 @@ export interface UserDetail {
   baseDomain: string;
   records: DnsRecordRow[];
   certificates: CertificateRow[];
-  history: AuditRow[];
+  history: AuditEntry[];
   historyTotal: number;
 }
 
@@ -131,7 +132,7 @@ export async function getUserDetail(
     baseDomain: `${user.dns_label}.${deps.config.rootDomain}`,
     records,
     certificates,
-    history: history.rows,
+    history: await describeAuditTargets(deps, history.rows),
     historyTotal: history.total,
   };
 }

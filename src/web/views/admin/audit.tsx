@@ -3,6 +3,7 @@
 /** @jsxFrag Fragment */
 import { Fragment, h } from '../../jsx/runtime.js';
 import type { AuditRow } from '../../../db/schema.js';
+import type { AuditEntry, AuditTarget } from '../../../domain/admin/audit-log.js';
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
@@ -28,8 +29,46 @@ const pretty = (json: string | null) => {
   }
 };
 
+/** Where an admin sees the target (its user's page, or the record's edit form); null = no link. */
+const adminHref = (t: AuditTarget): string | null => {
+  if (!t.exists || t.userId === null) return null;
+  if (t.recordId !== null) return `/admin/users/${t.userId}/records/${t.recordId}`;
+  return `/admin/users/${t.userId}`;
+};
+
+/** "DNS record www.jdoe.example.edu TXT", linked for admins while it exists, "(deleted)" after. */
+export function TargetCell(props: { target: AuditTarget | null; links: boolean }) {
+  const t = props.target;
+  if (!t) return <td data-label="Target" />;
+  const href = props.links ? adminHref(t) : null;
+  return (
+    <td data-label="Target" class="audit-target">
+      <span class="target-kind">{t.kind}</span>{' '}
+      {href ? (
+        <a class="mono target-name" href={href}>
+          {t.name}
+        </a>
+      ) : (
+        <span class="mono target-name">{t.name}</span>
+      )}
+      {t.detail && (
+        <>
+          {' '}
+          <span class="badge">{t.detail}</span>
+        </>
+      )}
+      {!t.exists && (
+        <>
+          {' '}
+          <span class="muted">(deleted)</span>
+        </>
+      )}
+    </td>
+  );
+}
+
 /** Audit rows as a table: time, who (actor for effective user), action, target, request id, before/after. */
-export function AuditTable(props: { rows: AuditRow[]; empty?: string }) {
+export function AuditTable(props: { rows: AuditEntry[]; empty?: string; links?: boolean }) {
   if (props.rows.length === 0) return <p class="hint">{props.empty ?? 'Nothing recorded yet.'}</p>;
   return (
     <table class="responsive audit">
@@ -55,9 +94,7 @@ export function AuditTable(props: { rows: AuditRow[]; empty?: string }) {
               <td data-label="Action">
                 <span class="mono">{r.action}</span>
               </td>
-              <td data-label="Target">
-                {r.target_type ? `${r.target_type} ${r.target_id ?? ''}` : ''}
-              </td>
+              <TargetCell target={r.target} links={props.links ?? false} />
               <td data-label="Details">
                 {before || after ? (
                   <details>
@@ -138,7 +175,7 @@ export function Pager(props: {
 }
 
 export interface AuditPageProps {
-  rows: AuditRow[];
+  rows: AuditEntry[];
   total: number;
   page: number;
   pages: number;
@@ -193,7 +230,7 @@ export function AdminAuditPage(props: AuditPageProps) {
       <p class="hint" id="audit-total">
         {props.total} matching entries
       </p>
-      <AuditTable rows={props.rows} empty="No entries match these filters." />
+      <AuditTable rows={props.rows} empty="No entries match these filters." links />
       <Pager base="/admin/audit" params={v} page={props.page} pages={props.pages} />
     </>
   );
@@ -201,7 +238,7 @@ export function AdminAuditPage(props: AuditPageProps) {
 
 /** /history: what happened in the user's own account. */
 export function HistoryPage(props: {
-  rows: AuditRow[];
+  rows: AuditEntry[];
   total: number;
   page: number;
   pages: number;

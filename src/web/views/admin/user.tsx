@@ -181,7 +181,7 @@ export function AdminUserPage(props: {
         />
       )}
       <h2>History</h2>
-      <AuditTable rows={history} />
+      <AuditTable rows={history} links />
       {historyTotal > history.length && (
         <p>
           <a href={`/admin/audit?user=${encodeURIComponent(u.username)}`}>
