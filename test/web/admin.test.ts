@@ -97,7 +97,8 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     { method: 'POST', path: `/admin/users/${target.id}/impersonate` },
     { method: 'POST', path: '/admin/impersonation/stop' },
     { method: 'POST', path: `/admin/users/${target.id}/suspend`, form: { confirm: 'yes' } },
-    { method: 'POST', path: `/admin/users/${target.id}/unsuspend` },
+    { method: 'GET', path: `/admin/users/${target.id}/unsuspend` },
+    { method: 'POST', path: `/admin/users/${target.id}/unsuspend`, form: { confirm: 'yes' } },
     {
       method: 'POST',
       path: `/admin/users/${target.id}/delete`,
@@ -146,7 +147,8 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     const a = await t.agent(admin);
     for (const r of routes().filter((x) => x.method === 'GET' && !x.path.includes('no-such'))) {
       const res = await a.get(r.path);
-      expect(res.status, r.path).toBe(200);
+      // The target is not suspended: there is nothing to confirm, back to the user's page.
+      expect(res.status, r.path).toBe(r.path.endsWith('/unsuspend') ? 303 : 200);
     }
     expect((await a.get('/admin/no-such-page')).status).toBe(404);
     const home = await (await a.get('/')).text();
@@ -559,8 +561,12 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(suspends[0]!.actor_user_id).toBe(admin.id);
     expect(JSON.parse(suspends[0]!.after_json!)).toMatchObject({ reason: 'phishing page' });
 
-    expect((await a.post(`/admin/users/${victim.id}/unsuspend`)).status).toBe(303);
-    expect((await a.post(`/admin/users/${victim.id}/unsuspend`)).status).toBe(409);
+    expect((await a.post(`/admin/users/${victim.id}/unsuspend`, { confirm: 'yes' })).status).toBe(
+      303,
+    );
+    expect((await a.post(`/admin/users/${victim.id}/unsuspend`, { confirm: 'yes' })).status).toBe(
+      409,
+    );
     const back = await db()
       .selectFrom('dns_records')
       .selectAll()
@@ -579,6 +585,68 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(
       (await auditRows('admin.user.unsuspend')).filter((r) => r.effective_user_id === victim.id),
     ).toHaveLength(1);
+  });
+
+  test('unsuspend asks first: GET shows a confirmation page, a POST without confirm=yes changes nothing', async () => {
+    const held = await insertUser(db(), { display_name: 'Hal Held' });
+    const recId = await insertRecord(db(), held, 'held', 'A', '192.0.2.60');
+    const a = await t.agent(admin);
+    expect(
+      (await a.post(`/admin/users/${held.id}/suspend`, { confirm: 'yes', reason: 'test' })).status,
+    ).toBe(303);
+    const suspendedAt = async () =>
+      (
+        await db()
+          .selectFrom('users')
+          .select('suspended_at')
+          .where('id', '=', held.id)
+          .executeTakeFirstOrThrow()
+      ).suspended_at;
+    expect(await suspendedAt()).not.toBeNull();
+
+    // The user page offers Unsuspend as a form that asks in the browser (data-confirm) and, without
+    // JavaScript, posts confirm="" so the server asks on a page.
+    const userPage = await (await a.get(`/admin/users/${held.id}`)).text();
+    const form = /<form[^>]*action="\/admin\/users\/\d+\/unsuspend"[^>]*>[\s\S]*?<\/form>/.exec(
+      userPage,
+    )![0];
+    expect(form).toContain('data-confirm="Unsuspend');
+    expect(form).toContain('name="confirm" value="" data-confirmed-value="yes"');
+
+    const before = await fingerprint();
+    const page = await a.get(`/admin/users/${held.id}/unsuspend`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<h1>Unsuspend user</h1>');
+    expect(html).toContain(`Unsuspend <strong>${held.username}</strong>`);
+    expect(html).toContain('1 DNS record return to DNS');
+    expect(html).toContain('name="confirm" value="yes"');
+    expect(html).toContain(`href="/admin/users/${held.id}"`); // Cancel
+    for (const form of [{}, { confirm: '' }, { confirm: 'no' }]) {
+      const res = await a.post(`/admin/users/${held.id}/unsuspend`, form);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('<h1>Unsuspend user</h1>');
+    }
+    expect(await fingerprint()).toBe(before);
+    expect(await suspendedAt()).not.toBeNull();
+    expect(
+      (await auditRows('admin.user.unsuspend')).filter((r) => r.effective_user_id === held.id),
+    ).toHaveLength(0);
+
+    const done = await a.post(`/admin/users/${held.id}/unsuspend`, { confirm: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe(`/admin/users/${held.id}?done=unsuspended`);
+    expect(await suspendedAt()).toBeNull();
+    const rec = await db()
+      .selectFrom('dns_records')
+      .select('status_message')
+      .where('id', '=', recId)
+      .executeTakeFirstOrThrow();
+    expect(rec.status_message).toBeNull();
+    // Not suspended any more: the confirmation page sends back to the user's page.
+    const again = await a.get(`/admin/users/${held.id}/unsuspend`);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe(`/admin/users/${held.id}`);
   });
 
   test('suspending or deleting another admin asks a second time, on a page (no JavaScript needed), and is audited as an action against an admin', async () => {

@@ -186,14 +186,26 @@ export function adminRoutes(container: Container, shell: PageShell) {
   });
 
   // ----- suspend / unsuspend / delete -----
-  const confirmPage = async (c: Ctx, kind: 'suspend' | 'delete', error: string | null = null) => {
+  const CONFIRM_TITLES = {
+    suspend: 'Suspend user',
+    unsuspend: 'Unsuspend user',
+    delete: 'Delete user',
+  } as const;
+  const confirmPage = async (
+    c: Ctx,
+    kind: 'suspend' | 'unsuspend' | 'delete',
+    error: string | null = null,
+  ) => {
     const detail = await getUserDetail(deps, admin(c), parseUserId(c.req.param('id')));
     if (self(c, detail.user.id))
       throw new AppError('CONFLICT', `You cannot ${kind} your own account.`);
+    // Nothing to lift: back to the user's page (a stale tab or a double submit).
+    if (kind === 'unsuspend' && detail.user.suspended_at === null)
+      return c.redirect(`/admin/users/${detail.user.id}`, 303);
     return renderPage(
       c,
       shell,
-      kind === 'delete' ? 'Delete user' : 'Suspend user',
+      CONFIRM_TITLES[kind],
       <ConfirmUserActionPage
         user={detail.user}
         csrf={csrf(c)}
@@ -234,8 +246,12 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return c.redirect(`/admin/users/${id}?done=suspended`, 303);
   });
 
+  app.get('/admin/users/:id/unsuspend', (c) => confirmPage(c, 'unsuspend'));
   app.post('/admin/users/:id/unsuspend', async (c) => {
     const id = parseUserId(c.req.param('id'));
+    const b = await readForm(c);
+    // Without the confirmation (no JavaScript, or a bare POST): ask on a page, change nothing.
+    if (b.confirm !== 'yes') return confirmPage(c, 'unsuspend');
     await unsuspendUser(deps, admin(c), id);
     return c.redirect(`/admin/users/${id}?done=unsuspended`, 303);
   });

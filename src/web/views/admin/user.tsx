@@ -83,10 +83,18 @@ export function AdminUserPage(props: {
             </form>
           )}
           {suspended ? (
-            <form class="inline" method="post" action={`/admin/users/${u.id}/unsuspend`}>
+            // With JavaScript the question is asked here (data-confirm); without it the server
+            // answers the unconfirmed POST with the confirmation page.
+            <form
+              class="inline"
+              method="post"
+              action={`/admin/users/${u.id}/unsuspend`}
+              data-confirm={`Unsuspend ${u.username}? They can sign in again and their DNS records return to DNS.`}
+            >
               <input type="hidden" name="_csrf" value={props.csrf} />
+              <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
               <button type="submit" class="secondary">
-                Unsuspend
+                Unsuspend…
               </button>
             </form>
           ) : (
@@ -193,56 +201,71 @@ export function AdminUserPage(props: {
   );
 }
 
-/** Confirmation for suspend / delete user (the only way to reach the destructive POST without JS). */
+const CONFIRM_TITLES = {
+  suspend: 'Suspend user',
+  unsuspend: 'Unsuspend user',
+  delete: 'Delete user',
+} as const;
+
+/**
+ * Confirmation for suspend / unsuspend / delete user: the only way to reach the POST without
+ * JavaScript (with it, the user page's own confirmation carries `confirm=yes`).
+ */
 export function ConfirmUserActionPage(props: {
   user: User;
   csrf: string;
-  kind: 'suspend' | 'delete';
+  kind: 'suspend' | 'unsuspend' | 'delete';
   recordCount: number;
   error?: string | null;
 }) {
   const u = props.user;
-  const isDelete = props.kind === 'delete';
+  const kind = props.kind;
+  const records = `${props.recordCount} DNS record${props.recordCount === 1 ? '' : 's'}`;
   return (
-    <section class="card narrow">
-      <h1>{isDelete ? 'Delete user' : 'Suspend user'}</h1>
-      {isDelete ? (
+    <section class="card narrow confirm" id={`confirm-${kind}`}>
+      <h1>{CONFIRM_TITLES[kind]}</h1>
+      {kind === 'delete' ? (
         <p>
-          Delete <strong>{u.username}</strong> ({u.display_name})? Their {props.recordCount} DNS
-          record(s) are removed from DNS, their certificate is deleted and the account is gone. The
-          audit trail is kept. You can't undo this action.
+          Delete <strong>{u.username}</strong> ({u.display_name})? Their {records} are removed from
+          DNS, their certificate is deleted and the account is gone. The audit trail is kept. You
+          can't undo this action.
+        </p>
+      ) : kind === 'suspend' ? (
+        <p>
+          Suspend <strong>{u.username}</strong> ({u.display_name})? They are signed out and cannot
+          sign in, and their {records} stop resolving until you unsuspend them.
         </p>
       ) : (
         <p>
-          Suspend <strong>{u.username}</strong> ({u.display_name})? They are signed out and cannot
-          sign in, and their {props.recordCount} DNS record(s) stop resolving until you unsuspend
-          them.
+          Unsuspend <strong>{u.username}</strong> ({u.display_name})? They can sign in again and
+          their {records} return to DNS
+          {u.suspended_at !== null && <> (suspended since {fmtDate(u.suspended_at)})</>}.
         </p>
       )}
-      {u.role === 'admin' && (
+      {u.role === 'admin' && kind !== 'unsuspend' && (
         <p class="alert info">
           {u.username} is an admin: you will be asked to confirm a second time.
         </p>
       )}
       {props.error && <p class="alert error">{props.error}</p>}
-      <form method="post" action={`/admin/users/${u.id}/${props.kind}`} class="stack">
+      <form method="post" action={`/admin/users/${u.id}/${kind}`} class="stack">
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="confirm" value="yes" />
-        {isDelete ? (
+        {kind === 'delete' ? (
           <div>
             <label for="confirm-username">Type the username to confirm</label>
             <input id="confirm-username" name="username" autocomplete="off" required />
           </div>
-        ) : (
+        ) : kind === 'suspend' ? (
           <div>
             <label for="reason">Reason (kept in the audit log)</label>
             <input id="reason" name="reason" maxlength={255} />
           </div>
-        )}
-        <p>
-          <button type="submit" class="danger">
-            {isDelete ? 'Delete user' : 'Suspend user'}
-          </button>{' '}
+        ) : null}
+        <p class="button-row">
+          <button type="submit" class={kind === 'unsuspend' ? undefined : 'danger'}>
+            {CONFIRM_TITLES[kind]}
+          </button>
           <a class="btn secondary" href={`/admin/users/${u.id}`}>
             Cancel
           </a>
