@@ -622,7 +622,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     expect(html).toContain('1 DNS record return to DNS');
     expect(html).toContain('name="confirm" value="yes"');
     expect(html).toContain(`href="/admin/users/${held.id}"`); // Cancel
-    for (const form of [{}, { confirm: '' }, { confirm: 'no' }]) {
+    for (const form of [{}, { confirm: '' }, { confirm: 'no' }] as Record<string, string>[]) {
       const res = await a.post(`/admin/users/${held.id}/unsuspend`, form);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('<h1>Unsuspend user</h1>');
