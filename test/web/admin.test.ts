@@ -869,6 +869,52 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     ]);
   });
 
+  test("a user's page keeps names whole and long values one click away; editing says whose record it is", async () => {
+    const owner = await insertUser(db(), { display_name: 'Lena Long' });
+    const long = `v=DKIM1; k=rsa; p=${'A'.repeat(300)}`;
+    const txt = await insertRecord(db(), owner, 'selector._domainkey', 'TXT', long);
+    await insertRecord(db(), owner, 'short', 'A', '192.0.2.9');
+    const a = await t.agent(admin);
+    const page = await (await a.get(`/admin/users/${owner.id}`)).text();
+    const row = (id: number) => new RegExp(`<tr id="record-${id}">[\\s\\S]*?</tr>`).exec(page)![0];
+    const longRow = row(txt);
+    expect(longRow).toContain('<td data-label="Name" class="record-name">');
+    expect(longRow).toContain('<details class="long-value">');
+    expect(longRow).toContain(`<p class="mono full-value">${long}</p>`);
+    expect(longRow).toContain(`Show all ${long.length} characters`);
+    expect(page).toContain('<span class="mono">192.0.2.9</span>');
+
+    const form = await a.get(`/admin/users/${owner.id}/records/${txt}`);
+    const html = await form.text();
+    expect(html).toContain(`<title>Editing ${owner.username}&#39;s record`);
+    expect(html).toMatch(new RegExp(`<h1>Editing ${owner.username}('|&#39;)s record</h1>`));
+    expect(html).toContain('id="record-owner"');
+    expect(html).toContain('Lena Long');
+    // A refused edit re-renders with the same heading.
+    const bad = await a.post(`/admin/users/${owner.id}/records/${txt}`, {
+      subdomain: 'selector._domainkey',
+      type: 'TXT',
+      value: '',
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(
+      new RegExp(`<h1>Editing ${owner.username}('|&#39;)s record</h1>`),
+    );
+    const del = await (await a.get(`/admin/users/${owner.id}/records/${txt}/delete`)).text();
+    expect(del).toMatch(new RegExp(`<h1>Delete ${owner.username}('|&#39;)s DNS record</h1>`));
+
+    // Impersonating: the record form says whose record it is too.
+    expect((await a.post(`/admin/users/${owner.id}/impersonate`)).status).toBe(303);
+    const asOwner = await (await a.get(`/dns-records/${txt}`)).text();
+    expect(asOwner).toMatch(new RegExp(`Editing ${owner.username}('|&#39;)s record`));
+    const create = await (await a.get('/dns-records/new')).text();
+    expect(create).toContain(`Creating a record for ${owner.username}`);
+    await a.post('/admin/impersonation/stop');
+    // Their own form does not.
+    const o = await t.agent(owner);
+    expect(await (await o.get(`/dns-records/${txt}`)).text()).not.toContain('id="record-owner"');
+  });
+
   test('blocked labels are enforced by the record rules and audited once each', async () => {
     const a = await t.agent(admin);
     const s = await t.agent(student);

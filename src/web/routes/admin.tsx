@@ -46,12 +46,13 @@ import { AdminDashboard, UserResults } from '../views/admin/dashboard.js';
 import { BlockedLabelsPage } from '../views/admin/labels.js';
 import { IssuancePage } from '../views/admin/issuance.js';
 import {
+  AdminRecordFormPage,
   AdminUserPage,
   ConfirmAdminActionPage,
   ConfirmRecordDeletePage,
   ConfirmUserActionPage,
 } from '../views/admin/user.js';
-import { RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
+import { RecordFormView } from '../views/dns-records/form.js';
 import { ConfirmRevokePage } from '../views/tokens/page.js';
 import { readForm } from '../form.js';
 import { queryPage } from '../query.js';
@@ -311,8 +312,10 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return renderPage(
       c,
       shell,
-      `Edit DNS Record of ${a.effectiveUser.username}`,
-      <RecordFormPage {...props} />,
+      `Editing ${a.effectiveUser.username}'s record`,
+      <AdminRecordFormPage user={a.effectiveUser} name={`${r.subdomain}.${base(a)}`}>
+        <RecordFormView {...props} />
+      </AdminRecordFormPage>,
       status,
     );
   };
@@ -345,7 +348,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return renderPage(
       c,
       shell,
-      'Delete DNS Record',
+      `Delete ${actor.effectiveUser.username}'s DNS record`,
       <ConfirmRecordDeletePage
         user={actor.effectiveUser}
         record={record}

@@ -13,6 +13,30 @@ const fmtDate = (ms: number | null) =>
 const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
   r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value;
 
+/** Values longer than this are shown cut to one line, with the whole value one click away. */
+const VALUE_CLIP = 48;
+
+/**
+ * A record's value: short ones as they are; a long one (a DKIM key, a verification TXT) on one line
+ * cut with an ellipsis, and a <details> that shows the whole value, wrapped (works without JavaScript).
+ */
+export function RecordValue(props: { value: string }) {
+  const v = props.value;
+  if (v.length <= VALUE_CLIP) return <span class="mono">{v}</span>;
+  return (
+    <details class="long-value">
+      <summary>
+        <span class="mono clip">{v}</span>
+        <span class="more muted">
+          <span class="closed-only">Show all {v.length} characters</span>
+          <span class="open-only">Hide the whole value</span>
+        </span>
+      </summary>
+      <p class="mono full-value">{v}</p>
+    </details>
+  );
+}
+
 /** DNS status as the admin sees it: withdrawn while the owner is suspended. */
 function DnsStatus(props: { record: DnsRecordRow; suspended: boolean }) {
   const r = props.record;
@@ -111,7 +135,7 @@ export function AdminUserPage(props: {
       {records.length === 0 ? (
         <p class="hint">No DNS records.</p>
       ) : (
-        <table class="responsive">
+        <table class="responsive admin-records">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -127,12 +151,15 @@ export function AdminUserPage(props: {
           <tbody>
             {records.map((r) => (
               <tr id={`record-${r.id}`}>
-                <td data-label="Name" class="mono">
-                  {r.subdomain}.{baseDomain}
+                <td data-label="Name" class="record-name">
+                  <span class="mono">
+                    <strong>{r.subdomain}</strong>
+                    <span class="muted">.{baseDomain}</span>
+                  </span>
                 </td>
                 <td data-label="Type">{r.type}</td>
-                <td data-label="Value" class="mono">
-                  {shown(r)}
+                <td data-label="Value" class="record-value">
+                  <RecordValue value={shown(r)} />
                 </td>
                 <td data-label="DNS status">
                   <DnsStatus record={r} suspended={suspended} />
@@ -338,10 +365,12 @@ export function ConfirmRecordDeletePage(props: {
   const r = props.record;
   return (
     <section class="card narrow">
-      <h1>Delete DNS Record</h1>
+      <h1>Delete {props.user.username}'s DNS record</h1>
       <p>
         Delete <strong class="mono">{`${r.subdomain}.${props.baseDomain}`}</strong> ({r.type}{' '}
-        <span class="mono">{shown(r)}</span>) of {props.user.username}? You can't undo this action.
+        <span class="mono full-value">{shown(r)}</span>), a record of{' '}
+        <strong>{props.user.display_name}</strong> ({props.user.username})? You can't undo this
+        action.
       </p>
       <form method="post" action={`/admin/users/${props.user.id}/records/${r.id}/delete`}>
         <input type="hidden" name="_csrf" value={props.csrf} />
@@ -354,5 +383,40 @@ export function ConfirmRecordDeletePage(props: {
         </a>
       </form>
     </section>
+  );
+}
+
+/**
+ * An admin editing another user's record: the page says whose it is before the form (the form itself
+ * is the one users see, RecordFormView).
+ */
+export function AdminRecordFormPage(props: { user: User; name: string; children?: unknown }) {
+  const u = props.user;
+  return (
+    <>
+      <p>
+        <a href={`/admin/users/${u.id}`}>← {u.username}</a>
+      </p>
+      <h1>Editing {u.username}'s record</h1>
+      <p class="alert info" id="record-owner">
+        <span class="mono">{props.name}</span> belongs to <strong>{u.display_name}</strong> (
+        {u.username}). What you change here is theirs, and the audit log records it as done by you
+        for them.
+      </p>
+      {props.children}
+    </>
+  );
+}
+
+/** Above the record form while an admin impersonates: whose record is being created or edited. */
+export function OnBehalfNote(props: { user: User; mode: 'create' | 'edit' }) {
+  const u = props.user;
+  return (
+    <p class="alert info" id="record-owner">
+      {props.mode === 'edit'
+        ? `Editing ${u.username}'s record`
+        : `Creating a record for ${u.username}`}{' '}
+      ({u.display_name}), as an admin: the audit log records it as done by you for them.
+    </p>
   );
 }
