@@ -95,7 +95,7 @@ export function AdminUserPage(props: {
           This is your own account: it cannot be impersonated, suspended or deleted here.
         </p>
       ) : (
-        <p class="toolbar">
+        <div class="toolbar admin-actions">
           {u.role === 'admin' ? (
             <span class="hint">Admins cannot be impersonated.</span>
           ) : suspended ? (
@@ -103,7 +103,9 @@ export function AdminUserPage(props: {
           ) : (
             <form class="inline" method="post" action={`/admin/users/${u.id}/impersonate`}>
               <input type="hidden" name="_csrf" value={props.csrf} />
-              <button type="submit">Impersonate</button>
+              <button type="submit" class="secondary">
+                Impersonate
+              </button>
             </form>
           )}
           {suspended ? (
@@ -129,7 +131,7 @@ export function AdminUserPage(props: {
           <a class="btn danger" href={`/admin/users/${u.id}/delete`}>
             Delete user…
           </a>
-        </p>
+        </div>
       )}
       <h2>DNS Records ({records.length})</h2>
       {records.length === 0 ? (
@@ -164,7 +166,9 @@ export function AdminUserPage(props: {
                 <td data-label="DNS status">
                   <DnsStatus record={r} suspended={suspended} />
                 </td>
-                <td data-label="Expires">{fmtDate(r.expires_at)}</td>
+                <td data-label="Expires" class="nowrap">
+                  {fmtDate(r.expires_at)}
+                </td>
                 <td data-label="Actions" class="row-actions">
                   <a class="btn secondary small" href={`/admin/users/${u.id}/records/${r.id}`}>
                     Edit
