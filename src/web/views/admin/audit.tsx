@@ -43,26 +43,28 @@ export function TargetCell(props: { target: AuditTarget | null; links: boolean }
   const href = props.links ? adminHref(t) : null;
   return (
     <td data-label="Target" class="audit-target">
-      <span class="target-kind">{t.kind}</span>{' '}
-      {href ? (
-        <a class="mono target-name" href={href}>
-          {t.name}
-        </a>
-      ) : (
-        <span class="mono target-name">{t.name}</span>
-      )}
-      {t.detail && (
-        <>
-          {' '}
-          <span class="badge">{t.detail}</span>
-        </>
-      )}
-      {!t.exists && (
-        <>
-          {' '}
-          <span class="muted">(deleted)</span>
-        </>
-      )}
+      <span>
+        <span class="target-kind">{t.kind}</span>{' '}
+        {href ? (
+          <a class="mono target-name" href={href}>
+            {t.name}
+          </a>
+        ) : (
+          <span class="mono target-name">{t.name}</span>
+        )}
+        {t.detail && (
+          <>
+            {' '}
+            <span class="badge">{t.detail}</span>
+          </>
+        )}
+        {!t.exists && (
+          <>
+            {' '}
+            <span class="muted">(deleted)</span>
+          </>
+        )}
+      </span>
     </td>
   );
 }

@@ -268,8 +268,8 @@ export function ConfirmUserActionPage(props: {
         </p>
       ) : (
         <p>
-          Unsuspend <strong>{u.username}</strong> ({u.display_name})? They can sign in again and
-          their {records} return to DNS
+          Unsuspend <strong>{u.username}</strong> ({u.display_name})? They can sign in again
+          {props.recordCount === 0 ? '' : ` and their ${records} return to DNS`}
           {u.suspended_at !== null && <> (suspended since {fmtDate(u.suspended_at)})</>}.
         </p>
       )}
