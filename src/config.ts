@@ -23,6 +23,8 @@ export const ENV_VARS = {
   LOG_LEVEL:
     "fatal | error | warn | info | debug | trace | silent (default info); the original's winston levels are mapped, with a warning: verbose and http to debug, silly to trace",
   PRODUCT_NAME: 'Name shown to users (default My.Custom.Domain)',
+  SUPPORT_CONTACT:
+    'Whom people are told to contact, e.g. on the page a suspended user sees: an email address or an http(s):// URL (default unset: "the administrators of {PRODUCT_NAME}", no link)',
   DATA_DIR: 'Directory for embedded-mode state: SQLite file, generated secrets (default ./data)',
   ROOT_DOMAIN:
     'DNS root domain of the hosted zone (e.g. mystudentproject.ca); required in production',
@@ -263,6 +265,13 @@ const EnvSchema = z.object({
       .default('info'),
   ),
   PRODUCT_NAME: optionalString.transform((v) => v ?? 'My.Custom.Domain'),
+  SUPPORT_CONTACT: optionalString.transform((v, ctx) => {
+    if (v === undefined) return null;
+    if (/^https?:\/\/[^\s]+$/.test(v)) return { label: v, href: v };
+    if (z.email().safeParse(v).success) return { label: v, href: `mailto:${v}` };
+    ctx.addIssue({ code: 'custom', message: 'must be an email address or an http(s):// URL' });
+    return z.NEVER;
+  }),
   DATA_DIR: optionalString.transform((v) => path.resolve(v ?? 'data')),
   ROOT_DOMAIN: optionalString.pipe(domainName.optional()),
   DNS_PROVIDER: optionalString.pipe(z.enum(['route53', 'embedded']).optional()),
@@ -622,6 +631,8 @@ export interface Config {
     /** COPYRIGHT_NOTICE with {year} still in it (the footer fills in the year when it renders). */
     copyrightNotice: string;
   };
+  /** Whom people are told to contact (mailto: or a URL); null = no address configured. */
+  supportContact: { label: string; href: string } | null;
   sessionSecret: string;
   /** Earlier SESSION_SECRET values: they still decrypt stored private keys (the key ring, decision 0014). */
   previousSessionSecrets: string[];
@@ -976,6 +987,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       acceptableUsePolicyUrl: e.ACCEPTABLE_USE_POLICY_URL ?? null,
       copyrightNotice: e.COPYRIGHT_NOTICE ?? `© {year} ${e.PRODUCT_NAME}`,
     },
+    supportContact: e.SUPPORT_CONTACT,
     sessionSecret: sessionSecret!,
     previousSessionSecrets,
     session: {

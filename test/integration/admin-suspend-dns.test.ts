@@ -132,7 +132,9 @@ describe('suspension through the embedded DNS server (dig)', () => {
       await db.selectFrom('dns_records').select('id').where('subdomain', '=', 'again').execute(),
     ).toEqual([]);
 
-    expect((await asAdmin(`/admin/users/${victim.id}/unsuspend`)).status).toBe(303);
+    expect((await asAdmin(`/admin/users/${victim.id}/unsuspend`, { confirm: 'yes' })).status).toBe(
+      303,
+    );
     expect(await until(() => resolves('www.vic', 'A'))).toBe(true);
     expect((await dig(port, `www.vic.${ROOT}`, 'A')).answers[0]).toMatch(/\sA\s192\.0\.2\.10$/);
     expect(await resolves('txt.vic', 'TXT')).toBe(true);
@@ -214,7 +216,9 @@ describe.each(DIALECTS)('suspension through Route53 (fake, %s)', (dialect) => {
       .execute();
     expect(withdrawn.every((r) => r.status === 'pending')).toBe(true);
 
-    expect((await a.post(`/admin/users/${victim.id}/unsuspend`)).status).toBe(303);
+    expect((await a.post(`/admin/users/${victim.id}/unsuspend`, { confirm: 'yes' })).status).toBe(
+      303,
+    );
     await run('changes');
     expect(fake.get(www, 'A')?.values).toEqual(['192.0.2.10']);
     expect(fake.get(acme, 'TXT')).toBeDefined();

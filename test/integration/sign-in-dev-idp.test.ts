@@ -162,8 +162,39 @@ describe('development IdP', () => {
       attributes: { sAMAccountName: ['suspended1'], email: ['s1@example.edu'] },
     });
     expect(res.status).toBe(403);
-    expect(await res.text()).toContain('Your account has been suspended.');
+    const html = await res.text();
+    expect(html).toContain('Your account is suspended');
+    // Nothing to try again: it says whom to contact (no SUPPORT_CONTACT here: the administrators).
+    expect(html).not.toContain('Try again');
+    expect(html).not.toContain('href="/login"');
+    expect(html).toContain(`contact the administrators of ${t.config.productName}`);
+    expect(html).not.toContain('id="support-contact"');
     expect(b.cookies(appUrl).has('__session')).toBe(false);
+  });
+
+  it('a suspended user is told the configured SUPPORT_CONTACT (email or URL)', async () => {
+    for (const [contact, href] of [
+      ['dns-help@example.edu', 'mailto:dns-help@example.edu'],
+      ['https://help.example.edu/dns', 'https://help.example.edu/dns'],
+    ] as const) {
+      const other = await createTestApp({ env: { SUPPORT_CONTACT: contact } });
+      try {
+        await insertUser(other.container.dbh.db, {
+          username: 'suspended2',
+          suspended_at: Date.now(),
+        });
+        const { res } = await craftedPost(other, {
+          attributes: { sAMAccountName: ['suspended2'], email: ['s2@example.edu'] },
+        });
+        expect(res.status).toBe(403);
+        const html = await res.text();
+        expect(html).toContain('Your account is suspended');
+        expect(html).toContain(`<a href="${href}" id="support-contact">${contact}</a>`);
+        expect(html).not.toContain('Try again');
+      } finally {
+        await other.cleanup();
+      }
+    }
   });
 
   it('the development IdP is not mounted when an IdP is configured', async () => {

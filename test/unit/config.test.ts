@@ -212,6 +212,25 @@ describe('every variable', () => {
     expect(dev({ SMTP_HOST: 'localhost' }).mail.smtp?.port).toBe(1025);
   });
 
+  it('SUPPORT_CONTACT: an email address (mailto:) or an http(s) URL, unset by default, anything else refused', () => {
+    expect(dev().supportContact).toBeNull();
+    expect(dev({ SUPPORT_CONTACT: ' dns-help@example.edu ' }).supportContact).toEqual({
+      label: 'dns-help@example.edu',
+      href: 'mailto:dns-help@example.edu',
+    });
+    expect(dev({ SUPPORT_CONTACT: 'https://help.example.edu/dns' }).supportContact).toEqual({
+      label: 'https://help.example.edu/dns',
+      href: 'https://help.example.edu/dns',
+    });
+    for (const bad of ['the helpdesk', 'javascript:alert(1)', 'mailto:x@example.edu'])
+      expect(
+        problemsOf(() => dev({ SUPPORT_CONTACT: bad })).some((p) =>
+          p.startsWith('SUPPORT_CONTACT'),
+        ),
+        bad,
+      ).toBe(true);
+  });
+
   it('reports every invalid value at once, by variable name', () => {
     const problems = problemsOf(() =>
       dev({

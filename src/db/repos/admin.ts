@@ -61,26 +61,42 @@ export interface UserSearchRow extends User {
   certificate_status: string | null;
 }
 
-/** Users whose username, display name or email contains `text` (case-insensitive), by username. */
+/**
+ * Users whose username, display name or email contains `text` (case-insensitive), by username; with
+ * `text` null, every user, most recent sign-in first (never signed in last, then newest account first).
+ */
 export async function findUsersPage(
   db: Db,
-  text: string,
+  text: string | null,
   offset: number,
   limit: number,
 ): Promise<{ rows: UserSearchRow[]; total: number }> {
-  const where = (eb: { or: (e: Expression<SqlBool>[]) => Expression<SqlBool> }) =>
-    eb.or([
-      containsCi('username', text),
-      containsCi('display_name', text),
-      containsCi('email', text),
-    ]);
+  const where = (eb: {
+    or: (e: Expression<SqlBool>[]) => Expression<SqlBool>;
+    and: (e: Expression<SqlBool>[]) => Expression<SqlBool>;
+  }) =>
+    text === null
+      ? eb.and([])
+      : eb.or([
+          containsCi('username', text),
+          containsCi('display_name', text),
+          containsCi('email', text),
+        ]);
   const count = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where(where)
     .executeTakeFirst();
-  const users = await db
-    .selectFrom('users')
+  const ordered = db.selectFrom('users');
+  const users = await (
+    text === null
+      ? ordered
+          // DESC puts NULL last on both dialects (MySQL and SQLite sort NULL lowest).
+          .orderBy('last_login_at', 'desc')
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+      : ordered.orderBy('username')
+  )
     .selectAll('users')
     .select((eb) => [
       eb
@@ -97,7 +113,6 @@ export async function findUsersPage(
         .as('certificate_status'),
     ])
     .where(where)
-    .orderBy('username')
     .limit(limit)
     .offset(offset)
     .execute();

@@ -20,7 +20,7 @@ import {
 } from '../../db/repos/admin.js';
 import { markImpersonationsOfDeletedUser } from '../../db/repos/sessions.js';
 import { findUserById } from '../../db/repos/users.js';
-import type { AuditRow, CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
+import type { CertificateRow, DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
@@ -28,6 +28,7 @@ import type { CertificateAuthority } from '../../ports/certificate-authority.js'
 import type { JobQueue } from '../../ports/job-queue.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type AdminActor, assertAdmin, auditAdminAction } from './admin-actor.js';
+import { type AuditEntry, describeAuditTargets } from './audit-log.js';
 
 export interface AdminDeps {
   db: Db;
@@ -55,7 +56,12 @@ export function parseUserId(raw: string | undefined): number {
 
 export interface UserSearchResult {
   query: string;
-  /** Why no search ran ('short' = fewer than SEARCH_MIN characters). */
+  /**
+   * What the list is: 'search' = users matching the query; 'recent' = every user, most recent
+   * sign-in first (the dashboard's default, and what a too-short query shows).
+   */
+  mode: 'search' | 'recent';
+  /** Why no search ran ('short' = a query of 1 to SEARCH_MIN - 1 characters). */
   skipped: 'short' | null;
   users: UserSearchRow[];
   total: number;
@@ -65,7 +71,8 @@ export interface UserSearchResult {
 
 /**
  * Users whose username, display name or email contains the text (case-insensitive), a page at a time.
- * Shorter than SEARCH_MIN characters → no search (skipped = 'short'). Throws INVALID_INPUT when too long.
+ * Without a query of at least SEARCH_MIN characters the most recently signed-in users are listed
+ * instead (skipped = 'short' when some shorter text was typed). Throws INVALID_INPUT when too long.
  */
 export async function searchUsers(
   deps: Pick<AdminDeps, 'db'>,
@@ -79,15 +86,22 @@ export async function searchUsers(
     throw new AppError('INVALID_INPUT', `Search with at most ${SEARCH_MAX} characters.`, {
       q: `Use at most ${SEARCH_MAX} characters.`,
     });
-  if (query.length < SEARCH_MIN)
-    return { query, skipped: 'short', users: [], total: 0, page: 1, pages: 1 };
+  const text = query.length < SEARCH_MIN ? null : query;
   const wanted = Math.max(1, Math.floor(page) || 1);
-  let res = await findUsersPage(deps.db, query, (wanted - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
+  let res = await findUsersPage(deps.db, text, (wanted - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
   const pages = Math.max(1, Math.ceil(res.total / SEARCH_PAGE_SIZE));
   const p = Math.min(wanted, pages);
   if (p !== wanted)
-    res = await findUsersPage(deps.db, query, (p - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
-  return { query, skipped: null, users: res.rows, total: res.total, page: p, pages };
+    res = await findUsersPage(deps.db, text, (p - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE);
+  return {
+    query,
+    mode: text === null ? 'recent' : 'search',
+    skipped: text === null && query !== '' ? 'short' : null,
+    users: res.rows,
+    total: res.total,
+    page: p,
+    pages,
+  };
 }
 
 export interface UserDetail {
@@ -95,7 +109,7 @@ export interface UserDetail {
   baseDomain: string;
   records: DnsRecordRow[];
   certificates: CertificateRow[];
-  history: AuditRow[];
+  history: AuditEntry[];
   historyTotal: number;
 }
 
@@ -118,7 +132,7 @@ export async function getUserDetail(
     baseDomain: `${user.dns_label}.${deps.config.rootDomain}`,
     records,
     certificates,
-    history: history.rows,
+    history: await describeAuditTargets(deps, history.rows),
     historyTotal: history.total,
   };
 }

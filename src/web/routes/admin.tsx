@@ -46,12 +46,13 @@ import { AdminDashboard, UserResults } from '../views/admin/dashboard.js';
 import { BlockedLabelsPage } from '../views/admin/labels.js';
 import { IssuancePage } from '../views/admin/issuance.js';
 import {
+  AdminRecordFormPage,
   AdminUserPage,
   ConfirmAdminActionPage,
   ConfirmRecordDeletePage,
   ConfirmUserActionPage,
 } from '../views/admin/user.js';
-import { RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
+import { RecordFormView } from '../views/dns-records/form.js';
 import { ConfirmRevokePage } from '../views/tokens/page.js';
 import { readForm } from '../form.js';
 import { queryPage } from '../query.js';
@@ -117,14 +118,8 @@ export function adminRoutes(container: Container, shell: PageShell) {
     } catch (e) {
       if (!(e instanceof AppError && e.code === 'INVALID_INPUT')) throw e;
       queryError = e.fields.q ?? e.message;
-      result = {
-        query: q.slice(0, 100),
-        skipped: 'short' as const,
-        users: [],
-        total: 0,
-        page: 1,
-        pages: 1,
-      };
+      // The box keeps what was typed (cut to the limit); the list shows the recent users meanwhile.
+      result = { ...(await searchUsers(deps, admin(c), '', queryPage(c))), query: q.slice(0, 100) };
     }
     if (isHtmx(c) && c.req.header('hx-target') === 'user-results')
       return c.html(<UserResults result={result} />);
@@ -192,14 +187,26 @@ export function adminRoutes(container: Container, shell: PageShell) {
   });
 
   // ----- suspend / unsuspend / delete -----
-  const confirmPage = async (c: Ctx, kind: 'suspend' | 'delete', error: string | null = null) => {
+  const CONFIRM_TITLES = {
+    suspend: 'Suspend user',
+    unsuspend: 'Unsuspend user',
+    delete: 'Delete user',
+  } as const;
+  const confirmPage = async (
+    c: Ctx,
+    kind: 'suspend' | 'unsuspend' | 'delete',
+    error: string | null = null,
+  ) => {
     const detail = await getUserDetail(deps, admin(c), parseUserId(c.req.param('id')));
     if (self(c, detail.user.id))
       throw new AppError('CONFLICT', `You cannot ${kind} your own account.`);
+    // Nothing to lift: back to the user's page (a stale tab or a double submit).
+    if (kind === 'unsuspend' && detail.user.suspended_at === null)
+      return c.redirect(`/admin/users/${detail.user.id}`, 303);
     return renderPage(
       c,
       shell,
-      kind === 'delete' ? 'Delete user' : 'Suspend user',
+      CONFIRM_TITLES[kind],
       <ConfirmUserActionPage
         user={detail.user}
         csrf={csrf(c)}
@@ -240,8 +247,12 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return c.redirect(`/admin/users/${id}?done=suspended`, 303);
   });
 
+  app.get('/admin/users/:id/unsuspend', (c) => confirmPage(c, 'unsuspend'));
   app.post('/admin/users/:id/unsuspend', async (c) => {
     const id = parseUserId(c.req.param('id'));
+    const b = await readForm(c);
+    // Without the confirmation (no JavaScript, or a bare POST): ask on a page, change nothing.
+    if (b.confirm !== 'yes') return confirmPage(c, 'unsuspend');
     await unsuspendUser(deps, admin(c), id);
     return c.redirect(`/admin/users/${id}?done=unsuspended`, 303);
   });
@@ -301,8 +312,10 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return renderPage(
       c,
       shell,
-      `Edit DNS Record of ${a.effectiveUser.username}`,
-      <RecordFormPage {...props} />,
+      `Editing ${a.effectiveUser.username}'s record`,
+      <AdminRecordFormPage user={a.effectiveUser} name={`${r.subdomain}.${base(a)}`}>
+        <RecordFormView {...props} />
+      </AdminRecordFormPage>,
       status,
     );
   };
@@ -335,7 +348,7 @@ export function adminRoutes(container: Container, shell: PageShell) {
     return renderPage(
       c,
       shell,
-      'Delete DNS Record',
+      `Delete ${actor.effectiveUser.username}'s DNS record`,
       <ConfirmRecordDeletePage
         user={actor.effectiveUser}
         record={record}

@@ -19,6 +19,7 @@ import { type PageShell, renderPage } from '../render.js';
 import { safeRedirectPath } from '../safe-redirect.js';
 import { signInBinding } from '../sign-in-binding.js';
 import {
+  AccountSuspended,
   LoggedOutPage,
   LoginPage,
   SignInFailed,
@@ -157,6 +158,23 @@ export function authRoutes(container: Container, shell: PageShell): Hono<AppEnv>
       }
       if (err instanceof SignInRejected)
         return failed(c, 400, `${err.kind}: ${err.reason}`, REJECTION_MESSAGES[err.kind]);
+      if (err instanceof SignInRefused && err.code === 'suspended') {
+        c.get('log').warn(
+          { reason: `refused suspended (${err.username ?? '-'})`, path: c.req.path },
+          'sign-in failed',
+        );
+        return renderPage(
+          c,
+          shell,
+          'Account suspended',
+          <AccountSuspended
+            productName={config.productName}
+            contact={config.supportContact}
+            requestId={c.get('requestId')}
+          />,
+          403,
+        );
+      }
       if (err instanceof SignInRefused)
         return failed(
           c,

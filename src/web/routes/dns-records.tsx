@@ -47,6 +47,7 @@ import {
   StatusPoller,
 } from '../views/dns-records/list.js';
 import { readForm } from '../form.js';
+import { OnBehalfNote } from '../views/admin/user.js';
 import { queryPage } from '../query.js';
 
 const NOTICES: Record<string, string> = {
@@ -108,11 +109,16 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
     };
     // htmx only swaps 2xx responses: the fragment goes back as 200, plain posts get the real status.
     if (isHtmx(c)) return c.html(<RecordFormView {...props} />, 200);
+    // An admin impersonating someone is told whose record this is (issue 19).
+    const s = c.get('session')!;
     return renderPage(
       c,
       shell,
       mode === 'create' ? 'Create DNS Record' : 'Edit DNS Record',
-      <RecordFormPage {...props} />,
+      <>
+        {s.impersonating && <OnBehalfNote user={s.effectiveUser} mode={mode} />}
+        <RecordFormPage {...props} />
+      </>,
       status,
     );
   };

@@ -86,6 +86,42 @@ export function SignInFailed(props: { message: string; requestId: string }) {
 }
 
 /**
+ * A suspended account's sign-in (issue 19): says what suspension means and whom to contact (the
+ * configured SUPPORT_CONTACT, else the administrators) instead of offering to try again.
+ */
+export function AccountSuspended(props: {
+  productName: string;
+  contact: { label: string; href: string } | null;
+  requestId: string;
+}) {
+  return (
+    <section class="center suspended" id="account-suspended">
+      <div>
+        <h1>Your account is suspended</h1>
+        <p class="lead" role="alert">
+          An administrator has suspended your {props.productName} account. You cannot sign in, and
+          your DNS records are not published while it is suspended.
+        </p>
+        <p>
+          To find out why, or to ask for the suspension to be lifted,{' '}
+          {props.contact ? (
+            <>
+              contact{' '}
+              <a href={props.contact.href} id="support-contact">
+                {props.contact.label}
+              </a>
+            </>
+          ) : (
+            <>contact the administrators of {props.productName}</>
+          )}{' '}
+          and quote this reference: <span class="mono">{props.requestId}</span>
+        </p>
+      </div>
+    </section>
+  );
+}
+
+/**
  * A sign-in answer this browser did not ask for (issue 16, login CSRF): nothing happened; one button
  * starts a fresh sign-in from this browser.
  */

@@ -3,6 +3,7 @@
 /** @jsxFrag Fragment */
 import { Fragment, h } from '../../jsx/runtime.js';
 import type { AuditRow } from '../../../db/schema.js';
+import type { AuditEntry, AuditTarget } from '../../../domain/admin/audit-log.js';
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
@@ -28,8 +29,48 @@ const pretty = (json: string | null) => {
   }
 };
 
+/** Where an admin sees the target (its user's page, or the record's edit form); null = no link. */
+const adminHref = (t: AuditTarget): string | null => {
+  if (!t.exists || t.userId === null) return null;
+  if (t.recordId !== null) return `/admin/users/${t.userId}/records/${t.recordId}`;
+  return `/admin/users/${t.userId}`;
+};
+
+/** "DNS record www.jdoe.example.edu TXT", linked for admins while it exists, "(deleted)" after. */
+export function TargetCell(props: { target: AuditTarget | null; links: boolean }) {
+  const t = props.target;
+  if (!t) return <td data-label="Target" />;
+  const href = props.links ? adminHref(t) : null;
+  return (
+    <td data-label="Target" class="audit-target">
+      <span>
+        <span class="target-kind">{t.kind}</span>{' '}
+        {href ? (
+          <a class="mono target-name" href={href}>
+            {t.name}
+          </a>
+        ) : (
+          <span class="mono target-name">{t.name}</span>
+        )}
+        {t.detail && (
+          <>
+            {' '}
+            <span class="badge">{t.detail}</span>
+          </>
+        )}
+        {!t.exists && (
+          <>
+            {' '}
+            <span class="muted">(deleted)</span>
+          </>
+        )}
+      </span>
+    </td>
+  );
+}
+
 /** Audit rows as a table: time, who (actor for effective user), action, target, request id, before/after. */
-export function AuditTable(props: { rows: AuditRow[]; empty?: string }) {
+export function AuditTable(props: { rows: AuditEntry[]; empty?: string; links?: boolean }) {
   if (props.rows.length === 0) return <p class="hint">{props.empty ?? 'Nothing recorded yet.'}</p>;
   return (
     <table class="responsive audit">
@@ -55,9 +96,7 @@ export function AuditTable(props: { rows: AuditRow[]; empty?: string }) {
               <td data-label="Action">
                 <span class="mono">{r.action}</span>
               </td>
-              <td data-label="Target">
-                {r.target_type ? `${r.target_type} ${r.target_id ?? ''}` : ''}
-              </td>
+              <TargetCell target={r.target} links={props.links ?? false} />
               <td data-label="Details">
                 {before || after ? (
                   <details>
@@ -86,35 +125,49 @@ export function AuditTable(props: { rows: AuditRow[]; empty?: string }) {
   );
 }
 
-/** Previous/next links keeping the other query parameters. */
+/**
+ * Previous/next links keeping the other query parameters (filters stay in the URL across pages). With
+ * `target`, htmx swaps just that region and pushes the URL; the links work as plain links without it.
+ */
 export function Pager(props: {
   base: string;
   params: Record<string, string | null | undefined>;
   page: number;
   pages: number;
+  target?: string;
 }) {
   if (props.pages <= 1) return null;
   const href = (page: number) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(props.params)) if (v) q.set(k, v);
-    q.set('page', String(page));
-    return `${props.base}?${q.toString()}`;
+    if (page > 1) q.set('page', String(page));
+    const qs = q.toString();
+    return qs ? `${props.base}?${qs}` : props.base;
   };
+  const hx = (page: number) =>
+    props.target
+      ? {
+          'hx-get': href(page),
+          'hx-target': props.target,
+          'hx-swap': 'outerHTML',
+          'hx-push-url': 'true',
+        }
+      : {};
   return (
     <nav class="pager" aria-label="Pages">
       {props.page > 1 ? (
-        <a class="btn secondary" href={href(props.page - 1)} rel="prev">
-          Previous
+        <a class="btn secondary" href={href(props.page - 1)} rel="prev" {...hx(props.page - 1)}>
+          ← Previous
         </a>
       ) : (
         <span />
       )}
-      <span>
+      <span aria-current="page">
         Page {props.page} of {props.pages}
       </span>
       {props.page < props.pages ? (
-        <a class="btn secondary" href={href(props.page + 1)} rel="next">
-          Next
+        <a class="btn secondary" href={href(props.page + 1)} rel="next" {...hx(props.page + 1)}>
+          Next →
         </a>
       ) : (
         <span />
@@ -124,7 +177,7 @@ export function Pager(props: {
 }
 
 export interface AuditPageProps {
-  rows: AuditRow[];
+  rows: AuditEntry[];
   total: number;
   page: number;
   pages: number;
@@ -179,7 +232,7 @@ export function AdminAuditPage(props: AuditPageProps) {
       <p class="hint" id="audit-total">
         {props.total} matching entries
       </p>
-      <AuditTable rows={props.rows} empty="No entries match these filters." />
+      <AuditTable rows={props.rows} empty="No entries match these filters." links />
       <Pager base="/admin/audit" params={v} page={props.page} pages={props.pages} />
     </>
   );
@@ -187,7 +240,7 @@ export function AdminAuditPage(props: AuditPageProps) {
 
 /** /history: what happened in the user's own account. */
 export function HistoryPage(props: {
-  rows: AuditRow[];
+  rows: AuditEntry[];
   total: number;
   page: number;
   pages: number;

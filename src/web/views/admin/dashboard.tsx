@@ -8,6 +8,7 @@ import type { AdminMetrics } from '../../../domain/admin/metrics.js';
 import { Pager } from './audit.js';
 import type { QueueOverview } from '../../../domain/certificates/queue.js';
 import { IssuanceMetric } from './issuance.js';
+import { shortDate } from '../../../time-format.js';
 
 const fmt = (n: number) => n.toLocaleString('en-CA');
 
@@ -72,51 +73,71 @@ export function MetricCards(props: { m: AdminMetrics; issuance?: QueueOverview; 
   );
 }
 
-/** The search results region (also returned alone to htmx). */
+/**
+ * The users region (also returned alone to htmx): the most recently signed-in users by default, the
+ * matching users once a query of SEARCH_MIN characters is typed.
+ */
 export function UserResults(props: { result: UserSearchResult }) {
   const r = props.result;
+  const recent = r.mode === 'recent';
   return (
     <div id="user-results" aria-live="polite">
-      {r.skipped === 'short' ? (
-        // The form's own hint already says so while the box is empty.
-        r.query.trim() === '' ? null : (
-          <p class="hint">Please enter at least {SEARCH_MIN} characters to search.</p>
-        )
-      ) : r.total === 0 ? (
-        <p class="hint">No users found.</p>
+      {r.skipped === 'short' && (
+        <p class="hint" id="q-short">
+          Type at least {SEARCH_MIN} characters to search. Meanwhile, the most recent sign-ins:
+        </p>
+      )}
+      {r.total === 0 ? (
+        <p class="hint">{recent ? 'No users yet.' : 'No users found.'}</p>
       ) : (
         <>
-          <p class="hint">
-            {r.total} user{r.total === 1 ? '' : 's'} found
+          <p class="hint" id="user-count">
+            {recent
+              ? `${fmt(r.total)} user${r.total === 1 ? '' : 's'}, most recent sign-in first`
+              : `${fmt(r.total)} user${r.total === 1 ? '' : 's'} found`}
           </p>
-          <table class="responsive">
+          <table class="responsive users">
             <thead>
               <tr>
                 <th scope="col">Username</th>
                 <th scope="col">Name</th>
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
-                <th scope="col">DNS Records</th>
+                <th scope="col">Records</th>
                 <th scope="col">Certificate</th>
+                <th scope="col">Last sign-in</th>
               </tr>
             </thead>
             <tbody>
               {r.users.map((u) => (
                 <tr>
                   <td data-label="Username">
-                    <a href={`/admin/users/${u.id}`}>{u.username}</a>{' '}
-                    {u.suspended_at !== null && <span class="badge err">suspended</span>}
+                    <span class="user-cell">
+                      <a href={`/admin/users/${u.id}`}>{u.username}</a>
+                      {u.suspended_at !== null && <span class="badge err">suspended</span>}
+                    </span>
                   </td>
                   <td data-label="Name">{u.display_name}</td>
-                  <td data-label="Email">{u.email}</td>
+                  <td data-label="Email" class="email">
+                    {u.email || '—'}
+                  </td>
                   <td data-label="Role">{u.role}</td>
-                  <td data-label="DNS Records">{u.record_count}</td>
+                  <td data-label="Records">{u.record_count}</td>
                   <td data-label="Certificate">{u.certificate_status ?? '—'}</td>
+                  <td data-label="Last sign-in" class="nowrap">
+                    {u.last_login_at === null ? 'never' : shortDate(u.last_login_at)}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <Pager base="/admin" params={{ q: r.query }} page={r.page} pages={r.pages} />
+          <Pager
+            base="/admin"
+            params={{ q: recent ? null : r.query }}
+            page={r.page}
+            pages={r.pages}
+            target="#user-results"
+          />
         </>
       )}
     </div>
@@ -173,12 +194,13 @@ export function AdminDashboard(props: {
             hx-trigger="keyup changed delay:300ms, search"
             hx-target="#user-results"
             hx-swap="outerHTML"
+            hx-push-url="true"
             aria-describedby="q-hint q-error"
           />
           <button type="submit">Search</button>
         </div>
         <p class="hint" id="q-hint">
-          Please enter at least {SEARCH_MIN} characters to search.
+          At least {SEARCH_MIN} characters. Without a search, the most recent sign-ins are listed.
         </p>
         <p class="field-error" id="q-error">
           {props.queryError ?? ''}

@@ -13,6 +13,30 @@ const fmtDate = (ms: number | null) =>
 const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
   r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value;
 
+/** Values longer than this are shown cut to one line, with the whole value one click away. */
+const VALUE_CLIP = 48;
+
+/**
+ * A record's value: short ones as they are; a long one (a DKIM key, a verification TXT) on one line
+ * cut with an ellipsis, and a <details> that shows the whole value, wrapped (works without JavaScript).
+ */
+export function RecordValue(props: { value: string }) {
+  const v = props.value;
+  if (v.length <= VALUE_CLIP) return <span class="mono">{v}</span>;
+  return (
+    <details class="long-value">
+      <summary>
+        <span class="mono clip">{v}</span>
+        <span class="more muted">
+          <span class="closed-only">Show all {v.length} characters</span>
+          <span class="open-only">Hide the whole value</span>
+        </span>
+      </summary>
+      <p class="mono full-value">{v}</p>
+    </details>
+  );
+}
+
 /** DNS status as the admin sees it: withdrawn while the owner is suspended. */
 function DnsStatus(props: { record: DnsRecordRow; suspended: boolean }) {
   const r = props.record;
@@ -71,7 +95,7 @@ export function AdminUserPage(props: {
           This is your own account: it cannot be impersonated, suspended or deleted here.
         </p>
       ) : (
-        <p class="toolbar">
+        <div class="toolbar admin-actions">
           {u.role === 'admin' ? (
             <span class="hint">Admins cannot be impersonated.</span>
           ) : suspended ? (
@@ -79,14 +103,24 @@ export function AdminUserPage(props: {
           ) : (
             <form class="inline" method="post" action={`/admin/users/${u.id}/impersonate`}>
               <input type="hidden" name="_csrf" value={props.csrf} />
-              <button type="submit">Impersonate</button>
+              <button type="submit" class="secondary">
+                Impersonate
+              </button>
             </form>
           )}
           {suspended ? (
-            <form class="inline" method="post" action={`/admin/users/${u.id}/unsuspend`}>
+            // With JavaScript the question is asked here (data-confirm); without it the server
+            // answers the unconfirmed POST with the confirmation page.
+            <form
+              class="inline"
+              method="post"
+              action={`/admin/users/${u.id}/unsuspend`}
+              data-confirm={`Unsuspend ${u.username}? They can sign in again and their DNS records return to DNS.`}
+            >
               <input type="hidden" name="_csrf" value={props.csrf} />
+              <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
               <button type="submit" class="secondary">
-                Unsuspend
+                Unsuspend…
               </button>
             </form>
           ) : (
@@ -97,13 +131,13 @@ export function AdminUserPage(props: {
           <a class="btn danger" href={`/admin/users/${u.id}/delete`}>
             Delete user…
           </a>
-        </p>
+        </div>
       )}
       <h2>DNS Records ({records.length})</h2>
       {records.length === 0 ? (
         <p class="hint">No DNS records.</p>
       ) : (
-        <table class="responsive">
+        <table class="responsive admin-records">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -119,17 +153,22 @@ export function AdminUserPage(props: {
           <tbody>
             {records.map((r) => (
               <tr id={`record-${r.id}`}>
-                <td data-label="Name" class="mono">
-                  {r.subdomain}.{baseDomain}
+                <td data-label="Name" class="record-name">
+                  <span class="mono">
+                    <strong>{r.subdomain}</strong>
+                    <span class="muted">.{baseDomain}</span>
+                  </span>
                 </td>
                 <td data-label="Type">{r.type}</td>
-                <td data-label="Value" class="mono">
-                  {shown(r)}
+                <td data-label="Value" class="record-value">
+                  <RecordValue value={shown(r)} />
                 </td>
                 <td data-label="DNS status">
                   <DnsStatus record={r} suspended={suspended} />
                 </td>
-                <td data-label="Expires">{fmtDate(r.expires_at)}</td>
+                <td data-label="Expires" class="nowrap">
+                  {fmtDate(r.expires_at)}
+                </td>
                 <td data-label="Actions" class="row-actions">
                   <a class="btn secondary small" href={`/admin/users/${u.id}/records/${r.id}`}>
                     Edit
@@ -181,7 +220,7 @@ export function AdminUserPage(props: {
         />
       )}
       <h2>History</h2>
-      <AuditTable rows={history} />
+      <AuditTable rows={history} links />
       {historyTotal > history.length && (
         <p>
           <a href={`/admin/audit?user=${encodeURIComponent(u.username)}`}>
@@ -193,56 +232,71 @@ export function AdminUserPage(props: {
   );
 }
 
-/** Confirmation for suspend / delete user (the only way to reach the destructive POST without JS). */
+const CONFIRM_TITLES = {
+  suspend: 'Suspend user',
+  unsuspend: 'Unsuspend user',
+  delete: 'Delete user',
+} as const;
+
+/**
+ * Confirmation for suspend / unsuspend / delete user: the only way to reach the POST without
+ * JavaScript (with it, the user page's own confirmation carries `confirm=yes`).
+ */
 export function ConfirmUserActionPage(props: {
   user: User;
   csrf: string;
-  kind: 'suspend' | 'delete';
+  kind: 'suspend' | 'unsuspend' | 'delete';
   recordCount: number;
   error?: string | null;
 }) {
   const u = props.user;
-  const isDelete = props.kind === 'delete';
+  const kind = props.kind;
+  const records = `${props.recordCount} DNS record${props.recordCount === 1 ? '' : 's'}`;
   return (
-    <section class="card narrow">
-      <h1>{isDelete ? 'Delete user' : 'Suspend user'}</h1>
-      {isDelete ? (
+    <section class="card narrow confirm" id={`confirm-${kind}`}>
+      <h1>{CONFIRM_TITLES[kind]}</h1>
+      {kind === 'delete' ? (
         <p>
-          Delete <strong>{u.username}</strong> ({u.display_name})? Their {props.recordCount} DNS
-          record(s) are removed from DNS, their certificate is deleted and the account is gone. The
-          audit trail is kept. You can't undo this action.
+          Delete <strong>{u.username}</strong> ({u.display_name})? Their {records} are removed from
+          DNS, their certificate is deleted and the account is gone. The audit trail is kept. You
+          can't undo this action.
+        </p>
+      ) : kind === 'suspend' ? (
+        <p>
+          Suspend <strong>{u.username}</strong> ({u.display_name})? They are signed out and cannot
+          sign in, and their {records} stop resolving until you unsuspend them.
         </p>
       ) : (
         <p>
-          Suspend <strong>{u.username}</strong> ({u.display_name})? They are signed out and cannot
-          sign in, and their {props.recordCount} DNS record(s) stop resolving until you unsuspend
-          them.
+          Unsuspend <strong>{u.username}</strong> ({u.display_name})? They can sign in again
+          {props.recordCount === 0 ? '' : ` and their ${records} return to DNS`}
+          {u.suspended_at !== null && <> (suspended since {fmtDate(u.suspended_at)})</>}.
         </p>
       )}
-      {u.role === 'admin' && (
+      {u.role === 'admin' && kind !== 'unsuspend' && (
         <p class="alert info">
           {u.username} is an admin: you will be asked to confirm a second time.
         </p>
       )}
       {props.error && <p class="alert error">{props.error}</p>}
-      <form method="post" action={`/admin/users/${u.id}/${props.kind}`} class="stack">
+      <form method="post" action={`/admin/users/${u.id}/${kind}`} class="stack">
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="confirm" value="yes" />
-        {isDelete ? (
+        {kind === 'delete' ? (
           <div>
             <label for="confirm-username">Type the username to confirm</label>
             <input id="confirm-username" name="username" autocomplete="off" required />
           </div>
-        ) : (
+        ) : kind === 'suspend' ? (
           <div>
             <label for="reason">Reason (kept in the audit log)</label>
             <input id="reason" name="reason" maxlength={255} />
           </div>
-        )}
-        <p>
-          <button type="submit" class="danger">
-            {isDelete ? 'Delete user' : 'Suspend user'}
-          </button>{' '}
+        ) : null}
+        <p class="button-row">
+          <button type="submit" class={kind === 'unsuspend' ? undefined : 'danger'}>
+            {CONFIRM_TITLES[kind]}
+          </button>
           <a class="btn secondary" href={`/admin/users/${u.id}`}>
             Cancel
           </a>
@@ -315,10 +369,12 @@ export function ConfirmRecordDeletePage(props: {
   const r = props.record;
   return (
     <section class="card narrow">
-      <h1>Delete DNS Record</h1>
+      <h1>Delete {props.user.username}'s DNS record</h1>
       <p>
         Delete <strong class="mono">{`${r.subdomain}.${props.baseDomain}`}</strong> ({r.type}{' '}
-        <span class="mono">{shown(r)}</span>) of {props.user.username}? You can't undo this action.
+        <span class="mono full-value">{shown(r)}</span>), a record of{' '}
+        <strong>{props.user.display_name}</strong> ({props.user.username})? You can't undo this
+        action.
       </p>
       <form method="post" action={`/admin/users/${props.user.id}/records/${r.id}/delete`}>
         <input type="hidden" name="_csrf" value={props.csrf} />
@@ -331,5 +387,40 @@ export function ConfirmRecordDeletePage(props: {
         </a>
       </form>
     </section>
+  );
+}
+
+/**
+ * An admin editing another user's record: the page says whose it is before the form (the form itself
+ * is the one users see, RecordFormView).
+ */
+export function AdminRecordFormPage(props: { user: User; name: string; children?: unknown }) {
+  const u = props.user;
+  return (
+    <>
+      <p>
+        <a href={`/admin/users/${u.id}`}>← {u.username}</a>
+      </p>
+      <h1>Editing {u.username}'s record</h1>
+      <p class="alert info" id="record-owner">
+        <span class="mono">{props.name}</span> belongs to <strong>{u.display_name}</strong> (
+        {u.username}). What you change here is theirs, and the audit log records it as done by you
+        for them.
+      </p>
+      {props.children}
+    </>
+  );
+}
+
+/** Above the record form while an admin impersonates: whose record is being created or edited. */
+export function OnBehalfNote(props: { user: User; mode: 'create' | 'edit' }) {
+  const u = props.user;
+  return (
+    <p class="alert info" id="record-owner">
+      {props.mode === 'edit'
+        ? `Editing ${u.username}'s record`
+        : `Creating a record for ${u.username}`}{' '}
+      ({u.display_name}), as an admin: the audit log records it as done by you for them.
+    </p>
   );
 }
