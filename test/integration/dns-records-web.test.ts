@@ -97,7 +97,7 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
       .set({ reminders_sent: '[30,7]', expires_at: 1 })
       .where('id', '=', row.id)
       .execute();
-    const renew = await a.post('/dns-records/renew', { id: String(row.id), sort: 'expiry' });
+    const renew = await a.post('/dns-records/renew', { record: String(row.id), sort: 'expiry' });
     expect(renew.status).toBe(303);
     // Without JavaScript: back to the list as it was shown, at the row, with the message.
     expect(renew.headers.get('location')).toBe(

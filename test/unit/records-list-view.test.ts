@@ -32,7 +32,7 @@ describe('records table row (markup template)', () => {
     for (const action of ['href="/dns-records/7/delete"', 'href="/dns-records/7"'])
       expect(html).toContain(action);
     // Renew buttons share the page's one form; Delete opens a dialog with JavaScript.
-    expect(html).toContain('<button form="rn" name="id" value="7">Renew</button>');
+    expect(html).toContain('<button form="rn" name="record" value="7">Renew</button>');
     expect(html).toContain('data-dialog>Delete</a>');
   });
 

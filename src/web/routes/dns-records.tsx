@@ -253,7 +253,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   });
 
   /**
-   * Renew. The page's Renew buttons share one form (`id` names the record; the list's query rides
+   * Renew. The page's Renew buttons share one form (`record` names it; the list's query rides
    * along). htmx: the row's expiry cell and the toast, out of band, so focus stays on the button.
    * Without JavaScript: back to the list as it was, at the row, with the message.
    */
@@ -292,7 +292,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   };
   app.post('/dns-records/renew', async (c) => {
     const b = await readForm(c);
-    return renew(c, typeof b.id === 'string' ? b.id : undefined, b);
+    return renew(c, typeof b.record === 'string' ? b.record : undefined, b);
   });
   app.post('/dns-records/:id/renew', async (c) => renew(c, c.req.param('id'), await readForm(c)));
 

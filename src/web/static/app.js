@@ -117,14 +117,28 @@ document.addEventListener('DOMContentLoaded', () => {
 // Renew keeps focus: only the expiry cell is swapped (out of band), the button stays where it is.
 // Clear the toast first so the same message twice is still announced.
 document.addEventListener('htmx:beforeRequest', (event) => {
-  if (event.detail.elt?.id === 'rn') toast('');
+  if (event.detail.elt?.getAttribute?.('id') === 'rn') toast('');
 });
-// The Renew buttons sit outside their shared form (form="rn"): say which one was pressed.
-document.addEventListener('htmx:configRequest', (event) => {
-  const submitter = event.detail.triggeringEvent?.submitter;
-  if (event.detail.elt?.id === 'rn' && submitter?.name)
-    event.detail.parameters[submitter.name] = submitter.value;
-});
+// The Renew buttons sit outside their shared form (form="rn"): before htmx reads the form (capture
+// phase, ahead of its listener on the form), put the pressed button's record id in it.
+document.addEventListener(
+  'submit',
+  (event) => {
+    const form = event.target;
+    const button = event.submitter;
+    if (!(form instanceof HTMLFormElement) || form.getAttribute('id') !== 'rn' || !button?.name)
+      return;
+    let field = form.querySelector(`input[name="${button.name}"]`);
+    if (!field) {
+      field = document.createElement('input');
+      field.type = 'hidden';
+      field.name = button.name;
+      form.append(field);
+    }
+    field.value = button.value;
+  },
+  true,
+);
 
 /** <dialog> confirmations: a link marked data-dialog opens its confirmation page's content. */
 let dialogOpener = null;
@@ -150,19 +164,22 @@ function confirmDialog() {
         dialog.close();
       }
     });
-    dialog.addEventListener('htmx:afterRequest', (event) => {
-      if (!event.detail.successful) {
-        // Let the page without JavaScript say what went wrong.
-        window.location.assign(dialogOpener?.href || window.location.href);
-        return;
-      }
-      // The row is gone: focus goes to the same place in the list (the next row, else the one before).
+    // Before the row goes: focus will go to the same place in the list (the next row, else the one
+    // before, else the search field).
+    dialog.addEventListener('htmx:beforeRequest', () => {
       const row = dialogOpener?.closest('tr');
       const near = row && (row.nextElementSibling || row.previousElementSibling);
       dialogNext =
         (near && near.querySelector('a[data-dialog]')) ||
         document.getElementById('q') ||
         document.querySelector('main h1');
+    });
+    dialog.addEventListener('htmx:afterRequest', (event) => {
+      if (!event.detail.successful) {
+        // Let the page without JavaScript say what went wrong.
+        window.location.assign(dialogOpener?.href || window.location.href);
+        return;
+      }
       dialog.close();
     });
   }

@@ -124,7 +124,7 @@ export function RecordRow(props: {
     .filter(Boolean)
     .join(' · ');
   const title = (t: string) => (t ? markup` title="${t}"` : '');
-  return markup`<tr id="r${r.id}"><th scope="row"${title(extra)}>${r.subdomain}</th><td>${r.type}</td><td${title(value.length > CLIP ? value : '')}>${clip(value)}</td>${StatusCell({ record: r })}${ExpiryCell({ expiresAt: r.expires_at, now: props.now, reminderThresholdsDays: props.reminderThresholdsDays })}<td><button form="rn" name="id" value="${r.id}">Renew</button><a href="/dns-records/${r.id}">Edit</a><a href="/dns-records/${r.id}/delete" data-dialog>Delete</a></td></tr>`;
+  return markup`<tr id="r${r.id}"><th scope="row"${title(extra)}>${r.subdomain}</th><td>${r.type}</td><td${title(value.length > CLIP ? value : '')}>${clip(value)}</td>${StatusCell({ record: r })}${ExpiryCell({ expiresAt: r.expires_at, now: props.now, reminderThresholdsDays: props.reminderThresholdsDays })}<td><button form="rn" name="record" value="${r.id}">Renew</button><a href="/dns-records/${r.id}">Edit</a><a href="/dns-records/${r.id}/delete" data-dialog>Delete</a></td></tr>`;
 }
 
 const SORT_LABELS: Record<RecordSort, string> = {
