@@ -36,7 +36,7 @@ test('admin searches, impersonates, edits a record as the user, stops, and audit
   await page.getByRole('button', { name: 'Impersonate' }).click();
   await expect(page.getByRole('status')).toContainText('Impersonating: Dev Student (dev.student)');
   await page.goto(`${devUrl()}/dns-records`);
-  await page.getByRole('link', { name: new RegExp(`^Edit ${name}\\.`) }).click();
+  await page.getByRole('link', { name: new RegExp(`^Edit ${name}\\.`) }).click(); // named by app.js
   await page.locator('#value').fill('192.0.2.77');
   await page.getByRole('button', { name: 'Update' }).click();
   await expect(page).toHaveURL(/\/dns-records\?done=updated/);

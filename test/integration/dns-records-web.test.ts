@@ -55,20 +55,20 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     const day = 86_400_000;
     expect(Math.round((row.expires_at - row.created_at) / day)).toBe(30);
     const list = await (await a.get('/dns-records?done=created')).text();
-    expect(list).toContain(`www.${owner.dns_label}.starchart.test`);
-    expect(list).toContain(`data-copy="www.${owner.dns_label}.starchart.test"`);
+    expect(list).toContain(
+      '<th scope="row" title="my site · Ports = 8080, 443 · Course = OSD700">www</th>',
+    );
+    expect(list).toContain(`data-base="${owner.dns_label}.starchart.test"`);
     expect(list).toContain(`1 / ${LIMIT}`);
     expect(list).toContain('DNS record created');
     expect(list).toContain('table class="responsive records"');
-    // Phone-width cell labels come from the stylesheet, one rule per column of the records table.
+    // On a phone each row is a card without a label per cell (the old CSS labels are gone).
     const css = readFileSync(
       path.join(import.meta.dirname, '../../src/web/static/app.css'),
       'utf8',
     );
-    for (const [n, label] of ['DNS Record', 'Type', 'Value', 'Status', 'Expires'].entries())
-      expect(css).toContain(
-        `table.records td:nth-child(${n + 1})::before {\n    content: '${label}';`,
-      );
+    expect(css).not.toContain("content: 'DNS Record'");
+    expect(css).toContain('/* == DNS records');
 
     const edit = await a.get(`/dns-records/${row.id}`);
     expect(edit.status).toBe(200);
@@ -97,8 +97,18 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
       .set({ reminders_sent: '[30,7]', expires_at: 1 })
       .where('id', '=', row.id)
       .execute();
-    const renew = await a.post(`/dns-records/${row.id}/renew`);
+    const renew = await a.post('/dns-records/renew', { record: String(row.id), sort: 'expiry' });
     expect(renew.status).toBe(303);
+    // Without JavaScript: back to the list as it was shown, at the row, with the message.
+    expect(renew.headers.get('location')).toBe(
+      `/dns-records?done=renewed&id=${row.id}&sort=expiry#r${row.id}`,
+    );
+    const flash = await (await a.get(`/dns-records?done=renewed&id=${row.id}`)).text();
+    expect(flash).toMatch(
+      new RegExp(
+        `<div id="toast" class="toast" role="status"><p>Renewed www\\.${owner.dns_label}\\.starchart\\.test: expires \\w+ \\d+, \\d{4} \\(in 30 days\\)\\.</p>`,
+      ),
+    );
     after = await db()
       .selectFrom('dns_records')
       .selectAll()
@@ -111,7 +121,17 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
       {},
       { headers: { 'hx-request': 'true' } },
     );
-    expect(await htmxRenew.text()).toMatch(/^<tr id="record-/);
+    // htmx: the row's expiry cell and the toast, out of band (the button, and focus, stay put).
+    const swapped = await htmxRenew.text();
+    expect(swapped).toMatch(
+      new RegExp(
+        `^<template><td hx-swap-oob="outerHTML:#r${row.id} (>|&gt;) td:nth-child\\(5\\)"><time datetime=`,
+      ),
+    );
+    expect(swapped).toContain(
+      '<div id="toast" class="toast" role="status" hx-swap-oob="innerHTML"><p>Renewed www.',
+    );
+    expect((await a.post(`/dns-records/${row.id}/renew`)).status).toBe(303);
 
     // Without JS: first POST shows a confirmation page, nothing deleted.
     const ask = await a.post(`/dns-records/${row.id}/delete`);
@@ -121,6 +141,13 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
       await db().selectFrom('dns_records').select('id').where('id', '=', row.id).executeTakeFirst(),
     ).toBeDefined();
     expect((await a.get(`/dns-records/${row.id}/delete`)).status).toBe(200);
+    // With JavaScript the same confirmation comes alone, for a <dialog>, and posts through htmx.
+    const fragment = await (
+      await a.get(`/dns-records/${row.id}/delete`, { 'hx-request': 'true' })
+    ).text();
+    expect(fragment).toMatch(/^<section class="card narrow confirm"/);
+    expect(fragment).toContain(`hx-post="/dns-records/${row.id}/delete"`);
+    expect(fragment).toContain('data-close');
     const del = await a.post(`/dns-records/${row.id}/delete`, { confirm: 'yes' });
     expect(del.status).toBe(303);
     expect(
@@ -136,6 +163,7 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     expect(audit.map((r) => r.action)).toEqual([
       'dns-record.create',
       'dns-record.update',
+      'dns-record.renew',
       'dns-record.renew',
       'dns-record.renew',
       'dns-record.delete',
@@ -297,13 +325,13 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     expect(poll.status).toBe(200);
     expect(poll.headers.get('cache-control')).toBe('no-store');
     const body = await poll.text();
-    expect(body).toContain(`<td id="status-${p1}" hx-swap-oob="true"><span class="badge ok">live`);
-    expect(body).toContain(`<td id="status-${p2}" data-pending="${p2}" hx-swap-oob="true">`);
+    expect(body).toContain(`<td id="s${p1}" class="ok" hx-swap-oob="true">live</td>`);
+    expect(body).toContain(`<td id="s${p2}" class="warn" hx-swap-oob="true">pending</td>`);
     expect(body).toContain(`hx-get="/dns-records/status?ids=${p2}"`);
     // Cells come inside a <template> (after the poller's <div> an HTML parser drops bare cells).
     expect(body).toMatch(/^<div id="status-poller"[^>]*><\/div><template><td /);
     // Another user's record is not reported at all.
-    expect(body).not.toContain(`status-${theirs}`);
+    expect(body).not.toContain(`id="s${theirs}"`);
 
     // The last one goes wrong: its reason is shown and the poller is gone.
     await db()
@@ -333,6 +361,138 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
       expect(await res.text()).toMatch(/record ids|at most 100/i);
     }
     await db().deleteFrom('dns_records').where('id', 'in', [p1, p2, theirs]).execute();
+  });
+
+  test('search by name or value, type filter and sort work from the query string; bad values are a 400 that says why', async () => {
+    const u = await insertUser(db());
+    const now = Date.now();
+    const day = 86_400_000;
+    const ids = {
+      web: await insertRecord(db(), u, 'web', 'A', '192.0.2.7'),
+      mail: await insertRecord(db(), u, 'mail', 'MX', 'mx.example.com', 10),
+      note: await insertRecord(db(), u, 'note', 'TXT', 'Hello 100%_done'),
+      api: await insertRecord(db(), u, 'api', 'CNAME', 'web.example.com'),
+    };
+    await db()
+      .updateTable('dns_records')
+      .set({ expires_at: now + 120 * day })
+      .where('user_id', '=', u.id)
+      .execute();
+    await db()
+      .updateTable('dns_records')
+      .set({ expires_at: now + 3 * day })
+      .where('id', '=', ids.note)
+      .execute();
+    await db()
+      .updateTable('dns_records')
+      .set({ expires_at: now + 90 * day })
+      .where('id', '=', ids.mail)
+      .execute();
+    const a = await t.agent(u);
+    const names = async (qs: string) => {
+      const res = await a.get(`/dns-records${qs}`);
+      expect(res.status, qs).toBe(200);
+      return [...(await res.text()).matchAll(/<th scope="row"[^>]*>([^<]+)<\/th>/g)].map(
+        (m) => m[1],
+      );
+    };
+    expect(await names('')).toEqual(['api', 'mail', 'note', 'web']);
+    // By name or value, case-insensitively; % and _ are plain characters; a whole name finds its label.
+    expect(await names('?q=WEB')).toEqual(['api', 'web']);
+    expect(await names('?q=100%25_')).toEqual(['note']);
+    expect(await names('?q=_')).toEqual(['note']);
+    expect(await names(`?q=mail.${u.dns_label}.starchart.test.`)).toEqual(['mail']);
+    expect(await names('?type=mx')).toEqual(['mail']);
+    expect(await names('?type=&sort=')).toEqual(['api', 'mail', 'note', 'web']);
+    expect(await names('?sort=type')).toEqual(['web', 'api', 'mail', 'note']);
+    expect(await names('?sort=expiry')).toEqual(['note', 'mail', 'api', 'web']);
+    expect(await names('?q=e&type=A&sort=expiry')).toEqual(['web']);
+    // Expiring soon (inside the 30-day reminder window), in words with the date in the title.
+    const page = await (await a.get('/dns-records?q=note')).text();
+    expect(page).toMatch(
+      /<time datetime="\d{4}-\d\d-\d\d" title="[A-Z][a-z]+ \d+, \d{4}">in 3 days<\/time> <span class="badge warn">expiring soon<\/span>/,
+    );
+    expect(page).toContain('· 1 match');
+    // Pages keep the query in their links.
+    // Empty states: nothing matches (with a way back), and no records at all.
+    const none = await (await a.get('/dns-records?q=zzz')).text();
+    expect(none).toContain('Nothing matches');
+    expect(none).toContain('href="/dns-records">Clear search and filters');
+    expect(none).not.toContain('<table');
+    const empty = await (await (await t.agent(await insertUser(db()))).get('/dns-records')).text();
+    expect(empty).toContain('No records yet');
+    expect(empty).not.toContain('role="search"');
+    // htmx: only the records region comes back, and the response varies with HX-Request.
+    const frag = await a.get('/dns-records?q=web', { 'hx-request': 'true' });
+    expect(frag.headers.get('vary')).toContain('HX-Request');
+    expect(await frag.text()).toMatch(/^<section id="records"/);
+    for (const [qs, message] of [
+      ['?sort=size', 'Sort by name, type, expiry.'],
+      ['?type=SRV', 'Filter by one of the types A, AAAA, CNAME, MX, TXT'],
+      [`?q=${'x'.repeat(201)}`, 'Search for at most 200 characters'],
+      ['?q=%00', 'control characters'],
+      ['?sort=name%27%20OR%201', 'Sort by'],
+    ] as const) {
+      const res = await a.get(`/dns-records${qs}`);
+      expect(res.status, qs).toBe(400);
+      const html = await res.text();
+      expect(html, qs).toContain(message);
+      expect(html, qs).toContain('role="alert"');
+      expect(html, qs).toContain('aria-invalid="true"');
+      expect(html, qs).not.toContain('<table');
+    }
+  });
+
+  test('the records page of a user with 40 records stays within 20 KB of HTML', async () => {
+    const u = await insertUser(db(), { dns_label: 'averagestudent12' });
+    const values = {
+      A: '192.0.2.10',
+      AAAA: '2001:db8::10',
+      CNAME: 'my-project.github.io',
+      MX: 'mail.example.com',
+      TXT: 'v=spf1 include:_spf.example.com ~all',
+    } as const;
+    const types = Object.keys(values) as (keyof typeof values)[];
+    for (let i = 0; i < 40; i++) {
+      const type = types[i % types.length]!;
+      await insertRecord(
+        db(),
+        u,
+        `project-${i}-name`,
+        type,
+        values[type],
+        type === 'MX' ? 10 : null,
+      );
+    }
+    // Most are live; a few pending and a few expiring soon, as on a real page.
+    const rows = await db()
+      .selectFrom('dns_records')
+      .select('id')
+      .where('user_id', '=', u.id)
+      .orderBy('id')
+      .execute();
+    await db()
+      .updateTable('dns_records')
+      .set({ status: 'live' })
+      .where(
+        'id',
+        'in',
+        rows.slice(3).map((r) => r.id),
+      )
+      .execute();
+    await db()
+      .updateTable('dns_records')
+      .set({ expires_at: Date.now() + 86_400_000 })
+      .where(
+        'id',
+        'in',
+        rows.slice(5, 8).map((r) => r.id),
+      )
+      .execute();
+    const a = await t.agent(u);
+    const html = await (await a.get('/dns-records')).text();
+    expect(html.match(/<tr id="r/g)).toHaveLength(40);
+    expect(Buffer.byteLength(html, 'utf8')).toBeLessThanOrEqual(20 * 1024);
   });
 
   test(`20 concurrent creates at a limit of ${LIMIT} end with exactly ${LIMIT}`, async () => {

@@ -80,7 +80,7 @@ describe.each(DIALECTS)('reconciler with fake Route53 (%s)', (dialect) => {
     // One poller asks about all three until they are live.
     const ids = rows.map((r) => r.id);
     expect(page).toMatch(new RegExp(`hx-get="/dns-records/status\\?ids=(\\d+,){2}\\d+"`));
-    for (const id of ids) expect(page).toContain(`data-pending="${id}"`);
+    for (const id of ids) expect(page).toContain(`<td id="s${id}" class="warn">pending</td>`);
 
     const report = await run('changes');
     expect(report.changeRequests).toBe(1);
@@ -95,9 +95,9 @@ describe.each(DIALECTS)('reconciler with fake Route53 (%s)', (dialect) => {
     expect((await dig(fake.dnsPort, fqdn, 'A')).answers[0]).toMatch(/192\.0\.2\.10$/);
     const cell = await (await agent.get(`/dns-records/${rows[0]!.id}/status`)).text();
     expect(cell).toContain('live');
-    expect(cell).not.toContain('data-pending');
+    expect(cell).not.toContain('pending');
     const poll = await (await agent.get(`/dns-records/status?ids=${ids.join(',')}`)).text();
-    expect(poll.match(/badge ok">live/g)).toHaveLength(3);
+    expect(poll.match(/class="ok" hx-swap-oob="true">live/g)).toHaveLength(3);
     expect(poll).not.toContain('status-poller'); // nothing left to poll
 
     expect(

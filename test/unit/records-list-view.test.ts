@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DnsRecordListItem } from '../../src/db/repos/dns-records.js';
-import { RecordRow, StatusCell, StatusPoller } from '../../src/web/views/dns-records/list.js';
+import {
+  ExpiryCell,
+  RecordRow,
+  StatusCell,
+  StatusPoller,
+} from '../../src/web/views/dns-records/list.js';
 
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 11, 7, 12);
 const record: DnsRecordListItem = {
   id: 7,
   subdomain: 'www',
@@ -15,52 +22,59 @@ const record: DnsRecordListItem = {
   status: 'error',
   status_message: '<img src=x onerror=alert(1)> rejected',
 };
+const row = (r: Partial<DnsRecordListItem> = {}) =>
+  String(RecordRow({ record: { ...record, ...r }, now: NOW, reminderThresholdsDays: [30, 7, 1] }));
 
 describe('records table row (markup template)', () => {
-  const row = String(RecordRow({ record, baseDomain: 'u1.starchart.test', csrf: 'a"b<c' }));
-
-  it('shows the base domain with a line break allowed before each dot, and copies the whole name', () => {
-    expect(row).toContain(
-      '<strong>www</strong><span class="muted"><wbr>.u1<wbr>.starchart<wbr>.test</span>',
-    );
-    expect(row).toContain('data-copy="www.u1.starchart.test"');
-    const other = String(RecordRow({ record, baseDomain: 'bob.example.edu', csrf: 'x' }));
-    expect(other).toContain('<span class="muted"><wbr>.bob<wbr>.example<wbr>.edu</span>');
+  it('names the row by its record (a row header) and links every action of the record', () => {
+    const html = row();
+    expect(html).toMatch(/^<tr id="r7"><th scope="row" title="[^"]*">www<\/th>/);
+    for (const action of ['href="/dns-records/7/delete"', 'href="/dns-records/7"'])
+      expect(html).toContain(action);
+    // Renew buttons share the page's one form; Delete opens a dialog with JavaScript.
+    expect(html).toContain('<button form="rn" name="record" value="7">Renew</button>');
+    expect(html).toContain('data-dialog>Delete</a>');
   });
 
   it('escapes every value it shows, in text and in attributes', () => {
-    expect(row).not.toMatch(/<script|<img|<b>|a"b<c/);
-    expect(row).toContain(
+    const html = row();
+    expect(html).not.toMatch(/<script|<img|<b>/);
+    expect(html).toContain(
       'title="it&#39;s &quot;mine&quot; &amp; &lt;b&gt;bold&lt;/b&gt; · Ports = 80,443 · Course = OSD&lt;700&gt;"',
     );
-    expect(row).toContain('&lt;img src=x onerror=alert(1)&gt; rejected');
-    expect(row).toContain('value="a&quot;b&lt;c"');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; rejected');
   });
 
-  it('shows the full value in a title only when it is clipped, and every action for the record', () => {
-    expect(row).toContain(
+  it('shows the full value in a title only when it is clipped', () => {
+    expect(row()).toContain(
       `title="${'x'.repeat(60)}&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`,
     );
-    expect(row).toContain('2027-03-22');
-    for (const action of ['/dns-records/7/renew', '/dns-records/7/delete', 'href="/dns-records/7"'])
-      expect(row).toContain(action);
-    expect(row).toContain('aria-label="Delete www.u1.starchart.test"');
-    const short = String(
-      RecordRow({
-        record: { ...record, value: '192.0.2.1', type: 'A' as const },
-        baseDomain: 'b',
-        csrf: 't',
-      }),
+    expect(row({ value: '192.0.2.1', type: 'A' })).toContain('<td>192.0.2.1</td>');
+  });
+
+  it('says when a record expires in words, with the date in a <time> title', () => {
+    const cell = (days: number) =>
+      String(
+        ExpiryCell({ expiresAt: NOW + days * DAY, now: NOW, reminderThresholdsDays: [30, 7, 1] }),
+      );
+    expect(cell(1)).toContain(
+      '<time datetime="2026-12-08" title="December 8, 2026">tomorrow</time>',
     );
-    expect(short).toContain('<span class="mono">192.0.2.1</span>');
+    expect(cell(3)).toContain('>in 3 days</time>');
+    expect(cell(182)).toContain('>in 6 months</time>');
+    // Inside the reminder window (the largest threshold, 30 days): expiring soon.
+    expect(cell(3)).toContain('expiring soon');
+    expect(cell(30)).toContain('expiring soon');
+    expect(cell(31)).not.toContain('expiring soon');
+    expect(cell(-1)).toContain('>expired</span>');
+    expect(row()).toContain('>in 3 months</time></td>');
   });
 
   it('marks pending cells for the page poller; only the poller polls', () => {
     const pending = String(StatusCell({ record: { ...record, status: 'pending' as const } }));
-    expect(pending).toContain('data-pending="7"');
-    expect(pending).not.toContain('hx-get');
-    expect(String(StatusCell({ record: { ...record, status: 'live' as const } }))).not.toContain(
-      'data-pending',
+    expect(pending).toBe('<td id="s7" class="warn">pending</td>');
+    expect(String(StatusCell({ record: { ...record, status: 'live' as const } }))).toBe(
+      '<td id="s7" class="ok">live</td>',
     );
     expect(String(StatusCell({ record, oob: true }))).toContain('hx-swap-oob="true"');
     expect(String(StatusPoller({ ids: [3, 9] }))).toContain(

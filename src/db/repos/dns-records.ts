@@ -100,6 +100,61 @@ export function findDnsRecordsPage(
   return dnsRecordsPage(offset, limit)(db, userId);
 }
 
+export interface RecordFilter {
+  /** A LIKE pattern (escape character `!`) matched against the lowercased name and value. */
+  pattern: string | null;
+  type: DnsRecordRow['type'] | null;
+  sort: 'name' | 'type' | 'expiry';
+}
+
+const ORDERS: Record<
+  RecordFilter['sort'],
+  readonly ('subdomain' | 'type' | 'value' | 'expires_at')[]
+> = {
+  name: ['subdomain', 'type', 'value'],
+  type: ['type', 'subdomain', 'value'],
+  expiry: ['expires_at', 'subdomain', 'type'],
+};
+
+function filtered(db: DbOrTrx, userId: number, f: RecordFilter) {
+  let q = db.selectFrom('dns_records').where('user_id', '=', userId);
+  if (f.type) q = q.where('type', '=', f.type);
+  if (f.pattern !== null) {
+    const p = f.pattern;
+    q = q.where((eb) =>
+      eb.or([
+        eb(sql`lower(subdomain)`, 'like', sql`${p} escape '!'`),
+        eb(sql`lower(value)`, 'like', sql`${p} escape '!'`),
+      ]),
+    );
+  }
+  return q;
+}
+
+/** One page of the user's records matching a search/type filter, in the chosen order. */
+export function findDnsRecordsFiltered(
+  db: DbOrTrx,
+  userId: number,
+  f: RecordFilter,
+  offset: number,
+  limit: number,
+): Promise<DnsRecordListItem[]> {
+  let q = filtered(db, userId, f).select(DNS_RECORD_LIST_COLUMNS);
+  for (const column of ORDERS[f.sort]) q = q.orderBy(column);
+  return q.orderBy('id').limit(limit).offset(offset).execute();
+}
+
+export async function countDnsRecordsFiltered(
+  db: DbOrTrx,
+  userId: number,
+  f: RecordFilter,
+): Promise<number> {
+  const row = await filtered(db, userId, f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 // Prepared (compiled once): the create path runs these on every request.
 const recordCount = preparedQuery((db, userId: number) =>
   db

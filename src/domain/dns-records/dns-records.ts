@@ -8,11 +8,13 @@ import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/group-commit.js';
 import {
   countDnsRecords,
+  countDnsRecordsFiltered,
   deleteDnsRecord as deleteRow,
   findBlockedLabel,
   findDnsRecordForUser,
   findDnsRecordStatuses,
   findDnsRecordsAtName,
+  findDnsRecordsFiltered,
   findDnsRecordsPage,
   type DnsRecordListItem,
   insertDnsRecord,
@@ -26,6 +28,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type Actor, auditDnsRecord as audit, recordSnapshot as snapshot } from './audit.js';
+import { type RecordListQuery, containsPattern, isDefaultListQuery } from './record-list.js';
 import { type FieldErrors, checkRecordForm, consistencyProblem, toRecordForm } from './rules.js';
 import type { RecordForm, RecordInput, RecordType } from './types.js';
 
@@ -108,6 +111,40 @@ export async function listDnsRecords(
   if (p !== wanted)
     records = await findDnsRecordsPage(deps.db, owner.id, (p - 1) * pageSize, pageSize);
   return { records, total, page: p, pages, pageSize, limit: deps.config.dns.recordLimit };
+}
+
+/**
+ * One page of the owner's records matching a list query (search by name or value, type filter, sort).
+ * `total` counts the matches; `all` counts every record (for the limit shown beside it). The default
+ * query takes the prepared path of listDnsRecords.
+ */
+export async function searchDnsRecords(
+  deps: Pick<DnsRecordDeps, 'db' | 'config'>,
+  owner: User,
+  query: RecordListQuery,
+  page = 1,
+  pageSize = PAGE_SIZE,
+): Promise<RecordPage & { all: number }> {
+  if (isDefaultListQuery(query)) {
+    const list = await listDnsRecords(deps, owner, page, pageSize);
+    return { ...list, all: list.total };
+  }
+  const filter = {
+    pattern: query.search === '' ? null : containsPattern(query.search),
+    type: query.type,
+    sort: query.sort,
+  };
+  const [total, all] = await Promise.all([
+    countDnsRecordsFiltered(deps.db, owner.id, filter),
+    countDnsRecords(deps.db, owner.id),
+  ]);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const p = Math.min(Math.max(1, Math.floor(page) || 1), pages);
+  const records =
+    total === 0
+      ? []
+      : await findDnsRecordsFiltered(deps.db, owner.id, filter, (p - 1) * pageSize, pageSize);
+  return { records, total, all, page: p, pages, pageSize, limit: deps.config.dns.recordLimit };
 }
 
 /** The owner's record with this id; NOT_FOUND for anyone else's or a missing one. */

@@ -21,6 +21,7 @@ import {
   parseRecordId,
   parseRecordIds,
   renewDnsRecord,
+  searchDnsRecords,
   updateDnsRecord,
   validateDnsRecordDraft,
 } from '../../domain/dns-records/dns-records.js';
@@ -42,10 +43,22 @@ import { InstructionsPage } from '../views/dns-records/instructions.js';
 import {
   ConfirmDeletePage,
   DnsRecordsPage,
-  RecordRow,
+  ExpiryCell,
+  RecordCount,
+  RecordsRegion,
   StatusCell,
   StatusPoller,
+  Toast,
 } from '../views/dns-records/list.js';
+import {
+  DEFAULT_LIST_QUERY,
+  type RawListQuery,
+  type RecordListQuery,
+  listQueryString,
+  parseRecordListQuery,
+  relativeExpiry,
+} from '../../domain/dns-records/record-list.js';
+import { longDate } from '../../time-format.js';
 import { readForm } from '../form.js';
 import { OnBehalfNote } from '../views/admin/user.js';
 import { queryPage } from '../query.js';
@@ -53,7 +66,6 @@ import { queryPage } from '../query.js';
 const NOTICES: Record<string, string> = {
   created: 'DNS record created. It will be live in a moment.',
   updated: 'DNS record updated.',
-  renewed: 'DNS record renewed for another six months.',
   deleted: 'DNS record deleted. The name stops resolving in a moment.',
 };
 
@@ -137,31 +149,69 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
     throw e;
   };
 
+  const rawQuery = (get: (name: string) => string | undefined): RawListQuery => ({
+    q: get('q'),
+    type: get('type'),
+    sort: get('sort'),
+  });
+  const renewedMessage = (r: { subdomain: string; expires_at: number }, c: Ctx) =>
+    `Renewed ${r.subdomain}.${base(c)}: expires ${longDate(r.expires_at)} (${relativeExpiry(r.expires_at, container.clock.now())}).`;
+
   app.get('/dns-records', async (c) => {
-    const list = await listDnsRecords(deps, owner(c), queryPage(c));
+    const raw = rawQuery((n) => c.req.query(n));
+    let query: RecordListQuery = DEFAULT_LIST_QUERY;
+    let queryErrors: Record<string, string> | null = null;
+    try {
+      query = parseRecordListQuery(raw, base(c));
+    } catch (e) {
+      if (!(e instanceof AppError && e.code === 'INVALID_INPUT')) throw e;
+      queryErrors = e.fields;
+    }
+    const list = await searchDnsRecords(deps, owner(c), query, queryPage(c));
+    const props = {
+      records: queryErrors ? [] : list.records,
+      baseDomain: base(c),
+      csrf: c.get('csrfToken'),
+      total: list.total,
+      all: list.all,
+      limit: list.limit,
+      page: list.page,
+      pages: list.pages,
+      query,
+      queryErrors,
+      notice: null as string | null,
+      now: container.clock.now(),
+      reminderThresholdsDays: config.reminderThresholdsDays,
+    };
+    // The filters' htmx request: only the records region (a history restore wants the whole page).
+    c.header('Vary', 'HX-Request');
+    if (isHtmx(c) && c.req.header('hx-history-restore-request') !== 'true')
+      return c.html(<RecordsRegion {...props} />);
+    const done = c.req.query('done') ?? '';
+    let notice = NOTICES[done] ?? null;
+    if (done === 'renewed') {
+      const id = c.req.query('id');
+      const r = id ? await getDnsRecord(deps, owner(c), parseRecordId(id)).catch(() => null) : null;
+      notice = r ? renewedMessage(r, c) : 'DNS record renewed.';
+    }
     const challenges = await listClientChallenges(deps, owner(c));
     // Which token wrote each value, by name (only looked up when there is something to show).
     const tokenNames =
       challenges.length === 0
         ? new Map<number, string>()
         : new Map((await listTokens(deps, owner(c))).map((t) => [Number(t.id), t.name]));
-    const notice = NOTICES[c.req.query('done') ?? ''] ?? null;
     return renderPage(
       c,
       shell,
       'DNS Records',
       <DnsRecordsPage
-        records={list.records}
-        baseDomain={base(c)}
-        csrf={c.get('csrfToken')}
-        total={list.total}
-        limit={list.limit}
-        page={list.page}
-        pages={list.pages}
+        {...props}
+        raw={raw}
         notice={notice}
         challenges={challenges}
         tokenNames={tokenNames}
       />,
+      queryErrors ? 400 : 200,
     );
   });
 
@@ -208,6 +258,50 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
     );
   });
 
+  /**
+   * Renew. The page's Renew buttons share one form (`record` names it; the list's query rides
+   * along). htmx: the row's expiry cell and the toast, out of band, so focus stays on the button.
+   * Without JavaScript: back to the list as it was, at the row, with the message.
+   */
+  const renew = async (c: Ctx, rawId: string | undefined, b: Record<string, unknown>) => {
+    const r = await renewDnsRecord(deps, actor(c), parseRecordId(rawId));
+    if (isHtmx(c))
+      return c.html(
+        <>
+          <template>
+            {ExpiryCell({
+              expiresAt: r.expires_at,
+              now: container.clock.now(),
+              reminderThresholdsDays: config.reminderThresholdsDays,
+              oobRow: r.id,
+            })}
+          </template>
+          <Toast message={renewedMessage(r, c)} oob />
+        </>,
+      );
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    let back = '';
+    try {
+      const q = parseRecordListQuery(
+        { q: str(b.q), type: str(b.type), sort: str(b.sort) },
+        base(c),
+      );
+      const page = Number(str(b.page));
+      back = listQueryString(q, Number.isSafeInteger(page) && page > 1 ? page : 1).replace(
+        '?',
+        '&',
+      );
+    } catch {
+      back = '';
+    }
+    return c.redirect(`/dns-records?done=renewed&id=${r.id}${back}#r${r.id}`, 303);
+  };
+  app.post('/dns-records/renew', async (c) => {
+    const b = await readForm(c);
+    return renew(c, typeof b.record === 'string' ? b.record : undefined, b);
+  });
+  app.post('/dns-records/:id/renew', async (c) => renew(c, c.req.param('id'), await readForm(c)));
+
   // The page's status poller: the next poller (if any are still pending), and every asked-about cell
   // for an out-of-band swap by id. The cells are wrapped in a <template>: parsed after the poller's
   // <div> they would be dropped (table cells are only valid in a row). Registered before /dns-records/:id.
@@ -243,28 +337,20 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
     }
   });
 
-  app.post('/dns-records/:id/renew', async (c) => {
-    const r = await renewDnsRecord(deps, actor(c), parseRecordId(c.req.param('id')));
-    if (isHtmx(c))
-      return c.html(<RecordRow record={r} baseDomain={base(c)} csrf={c.get('csrfToken')} />);
-    return c.redirect('/dns-records?done=renewed', 303);
-  });
-
   app.get('/dns-records/:id/delete', async (c) => {
     const r = await getDnsRecord(deps, owner(c), parseRecordId(c.req.param('id')));
-    return renderPage(
-      c,
-      shell,
-      'Delete DNS Record',
-      <ConfirmDeletePage record={r} baseDomain={base(c)} csrf={c.get('csrfToken')} />,
-    );
+    const props = { record: r, baseDomain: base(c), csrf: c.get('csrfToken') };
+    // app.js asks for the confirmation to show it in a <dialog>.
+    c.header('Vary', 'HX-Request');
+    if (isHtmx(c)) return c.html(<ConfirmDeletePage {...props} dialog />);
+    return renderPage(c, shell, 'Delete DNS Record', <ConfirmDeletePage {...props} />);
   });
 
   app.post('/dns-records/:id/delete', async (c) => {
     const id = parseRecordId(c.req.param('id'));
     const b = await readForm(c);
     if (b.confirm !== 'yes') {
-      // Without JavaScript there was no confirmation dialog: ask on a page first.
+      // Not confirmed (an old page, or a form without the field): ask on a page first.
       const r = await getDnsRecord(deps, owner(c), id);
       return renderPage(
         c,
@@ -273,7 +359,25 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
         <ConfirmDeletePage record={r} baseDomain={base(c)} csrf={c.get('csrfToken')} />,
       );
     }
+    const r = await getDnsRecord(deps, owner(c), id);
     await deleteDnsRecord(deps, actor(c), id);
+    if (isHtmx(c)) {
+      // From the dialog: the row goes, the count and the toast change; the page stays.
+      const left = await listDnsRecords(deps, owner(c), 1, 1);
+      if (left.total === 0) {
+        c.header('HX-Redirect', '/dns-records?done=deleted');
+        return c.body(null, 204);
+      }
+      return c.html(
+        <>
+          <template>
+            <tr id={`r${id}`} hx-swap-oob="delete"></tr>
+          </template>
+          <RecordCount all={left.total} limit={left.limit} oob />
+          <Toast message={`Deleted ${r.subdomain}.${base(c)}.`} oob />
+        </>,
+      );
+    }
     return c.redirect('/dns-records?done=deleted', 303);
   });
 

@@ -130,3 +130,153 @@ document.addEventListener('click', (event) => {
   const menu = document.querySelector('details.menu[open]');
   if (menu && event.target instanceof Node && !menu.contains(event.target)) menu.open = false;
 });
+
+// == DNS records page ==
+// Copy buttons (they need JavaScript, so they are made here), full names for the row actions, the
+// renew toast, and <dialog> confirmations over the confirmation pages that work without JavaScript.
+
+/** The full name of a records-table row: its row header plus the table's base domain. */
+function recordName(row) {
+  const table = row.closest('table.records');
+  const th = row.querySelector('th');
+  return th && table ? `${th.textContent.trim()}.${table.dataset.base}` : '';
+}
+
+/** Give each row a Copy button and its actions their full names ("Renew www.alice.example.edu"). */
+function enhanceRecordRows(root) {
+  const rows = root.matches?.('table.records tbody tr')
+    ? [root]
+    : root.querySelectorAll?.('table.records tbody tr') || [];
+  rows.forEach((row) => {
+    const name = recordName(row);
+    const actions = row.lastElementChild;
+    if (!name || !actions) return;
+    actions.querySelectorAll('a, button').forEach((el) => {
+      if (!el.hasAttribute('data-copy'))
+        el.setAttribute('aria-label', `${el.textContent.trim()} ${name}`);
+    });
+    if (!actions.querySelector('[data-copy]')) {
+      const copy = document.createElement('button');
+      copy.type = 'button';
+      copy.textContent = 'Copy';
+      copy.setAttribute('data-copy', name);
+      copy.setAttribute('aria-label', `Copy ${name}`);
+      actions.prepend(copy);
+    }
+  });
+}
+document.addEventListener('DOMContentLoaded', () => enhanceRecordRows(document));
+document.addEventListener('htmx:load', (event) => enhanceRecordRows(event.target));
+
+/** Show a message in the page's toast (a polite live region) and clear it after a while. */
+let toastTimer = 0;
+function toast(message) {
+  const region = document.getElementById('toast');
+  if (!region) return;
+  region.textContent = '';
+  if (message) {
+    const p = document.createElement('p');
+    p.textContent = message;
+    region.append(p);
+  }
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (region.textContent = ''), 8000);
+}
+document.addEventListener('htmx:oobAfterSwap', (event) => {
+  if (event.detail.target?.id === 'toast') toast(event.detail.target.textContent.trim());
+});
+// A flash from a redirect (no htmx) also goes after a while.
+document.addEventListener('DOMContentLoaded', () => {
+  const region = document.getElementById('toast');
+  if (region && region.textContent.trim()) toast(region.textContent.trim());
+});
+
+// Renew keeps focus: only the expiry cell is swapped (out of band), the button stays where it is.
+// Clear the toast first so the same message twice is still announced.
+document.addEventListener('htmx:beforeRequest', (event) => {
+  if (event.detail.elt?.getAttribute?.('id') === 'rn') toast('');
+});
+// The Renew buttons sit outside their shared form (form="rn"): before htmx reads the form (capture
+// phase, ahead of its listener on the form), put the pressed button's record id in it.
+document.addEventListener(
+  'submit',
+  (event) => {
+    const form = event.target;
+    const button = event.submitter;
+    if (!(form instanceof HTMLFormElement) || form.getAttribute('id') !== 'rn' || !button?.name)
+      return;
+    let field = form.querySelector(`input[name="${button.name}"]`);
+    if (!field) {
+      field = document.createElement('input');
+      field.type = 'hidden';
+      field.name = button.name;
+      form.append(field);
+    }
+    field.value = button.value;
+  },
+  true,
+);
+
+/** <dialog> confirmations: a link marked data-dialog opens its confirmation page's content. */
+let dialogOpener = null;
+let dialogNext = null;
+function confirmDialog() {
+  let dialog = document.getElementById('confirm-dialog');
+  if (!dialog) {
+    dialog = document.createElement('dialog');
+    dialog.id = 'confirm-dialog';
+    dialog.className = 'confirm-dialog';
+    dialog.setAttribute('aria-labelledby', 'confirm-title');
+    document.body.append(dialog);
+    dialog.addEventListener('close', () => {
+      const target = dialogNext && document.body.contains(dialogNext) ? dialogNext : dialogOpener;
+      dialog.textContent = '';
+      if (target && document.body.contains(target)) target.focus();
+      dialogOpener = dialogNext = null;
+    });
+    dialog.addEventListener('click', (event) => {
+      const close = event.target instanceof Element ? event.target.closest('[data-close]') : null;
+      if (close) {
+        event.preventDefault();
+        dialog.close();
+      }
+    });
+    // Before the row goes: focus will go to the same place in the list (the next row, else the one
+    // before, else the search field).
+    dialog.addEventListener('htmx:beforeRequest', () => {
+      const row = dialogOpener?.closest('tr');
+      const near = row && (row.nextElementSibling || row.previousElementSibling);
+      dialogNext =
+        (near && near.querySelector('a[data-dialog]')) ||
+        document.getElementById('q') ||
+        document.querySelector('main h1');
+    });
+    dialog.addEventListener('htmx:afterRequest', (event) => {
+      if (!event.detail.successful) {
+        // Let the page without JavaScript say what went wrong.
+        window.location.assign(dialogOpener?.href || window.location.href);
+        return;
+      }
+      dialog.close();
+    });
+  }
+  return dialog;
+}
+document.addEventListener('click', (event) => {
+  const link = event.target instanceof Element ? event.target.closest('a[data-dialog]') : null;
+  if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const dialog = confirmDialog();
+  if (typeof dialog.showModal !== 'function' || !window.htmx) return;
+  event.preventDefault();
+  fetch(link.href, { headers: { 'HX-Request': 'true' }, credentials: 'same-origin' })
+    .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
+    .then((html) => {
+      dialog.innerHTML = html;
+      window.htmx.process(dialog);
+      dialogOpener = link;
+      dialog.showModal();
+      const focus = dialog.querySelector('[autofocus]');
+      if (focus) focus.focus();
+    })
+    .catch(() => window.location.assign(link.href));
+});

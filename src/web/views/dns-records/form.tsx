@@ -25,6 +25,20 @@ export interface FormProps {
   validateUrl?: string | null;
 }
 
+/** A domain name that may wrap before a dot, never inside a label (phones). */
+function DottedName(props: { name: string }) {
+  return (
+    <>
+      {props.name.split(/(?=\.)/).map((part, i) => (
+        <>
+          {i > 0 ? <wbr /> : null}
+          {part}
+        </>
+      ))}
+    </>
+  );
+}
+
 /** The field error slot; always present so inline validation can fill or clear it out of band. */
 export function FieldError(props: {
   field: RecordField;
@@ -95,7 +109,9 @@ export function RecordFormView(props: FormProps) {
             autocapitalize="none"
             spellcheck={false}
           />
-          <span class="mono">.{props.baseDomain}</span>
+          <span class="mono">
+            <DottedName name={`.${props.baseDomain}`} />
+          </span>
         </div>
         <p class="hint" id="hint-subdomain">
           DNS Record Names can contain lowercase letters (a-z), numbers (0-9), and - or _
@@ -181,8 +197,11 @@ export function RecordFormPage(props: FormProps) {
     <>
       <h1>{props.mode === 'create' ? 'Create new DNS Record' : 'Edit DNS Record'}</h1>
       <p class="lead">
-        Choose a name: it becomes <span class="mono">[name].{props.baseDomain}</span>. Then pick a
-        type and enter the value the name should point to.{' '}
+        Choose a name: it becomes{' '}
+        <span class="mono">
+          <DottedName name={`[name].${props.baseDomain}`} />
+        </span>
+        . Then pick a type and enter the value the name should point to.{' '}
         <a href="/dns-records/instructions">See the instructions and examples.</a>
       </p>
       <RecordFormView {...props} />

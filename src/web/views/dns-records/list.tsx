@@ -1,35 +1,58 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 /** @jsxFrag Fragment */
-import { Fragment, escapeHtml, h, markup, safe } from '../../jsx/runtime.js';
+import { Fragment, h, markup, safe } from '../../jsx/runtime.js';
 import type { DnsRecordListItem } from '../../../db/repos/dns-records.js';
 import { MAX_STATUS_IDS } from '../../../domain/dns-records/dns-records.js';
 import type { DnsRecordRow } from '../../../db/schema.js';
 import type { ClientChallengeView } from '../../../domain/dns-records/client-challenges.js';
+import {
+  RECORD_SORTS,
+  type RawListQuery,
+  type RecordListQuery,
+  type RecordSort,
+  SEARCH_MAX,
+  expiryState,
+  isDefaultListQuery,
+  listQueryString,
+  relativeExpiry,
+} from '../../../domain/dns-records/record-list.js';
+import { RECORD_TYPES } from '../../../domain/dns-records/types.js';
+import { longDate } from '../../../time-format.js';
 
 export interface ListProps {
   records: DnsRecordListItem[];
   baseDomain: string;
   csrf: string;
+  /** Matching records (all records when the query is the default one). */
   total: number;
+  /** Every record of the owner, for "n / limit". */
+  all: number;
   limit: number | null;
   page: number;
   pages: number;
+  query: RecordListQuery;
+  /** A bad query string: the field errors to show instead of the list (a 400 page). */
+  queryErrors?: Record<string, string> | null;
+  /** The flash message (no-JS redirects after renew, create, edit, delete). */
   notice: string | null;
+  now: number;
+  reminderThresholdsDays: readonly number[];
   /** ACME challenge values the user's own clients wrote through a token. */
   challenges?: ClientChallengeView[];
   tokenNames?: Map<number, string>;
 }
 
-const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const shown = (r: Pick<DnsRecordRow, 'type' | 'value' | 'priority'>) =>
   r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value;
 const CLIP = 48;
 const clip = (s: string, n = CLIP) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * Status cell. `oob` marks it for an htmx out-of-band swap (the status poller's response replaces cells
- * by id). Pending cells carry data-pending; the page's one StatusPoller asks about all of them at once.
+ * by id). The cell's class (ok, warn, err) draws the badge; the page's one StatusPoller asks about every
+ * pending cell at once.
  */
 export function StatusCell(props: {
   record: Pick<DnsRecordRow, 'id' | 'status' | 'status_message'>;
@@ -37,11 +60,10 @@ export function StatusCell(props: {
 }) {
   const r = props.record;
   const oob = props.oob ? markup` hx-swap-oob="true"` : '';
-  if (r.status === 'pending')
-    return markup`<td id="status-${r.id}" data-pending="${r.id}"${oob}><span class="badge warn">pending</span></td>`;
+  if (r.status === 'pending') return markup`<td id="s${r.id}" class="warn"${oob}>pending</td>`;
   if (r.status === 'error')
-    return markup`<td id="status-${r.id}"${oob}><span class="badge err">error</span><p class="field-error">${r.status_message ?? 'The DNS provider rejected this record.'}</p></td>`;
-  return markup`<td id="status-${r.id}"${oob}><span class="badge ok">live</span></td>`;
+    return markup`<td id="s${r.id}" class="err"${oob}>error<p class="field-error">${r.status_message ?? 'The DNS provider rejected this record.'}</p></td>`;
+  return markup`<td id="s${r.id}" class="ok"${oob}>live</td>`;
 }
 
 /**
@@ -56,21 +78,43 @@ export function StatusPoller(props: { ids: readonly number[] }) {
   return markup`<div id="status-poller" hidden hx-get="/dns-records/status?ids=${ids}" hx-trigger="every 2s" hx-swap="outerHTML"></div>`;
 }
 
-/** `.base.domain` with a line-break opportunity before each dot, so a long name wraps between labels. */
-let shownBase = { domain: '', html: safe('') };
-function baseWithBreaks(domain: string) {
-  if (shownBase.domain !== domain)
-    shownBase = { domain, html: safe(escapeHtml(`.${domain}`).replaceAll('.', '<wbr>.')) };
-  return shownBase.html;
+/** When the record expires: relative ("in 3 days") with the date in the title, and a badge near the end. */
+export function ExpiryCell(props: {
+  expiresAt: number;
+  now: number;
+  reminderThresholdsDays: readonly number[];
+  /** Out-of-band swap into this row's expiry cell (after a renew through htmx). */
+  oobRow?: number;
+}) {
+  const { expiresAt, now } = props;
+  const state = expiryState(expiresAt, now, props.reminderThresholdsDays);
+  const badge =
+    state === 'soon'
+      ? markup` <span class="badge warn">expiring soon</span>`
+      : state === 'expired'
+        ? markup` <span class="badge err">expired</span>`
+        : '';
+  const oob =
+    props.oobRow === undefined
+      ? ''
+      : markup` hx-swap-oob="outerHTML:#r${props.oobRow} > td:nth-child(5)"`;
+  return markup`<td${oob}><time datetime="${isoDay(expiresAt)}" title="${longDate(expiresAt)}">${relativeExpiry(expiresAt, now)}</time>${badge}</td>`;
 }
 
 /**
- * One table row (also swapped in alone by htmx after a renew). Written with markup`` rather than JSX:
- * it is the page's repeated part, and the template renders it several times faster.
+ * One table row. Written with markup`` rather than JSX: it is the page's repeated part, and the template
+ * renders it several times faster. Every byte here is paid 40 times on a full page (the page budget is
+ * 20 KB), so: the base domain is shown once in the column header, not per row; the Copy button is added
+ * by app.js (it only works with JavaScript); Renew buttons share one form (`form="rn"`, the CSRF token
+ * once); Renew/Edit/Delete are named by their row header (the name, `<th scope="row">`), and app.js
+ * gives them the full name ("Renew www.alice.example.edu") for voice control and lists of controls.
  */
-export function RecordRow(props: { record: DnsRecordListItem; baseDomain: string; csrf: string }) {
+export function RecordRow(props: {
+  record: DnsRecordListItem;
+  now: number;
+  reminderThresholdsDays: readonly number[];
+}) {
   const r = props.record;
-  const fqdn = `${r.subdomain}.${props.baseDomain}`;
   const value = shown(r);
   const extra = [
     r.description,
@@ -80,48 +124,152 @@ export function RecordRow(props: { record: DnsRecordListItem; baseDomain: string
     .filter(Boolean)
     .join(' · ');
   const title = (t: string) => (t ? markup` title="${t}"` : '');
-  const csrf = markup`<input type="hidden" name="_csrf" value="${props.csrf}"/>`;
-  return markup`<tr id="record-${r.id}"><td><span class="mono"${title(extra)}><strong>${r.subdomain}</strong><span class="muted">${baseWithBreaks(props.baseDomain)}</span></span> <button type="button" class="secondary small" data-copy="${fqdn}" aria-label="Copy ${fqdn}">Copy</button></td><td>${r.type}</td><td><span class="mono"${title(value.length > CLIP ? value : '')}>${clip(value)}</span></td>${StatusCell({ record: r })}<td><span>${fmtDate(r.expires_at)}</span> <form class="inline" method="post" action="/dns-records/${r.id}/renew" hx-post="/dns-records/${r.id}/renew" hx-target="#record-${r.id}" hx-swap="outerHTML">${csrf}<button type="submit" class="secondary small" aria-label="Renew ${fqdn}">Renew</button></form></td><td class="row-actions"><a class="btn secondary small" href="/dns-records/${r.id}" aria-label="Edit ${fqdn}">Edit</a><form class="inline" method="post" action="/dns-records/${r.id}/delete" data-confirm="Delete ${fqdn}? You can't undo this action afterwards.">${csrf}<input type="hidden" name="confirm" value="" data-confirmed-value="yes"/><button type="submit" class="danger small" aria-label="Delete ${fqdn}">Delete</button></form></td></tr>`;
+  return markup`<tr id="r${r.id}"><th scope="row"${title(extra)}>${r.subdomain}</th><td>${r.type}</td><td${title(value.length > CLIP ? value : '')}>${clip(value)}</td>${StatusCell({ record: r })}${ExpiryCell({ expiresAt: r.expires_at, now: props.now, reminderThresholdsDays: props.reminderThresholdsDays })}<td><button form="rn" name="record" value="${r.id}">Renew</button><a href="/dns-records/${r.id}">Edit</a><a href="/dns-records/${r.id}/delete" data-dialog>Delete</a></td></tr>`;
 }
 
-export function DnsRecordsPage(props: ListProps) {
-  const limit = props.limit === null ? 'unlimited' : String(props.limit);
+const SORT_LABELS: Record<RecordSort, string> = {
+  name: 'Name',
+  type: 'Type',
+  expiry: 'Expiry (soonest first)',
+};
+
+/** Search, type filter and sort: a plain GET form; htmx swaps #records as you type. */
+export function RecordFilters(props: {
+  query: RecordListQuery;
+  raw?: RawListQuery;
+  errors?: Record<string, string> | null;
+}) {
+  const q = props.query;
+  const e = props.errors ?? {};
+  const raw = props.raw ?? {};
+  const invalid = (f: string) => (e[f] ? 'true' : undefined);
   return (
-    <>
-      <h1>DNS Records</h1>
-      <p class="lead">
-        Records point names under <span class="mono">{props.baseDomain}</span> at your projects. A
-        record lives for about six months after you create, edit or renew it; use the Renew button
-        next to its expiry date to keep it. New and changed records show <em>pending</em> until they
-        are published. <a href="/dns-records/instructions">New to DNS? Read the instructions.</a>
+    <form
+      class="record-filters"
+      method="get"
+      action="/dns-records"
+      role="search"
+      aria-label="Find records"
+      hx-get="/dns-records"
+      hx-target="#records"
+      hx-swap="outerHTML"
+      hx-push-url="true"
+      hx-trigger="input changed delay:250ms from:#q, change, submit"
+    >
+      <div class="grow">
+        <label for="q">Search</label>
+        <input
+          type="search"
+          id="q"
+          name="q"
+          value={e.q ? raw.q : q.search}
+          maxlength={SEARCH_MAX}
+          placeholder="Name or value"
+          autocomplete="off"
+          aria-invalid={invalid('q')}
+        />
+      </div>
+      <div>
+        <label for="type-filter">Type</label>
+        <select id="type-filter" name="type" aria-invalid={invalid('type')}>
+          <option value="">All types</option>
+          {RECORD_TYPES.map((t) => (
+            <option value={t} selected={q.type === t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="sort">Sort by</label>
+        <select id="sort" name="sort" aria-invalid={invalid('sort')}>
+          {RECORD_SORTS.map((s) => (
+            <option value={s} selected={q.sort === s}>
+              {SORT_LABELS[s]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" class="secondary">
+        Apply
+      </button>
+    </form>
+  );
+}
+
+/** The part of the page the filters replace: count, table or empty state, pager. */
+export function RecordsRegion(props: ListProps) {
+  const q = props.query;
+  const filtered = !isDefaultListQuery(q);
+  const nav = (page: number) => `/dns-records${listQueryString(q, page)}`;
+  return (
+    <section id="records" aria-labelledby="records-count">
+      <p class="records-count" id="records-count">
+        Records: <RecordCount all={props.all} limit={props.limit} />
+        {filtered ? <> · {props.total} match</> : null}
       </p>
-      {props.notice && (
-        <p class="alert ok" role="status">
-          {props.notice}
-        </p>
-      )}
-      <p class="toolbar">
-        <span>
-          Total DNS records:{' '}
-          <strong id="record-count">
-            {props.total} / {limit}
-          </strong>
-        </span>
-        <a class="btn" href="/dns-records/new">
-          {props.total === 0 ? 'Create your first DNS Record!' : 'Create new DNS Record'}
-        </a>
-      </p>
-      {props.total > 0 && (
+      {props.queryErrors ? (
+        <div class="empty">
+          <p class="alert error" role="alert">
+            {Object.values(props.queryErrors).join(' ')}
+          </p>
+          <p>
+            <a class="btn secondary" href="/dns-records">
+              Show all records
+            </a>
+          </p>
+        </div>
+      ) : props.all === 0 ? (
+        <div class="empty">
+          <h2>No records yet</h2>
+          <p>
+            A record gives one of your projects a name under{' '}
+            <span class="mono">{props.baseDomain}</span>, for example{' '}
+            <span class="mono">{`www.${props.baseDomain}`}</span>.
+          </p>
+          <p>
+            <a class="btn" href="/dns-records/new">
+              Create your first DNS Record
+            </a>{' '}
+            <a href="/dns-records/instructions">How DNS records work</a>
+          </p>
+        </div>
+      ) : props.total === 0 ? (
+        <div class="empty">
+          <h2>Nothing matches</h2>
+          <p>
+            No record
+            {q.search ? (
+              <>
+                {' '}
+                has “<span class="mono">{q.search}</span>” in its name or value
+              </>
+            ) : null}
+            {q.type ? <> of type {q.type}</> : null}.
+          </p>
+          <p>
+            <a class="btn secondary" href="/dns-records">
+              Clear search and filters
+            </a>
+          </p>
+        </div>
+      ) : (
         <>
           {/* Phone-width cell labels come from app.css (table.records), not a data-label per cell. */}
-          <table class="responsive records">
+          <table class="responsive records" data-base={props.baseDomain}>
             <thead>
               <tr>
-                <th scope="col">DNS Record</th>
-                <th scope="col">Type</th>
+                <th scope="col" aria-sort={q.sort === 'name' ? 'ascending' : undefined}>
+                  Name <span class="base mono">.{props.baseDomain}</span>
+                </th>
+                <th scope="col" aria-sort={q.sort === 'type' ? 'ascending' : undefined}>
+                  Type
+                </th>
                 <th scope="col">Value</th>
                 <th scope="col">Status</th>
-                <th scope="col">Expires</th>
+                <th scope="col" aria-sort={q.sort === 'expiry' ? 'ascending' : undefined}>
+                  Expires
+                </th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
                 </th>
@@ -129,22 +277,21 @@ export function DnsRecordsPage(props: ListProps) {
             </thead>
             <tbody>
               {props.records.map((r) =>
-                RecordRow({ record: r, baseDomain: props.baseDomain, csrf: props.csrf }),
+                RecordRow({
+                  record: r,
+                  now: props.now,
+                  reminderThresholdsDays: props.reminderThresholdsDays,
+                }),
               )}
             </tbody>
           </table>
           {StatusPoller({
             ids: props.records.filter((r) => r.status === 'pending').map((r) => r.id),
           })}
-          <p class="legend muted">
-            <span class="badge warn">pending</span> sent to DNS, waiting to be published.{' '}
-            <span class="badge ok">live</span> published: anyone on the internet can look it up.{' '}
-            <span class="badge err">error</span> the DNS provider refused it; the reason is shown.
-          </p>
           {props.pages > 1 && (
             <nav class="pager" aria-label="Pages">
               {props.page > 1 && (
-                <a class="btn secondary" href={`/dns-records?page=${props.page - 1}`} rel="prev">
+                <a class="btn secondary" href={nav(props.page - 1)} rel="prev">
                   Previous
                 </a>
               )}
@@ -152,13 +299,77 @@ export function DnsRecordsPage(props: ListProps) {
                 Page {props.page} of {props.pages}
               </span>
               {props.page < props.pages && (
-                <a class="btn secondary" href={`/dns-records?page=${props.page + 1}`} rel="next">
+                <a class="btn secondary" href={nav(props.page + 1)} rel="next">
                   Next
                 </a>
               )}
             </nav>
           )}
         </>
+      )}
+    </section>
+  );
+}
+
+/** "40 / 100": the owner's records against the limit (swapped out of band after a delete). */
+export function RecordCount(props: { all: number; limit: number | null; oob?: boolean }) {
+  const limit = props.limit === null ? 'unlimited' : String(props.limit);
+  return (
+    <strong id="record-count" hx-swap-oob={props.oob ? 'true' : undefined}>
+      {`${props.all} / ${limit}`}
+    </strong>
+  );
+}
+
+/** The flash/toast: one polite live region, filled by a redirect's ?done= or by htmx out of band. */
+export function Toast(props: { message: string | null; oob?: boolean }) {
+  return (
+    <div id="toast" class="toast" role="status" hx-swap-oob={props.oob ? 'innerHTML' : undefined}>
+      {props.message ? <p>{props.message}</p> : null}
+    </div>
+  );
+}
+
+export function DnsRecordsPage(props: ListProps & { raw?: RawListQuery }) {
+  const q = props.query;
+  return (
+    <>
+      <div class="page-head">
+        <h1>DNS Records</h1>
+        <a class="btn" href="/dns-records/new">
+          New record
+        </a>
+      </div>
+      <p class="lead">
+        Names under <span class="mono nowrap">{props.baseDomain}</span> for your projects. A record
+        lives about six months after you create, edit or renew it.{' '}
+        <a href="/dns-records/instructions">How DNS records work</a>
+      </p>
+      <Toast message={props.notice} />
+      {props.all > 0 || props.queryErrors ? (
+        <RecordFilters query={q} raw={props.raw} errors={props.queryErrors} />
+      ) : null}
+      <RecordsRegion {...props} />
+      {/* One form for every Renew button (form="rn"): the token once, and the list as it is shown. */}
+      <form
+        id="rn"
+        method="post"
+        action="/dns-records/renew"
+        hx-post="/dns-records/renew"
+        hx-swap="none"
+      >
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        {q.search ? <input type="hidden" name="q" value={q.search} /> : null}
+        {q.type ? <input type="hidden" name="type" value={q.type} /> : null}
+        {q.sort !== 'name' ? <input type="hidden" name="sort" value={q.sort} /> : null}
+        {props.page > 1 ? <input type="hidden" name="page" value={String(props.page)} /> : null}
+      </form>
+      {props.all > 0 && (
+        <p class="legend muted">
+          <span class="badge warn">pending</span> sent to DNS, waiting to be published.{' '}
+          <span class="badge ok">live</span> anyone on the internet can look it up.{' '}
+          <span class="badge err">error</span> the DNS provider refused it; the reason is shown.
+        </p>
       )}
       {props.challenges && props.challenges.length > 0 && (
         <ClientChallenges
@@ -225,27 +436,41 @@ export function ClientChallenges(props: {
   );
 }
 
-/** Confirmation page for deleting without JavaScript. */
+/**
+ * Asking before a delete: the page that works without JavaScript, and (`dialog`) the same content that
+ * app.js fetches into a <dialog> when a Delete link is followed with JavaScript on. In the dialog the
+ * form posts through htmx (the row goes, focus stays in the list) and Cancel closes it.
+ */
 export function ConfirmDeletePage(props: {
   record: DnsRecordRow;
   baseDomain: string;
   csrf: string;
+  dialog?: boolean;
 }) {
   const r = props.record;
+  const fqdn = `${r.subdomain}.${props.baseDomain}`;
+  const action = `/dns-records/${r.id}/delete`;
+  const Title = props.dialog ? 'h2' : 'h1';
   return (
-    <section class="card narrow">
-      <h1>Delete DNS Record</h1>
+    <section class="card narrow confirm" aria-labelledby="confirm-title">
+      <Title id="confirm-title">Delete this DNS record?</Title>
       <p>
-        Delete <strong class="mono">{`${r.subdomain}.${props.baseDomain}`}</strong> ({r.type}{' '}
-        <span class="mono">{clip(shown(r))}</span>)? You can't undo this action afterwards.
+        <strong class="mono">{fqdn}</strong> ({r.type} <span class="mono">{clip(shown(r))}</span>)
+        stops resolving within minutes. You can't undo this action afterwards.
       </p>
-      <form method="post" action={`/dns-records/${r.id}/delete`} class="inline">
+      <form
+        method="post"
+        action={action}
+        class="actions"
+        hx-post={props.dialog ? action : undefined}
+        hx-swap={props.dialog ? 'none' : undefined}
+      >
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="confirm" value="yes" />
         <button type="submit" class="danger">
-          Delete
-        </button>{' '}
-        <a class="btn secondary" href="/dns-records">
+          Delete {r.subdomain}
+        </button>
+        <a class="btn secondary" href={`/dns-records#r${r.id}`} data-close autofocus>
           Cancel
         </a>
       </form>
