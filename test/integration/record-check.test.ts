@@ -61,6 +61,10 @@ describe('record check (built-in DNS server + unbound)', () => {
     const name = `www.${user.dns_label}.${t.config.rootDomain}`;
     await served(name, '192.0.2.10');
     const agent = await t.agent(user);
+    // The edit page links here.
+    expect(await (await agent.get(`/dns-records/${id}`)).text()).toContain(
+      `href="/dns-records/${id}/check"`,
+    );
     const first = await agent.get(`/dns-records/${id}/check`);
     expect(first.status).toBe(200);
     const html = await first.text();

@@ -118,6 +118,7 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
       formError,
       baseDomain: base(c),
       csrf: c.get('csrfToken'),
+      checkHref: mode === 'edit' ? `${action}/check` : null,
     };
     // htmx only swaps 2xx responses: the fragment goes back as 200, plain posts get the real status.
     if (isHtmx(c)) return c.html(<RecordFormView {...props} />, 200);

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ICON_SPRITE } from '../views/icons.js';
 
 // This module's folder, or, inside the production bundle (dist/src/main.js, see scripts/bundle.mjs),
 // the bundle's folder, under which the stylesheet and script sit at web/static/.
@@ -51,9 +52,14 @@ export const ROOT_ICONS: Record<string, string> = {
   '/apple-touch-icon-precomposed.png': 'apple-touch-icon.png',
 };
 
-function fingerprinted(name: string, body: Buffer, type: string): Asset {
+/** /static/{first 12 hex of SHA-256}/{name}: a new URL whenever the content changes. */
+export function fingerprintUrl(name: string, body: Buffer | string): string {
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { url: `/static/${hash}/${name}`, body, type };
+  return `/static/${hash}/${name}`;
+}
+
+function fingerprinted(name: string, body: Buffer, type: string): Asset {
+  return { url: fingerprintUrl(name, body), body, type };
 }
 
 /**
@@ -94,6 +100,8 @@ export function loadAssets(productName = 'My.Custom.Domain'): {
       { src: byName['favicon.svg']!.url, sizes: 'any', type: 'image/svg+xml' },
     ],
   };
+  // The icon sprite pages reference with <use> (views/icons.tsx builds it and its URL).
+  add('icons.svg', fingerprinted('icons.svg', Buffer.from(ICON_SPRITE), 'image/svg+xml'));
   add(
     'app.webmanifest',
     fingerprinted(

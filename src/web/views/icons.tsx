@@ -2,8 +2,8 @@
 /** @jsx h */
 /** @jsxFrag Fragment */
 /**
- * Icons: Lucide's SVGs (lucide-static, installed from npm) inlined into the page, so no icon font, no
- * extra request and no CDN. Only the icons named here reach the production bundle (esbuild keeps the
+ * Icons: Lucide's SVGs (lucide-static, installed from npm) in one fingerprinted sprite served by the
+ * app, so no icon font and no CDN. Only the icons named here reach the production bundle (esbuild keeps the
  * named imports of lucide-static's ES module build and drops the other ~2,500), so add a name here when a
  * view needs one, and use them sparingly.
  *
@@ -23,6 +23,7 @@ import {
   X,
 } from 'lucide-static';
 import { escapeHtml, safe } from '../jsx/runtime.js';
+import { fingerprintUrl } from '../static/assets.js';
 
 const SOURCES = {
   globe: Globe,
@@ -55,10 +56,20 @@ const SHAPES: Record<IconName, string> = Object.fromEntries(
   Object.entries(SOURCES).map(([name, svg]) => [name, shapes(svg)]),
 ) as Record<IconName, string>;
 
-/** An inline SVG icon; `class` adds to "icon" (e.g. "icon when-open"). */
+/**
+ * Every icon as a <symbol> in one SVG file (served fingerprinted and cached for a year by
+ * static/assets.ts): a page references an icon in a few bytes instead of carrying its paths, which
+ * keeps pages such as the records list inside their size budget.
+ */
+export const ICON_SPRITE = `<svg xmlns="http://www.w3.org/2000/svg">${Object.entries(SHAPES)
+  .map(([name, paths]) => `<symbol id="${name}" viewBox="0 0 24 24">${paths}</symbol>`)
+  .join('')}</svg>`;
+const SPRITE_URL = fingerprintUrl('icons.svg', ICON_SPRITE);
+
+/** An icon from the sprite; `class` adds to "icon" (e.g. "icon when-open"). */
 export function Icon(props: { name: IconName; class?: string }) {
   const cls = props.class ? `icon ${props.class}` : 'icon';
   return safe(
-    `<svg class="${escapeHtml(cls)}" viewBox="0 0 24 24" aria-hidden="true" focusable="false">${SHAPES[props.name]}</svg>`,
+    `<svg class="${escapeHtml(cls)}" aria-hidden="true" focusable="false"><use href="${SPRITE_URL}#${props.name}"/></svg>`,
   );
 }

@@ -23,6 +23,8 @@ export interface FormProps {
   cancelHref?: string;
   /** Inline validation endpoint; null turns it off (admin edits of another user's record). */
   validateUrl?: string | null;
+  /** The owner's record check page for this record (editing one's own record). */
+  checkHref?: string | null;
 }
 
 /** A domain name that may wrap before a dot, never inside a label (phones). */
@@ -204,6 +206,13 @@ export function RecordFormPage(props: FormProps) {
         . Then pick a type and enter the value the name should point to.{' '}
         <a href="/dns-records/instructions">See the instructions and examples.</a>
       </p>
+      {props.checkHref && (
+        <p>
+          <a class="btn secondary" href={props.checkHref}>
+            Check what DNS servers answer now
+          </a>
+        </p>
+      )}
       <RecordFormView {...props} />
     </>
   );
