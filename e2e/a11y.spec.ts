@@ -25,6 +25,8 @@ async function noOverflow(page: Page, path: string) {
   await page.goto(`${devUrl()}${path}`);
   const wide = await page.evaluate(() =>
     Array.from(document.querySelectorAll('body *'))
+      // Only what is rendered: the closed menu's panel keeps a layout but is not shown.
+      .filter((e) => e.checkVisibility())
       .filter((e) => {
         const r = e.getBoundingClientRect();
         return r.width > 0 && r.right > document.documentElement.clientWidth + 1;

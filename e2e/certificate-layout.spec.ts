@@ -105,6 +105,8 @@ for (const path of ['/certificate', '/certificate/information'])
       for (const el of Array.from(document.querySelectorAll('body *'))) {
         // Inside a scrolling block (code, the tab strip) wide content is expected.
         if (el.closest('pre, [data-tablist]') && !el.matches('pre, [data-tablist]')) continue;
+        // Only what is rendered: the closed menu's panel keeps a layout but is not shown.
+        if (!el.checkVisibility()) continue;
         const r = el.getBoundingClientRect();
         if (r.width > 0 && r.right > 360.5)
           out.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.right)}`);

@@ -264,6 +264,8 @@ function confirmDialog() {
 }
 document.addEventListener('click', (event) => {
   const link = event.target instanceof Element ? event.target.closest('a[data-dialog]') : null;
+  // data-dialog="id" names a dialog already in the page (the certificate page's handler above).
+  if (link && link.getAttribute('data-dialog')) return;
   if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
   const dialog = confirmDialog();
   if (typeof dialog.showModal !== 'function' || !window.htmx) return;
