@@ -180,6 +180,16 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** "a, b,,c" → ["a", "b", "c"]. */
+const commaList = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+/** A DNS server as host:port (IPv4, [IPv6] or a name). */
+const hostPort = (message: string) =>
+  z.string().regex(/^(\[[0-9a-f:]+\]|[0-9.]+|[a-z0-9.-]+):\d{1,5}$/i, message);
 const optionalInt = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
   optionalString.pipe(
     z
@@ -344,48 +354,18 @@ const EnvSchema = z.object({
   ACME_DNS_RESOLVERS: optionalString.pipe(
     z
       .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z
-          .array(
-            z
-              .string()
-              .regex(
-                /^(\[[0-9a-f:]+\]|[0-9.]+|[a-z0-9.-]+):\d{1,5}$/i,
-                'each server must be host:port, e.g. 127.0.0.1:53',
-              ),
-          )
-          .min(1),
-      )
+      .transform(commaList)
+      .pipe(z.array(hostPort('each server must be host:port, e.g. 127.0.0.1:53')).min(1))
       .optional(),
   ),
   ACME_DNS_PROPAGATION_TIMEOUT_S: intFrom(600, 5, 86_400),
   DNS_CHECK_RESOLVERS: optionalString.pipe(
     z
       .string()
-      .transform((v) =>
-        v.trim().toLowerCase() === 'none'
-          ? []
-          : v
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean),
-      )
+      .transform((v) => (v.trim().toLowerCase() === 'none' ? [] : commaList(v)))
       .pipe(
         z
-          .array(
-            z
-              .string()
-              .regex(
-                /^(\[[0-9a-f:]+\]|[0-9.]+|[a-z0-9.-]+):\d{1,5}$/i,
-                'each resolver must be host:port, e.g. 1.1.1.1:53',
-              ),
-          )
+          .array(hostPort('each resolver must be host:port, e.g. 1.1.1.1:53'))
           .max(8, 'at most 8 resolvers'),
       )
       .optional(),

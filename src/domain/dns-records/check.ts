@@ -74,10 +74,8 @@ export async function checkDnsRecord(
 ): Promise<RecordCheck> {
   const record = await getDnsRecord(deps, owner, id);
   const name = `${record.subdomain}.${baseDomainOf(owner, deps.config.rootDomain)}`;
-  const expected = comparable(
-    record.type,
-    canonicalValue(record.type, record.value, record.priority),
-  );
+  // canonicalValue is already the form answers are compared in (comparable() of an answer).
+  const expected = canonicalValue(record.type, record.value, record.priority);
   const servers = await deps.lookup.authoritative().catch(() => [] as DnsServerRef[]);
   const resolvers = deps.lookup.publicResolvers();
   const [auth, pub] = await Promise.all([
