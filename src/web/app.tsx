@@ -12,7 +12,7 @@ import { isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import { apiDocsRoutes } from './api/docs.js';
 import { apiRoutes } from './api/routes.js';
-import { compression } from './middleware/compression.js';
+import { compression, sendAsset } from './middleware/compression.js';
 import { requestContext } from './middleware/request-context.js';
 import { bodyGate, limitBodies } from './middleware/request-body.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -98,20 +98,12 @@ export function createApp(container: Container): WebApp {
   app.get('/static/:hash/:name', (c) => {
     const asset = assets.byUrl.get(c.req.path);
     if (!asset) return c.text('Not found', 404);
-    return c.body(new Uint8Array(asset.body), 200, {
-      'Content-Type': asset.type,
-      'Cache-Control': 'public, max-age=31536000, immutable',
-    });
+    return sendAsset(c, asset, 'public, max-age=31536000, immutable');
   });
   for (const [route, name] of Object.entries(ROOT_ICONS)) {
     const asset = assets.byName[name]!;
-    app.get(route, (c) =>
-      c.body(new Uint8Array(asset.body), 200, {
-        'Content-Type': asset.type,
-        // Not fingerprinted, so a day rather than a year: a new icon reaches browsers by tomorrow.
-        'Cache-Control': 'public, max-age=86400',
-      }),
-    );
+    // Not fingerprinted, so a day rather than a year: a new icon reaches browsers by tomorrow.
+    app.get(route, (c) => sendAsset(c, asset, 'public, max-age=86400'));
   }
   app.route('/', healthRoutes(container));
   // Update protocols (token-authenticated, no cookies): before sessions and CSRF, which they never use.

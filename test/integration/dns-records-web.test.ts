@@ -493,6 +493,23 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     const html = await (await a.get('/dns-records')).text();
     expect(html.match(/<tr id="r/g)).toHaveLength(40);
     expect(Buffer.byteLength(html, 'utf8')).toBeLessThanOrEqual(20 * 1024);
+
+    // The page's stylesheets and scripts, as a browser receives them (Chromium's Accept-Encoding):
+    // at most 30 KB compressed in all.
+    const urls = [
+      ...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g),
+      ...html.matchAll(/<script[^>]* src="([^"]+)"/g),
+    ].map((m) => m[1]!);
+    expect(urls.some((u) => u.endsWith('.css'))).toBe(true);
+    expect(urls.filter((u) => u.endsWith('.js')).length).toBeGreaterThanOrEqual(2);
+    let compressed = 0;
+    for (const url of urls) {
+      const res = await a.get(url, { 'Accept-Encoding': 'gzip, deflate, br, zstd' });
+      expect(res.status, url).toBe(200);
+      expect(res.headers.get('content-encoding'), url).toBe('br');
+      compressed += (await res.arrayBuffer()).byteLength;
+    }
+    expect(compressed).toBeLessThanOrEqual(30 * 1024);
   });
 
   test(`20 concurrent creates at a limit of ${LIMIT} end with exactly ${LIMIT}`, async () => {

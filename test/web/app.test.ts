@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { insertUser } from '../support/factories.js';
@@ -64,6 +65,38 @@ describe('web skeleton', () => {
       expect(res.headers.get('cache-control')).toContain('immutable');
     }
     expect((await t.request('/static/000000000000/app.css')).status).toBe(404);
+  });
+
+  it('serves stylesheets, scripts and SVGs compressed once at start-up, in the coding the browser prefers', async () => {
+    const html = await (await t.request('/login')).text();
+    const css = html.match(/href="(\/static\/[0-9a-f]{12}\/app\.css)"/)![1]!;
+    const identity = Buffer.from(await (await t.request(css)).arrayBuffer());
+    const cases: [string | undefined, string | null][] = [
+      [undefined, null],
+      ['identity', null],
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip', 'gzip'],
+      ['gzip;q=0.5, br;q=0.4', 'gzip'],
+      ['*', 'br'],
+      ['*;q=0', null],
+      ['x-gzip', 'gzip'],
+      ['br;q=garbage, gzip', 'gzip'],
+      [',,;;,=,q=1;br', null],
+    ];
+    for (const [accept, coding] of cases) {
+      const res = await t.request(css, accept ? { headers: { 'accept-encoding': accept } } : {});
+      expect(res.status, accept).toBe(200);
+      expect(res.headers.get('content-encoding'), accept).toBe(coding);
+      expect(res.headers.get('vary'), accept).toContain('Accept-Encoding');
+      const body = Buffer.from(await res.arrayBuffer());
+      const decoded =
+        coding === 'br' ? brotliDecompressSync(body) : coding === 'gzip' ? gunzipSync(body) : body;
+      expect(decoded.equals(identity), accept).toBe(true);
+    }
+    // PNGs are compressed already: sent as they are.
+    const png = await t.request('/favicon.ico', { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(png.headers.get('content-encoding')).toBeNull();
   });
 
   it('compresses pages when asked', async () => {

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
+import type { Asset } from '../static/assets.js';
 
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml))/;
 /** Level 1: for a typical 18 KB page ~4× faster than the default level for ~15% more bytes. */
@@ -66,4 +67,49 @@ export function compression(threshold = 1024): MiddlewareHandler<AppEnv> {
     headers.set('Content-Length', String(gz.length));
     c.res = new Response(gz, { status: res.status, headers });
   };
+}
+
+/**
+ * The content coding to send for a pre-compressed asset: Brotli when the client accepts it, else gzip,
+ * else none (RFC 9110 §12.5.3: a coding with q=0 is refused; `*` stands for any coding not named).
+ */
+export function preferredEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | undefined {
+  if (!acceptEncoding) return undefined;
+  const q = new Map<string, number>();
+  // Bounded: a header longer than any browser sends is read only in its first 50 codings.
+  for (const part of acceptEncoding.split(',', 50)) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (coding) q.set(coding, Number.isFinite(value) ? value : 0);
+  }
+  const weight = (coding: string) => q.get(coding) ?? q.get('*') ?? 0;
+  const br = weight('br');
+  const gzip = Math.max(weight('gzip'), weight('x-gzip'));
+  if (br > 0 && br >= gzip) return 'br';
+  if (gzip > 0) return 'gzip';
+  return undefined;
+}
+
+/** A static asset, in the coding the client prefers among those compressed at start-up. */
+export function sendAsset(c: Context<AppEnv>, asset: Asset, cacheControl: string): Response {
+  c.set('encoded', true);
+  const headers: Record<string, string> = {
+    'Content-Type': asset.type,
+    'Cache-Control': cacheControl,
+  };
+  let body = asset.body;
+  if (asset.encoded) {
+    headers['Vary'] = 'Accept-Encoding';
+    const coding = preferredEncoding(c.req.header('accept-encoding'));
+    if (coding) {
+      body = asset.encoded[coding];
+      headers['Content-Encoding'] = coding;
+    }
+  }
+  return c.body(
+    new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length),
+    200,
+    headers,
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,14 @@ export interface Asset {
   url: string;
   body: Buffer;
   type: string;
+  /**
+   * The body compressed once at start-up at the highest levels (text assets only; PNGs are already
+   * compressed): served to browsers that accept it, so no request spends CPU compressing a file.
+   */
+  encoded?: { br: Buffer; gzip: Buffer };
 }
+
+const TEXT = /^(text\/|image\/svg|application\/(manifest|json|javascript))/;
 
 const SOURCES: Record<string, { file: string; type: string }> = {
   'app.css': { file: path.join(here, 'app.css'), type: 'text/css; charset=utf-8' },
@@ -59,7 +67,20 @@ export function fingerprintUrl(name: string, body: Buffer | string): string {
 }
 
 function fingerprinted(name: string, body: Buffer, type: string): Asset {
-  return { url: fingerprintUrl(name, body), body, type };
+  const asset: Asset = { url: fingerprintUrl(name, body), body, type };
+  if (TEXT.test(type)) {
+    asset.encoded = {
+      br: brotliCompressSync(body, {
+        params: {
+          [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+          [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+          [zlib.BROTLI_PARAM_SIZE_HINT]: body.length,
+        },
+      }),
+      gzip: gzipSync(body, { level: 9 }),
+    };
+  }
+  return asset;
 }
 
 /**
