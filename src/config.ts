@@ -62,6 +62,8 @@ export const ENV_VARS = {
   DNS_RECONCILE_INTERVAL_S:
     'Seconds between full DNS reconciliation passes that repair drift (default 600); changes are pushed at once regardless',
   USER_DNS_RECORD_LIMIT: 'Maximum DNS records per user; unset means unlimited',
+  NAMESPACE_CREATOR_ROLES:
+    'Comma-separated roles (admin, faculty, student) allowed to create shared namespaces (default admin,faculty)',
   DNS_RECORD_LIFETIME_DAYS:
     'Days a record lives after create, edit or renew (default 182, about 6 months)',
   CLIENT_CHALLENGE_LIFETIME_S:
@@ -330,6 +332,19 @@ const EnvSchema = z.object({
   ),
   DNS_RECONCILE_INTERVAL_S: intFrom(600, 10, 86_400),
   USER_DNS_RECORD_LIMIT: optionalInt(0),
+  NAMESPACE_CREATOR_ROLES: optionalString.pipe(
+    z
+      .string()
+      .transform((v) => commaList(v.toLowerCase()))
+      .pipe(
+        z
+          .array(
+            z.enum(['admin', 'faculty', 'student'], 'each role must be admin, faculty or student'),
+          )
+          .min(1),
+      )
+      .optional(),
+  ),
   DNS_RECORD_LIFETIME_DAYS: intFrom(182, 1, 3650),
   CLIENT_CHALLENGE_LIFETIME_S: intFrom(3600, 60, 7 * 86_400),
   API_TOKEN_MAX_DAYS: intFrom(365, 1, 3650),
@@ -502,6 +517,8 @@ export interface Config {
   dns: {
     provider: 'route53' | 'embedded';
     recordLimit: number | null;
+    /** Roles that may create shared namespaces (NAMESPACE_CREATOR_ROLES). */
+    namespaceCreatorRoles: ('admin' | 'faculty' | 'student')[];
     recordLifetimeDays: number;
     /** How long a challenge value written by a user's own ACME client stays unless removed. */
     clientChallengeLifetimeMs: number;
@@ -876,6 +893,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     dns: {
       provider: dnsProvider,
       recordLimit: e.USER_DNS_RECORD_LIMIT ?? null,
+      namespaceCreatorRoles: e.NAMESPACE_CREATOR_ROLES ?? ['admin', 'faculty'],
       recordLifetimeDays: e.DNS_RECORD_LIFETIME_DAYS,
       clientChallengeLifetimeMs: e.CLIENT_CHALLENGE_LIFETIME_S * 1000,
       checkResolvers: e.DNS_CHECK_RESOLVERS ?? ['1.1.1.1:53', '8.8.8.8:53', '9.9.9.9:53'],

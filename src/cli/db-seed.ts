@@ -10,6 +10,7 @@ import { loadConfigOrExit } from '../config.js';
 import { prepareSchema } from '../container.js';
 import { createDb, ensureMysqlDatabase } from '../db/client.js';
 import type { NewUser } from '../db/schema.js';
+import { insertUser } from '../db/repos/users.js';
 import { createLogger } from '../logger.js';
 import { runCli } from './run.js';
 
@@ -76,21 +77,18 @@ async function main(): Promise<number> {
         .where('username', '=', u.username)
         .executeTakeFirst();
       if (existing) continue;
-      await dbh.db
-        .insertInto('users')
-        .values({
-          username: u.username,
-          dns_label: u.username.toLowerCase().replace(/\./g, ''),
-          display_name: u.display_name,
-          email: u.email,
-          groups: JSON.stringify(u.groups),
-          role: u.role,
-          suspended_at: null,
-          created_at: now,
-          updated_at: now,
-          last_login_at: null,
-        })
-        .execute();
+      await insertUser(dbh.db, {
+        username: u.username,
+        dns_label: u.username.toLowerCase().replace(/\./g, ''),
+        display_name: u.display_name,
+        email: u.email,
+        groups: JSON.stringify(u.groups),
+        role: u.role,
+        suspended_at: null,
+        created_at: now,
+        updated_at: now,
+        last_login_at: null,
+      });
       added.push(u.username);
     }
     logger.info(

@@ -15,3 +15,14 @@ export function isDeadlock(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown } | null;
   return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213;
 }
+
+/** True for a unique-key violation on either dialect (MySQL ER_DUP_ENTRY, SQLite UNIQUE constraint). */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return (
+    e?.code === 'ER_DUP_ENTRY' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed|Duplicate entry/i.test(e?.message ?? '')
+  );
+}

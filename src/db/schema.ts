@@ -146,6 +146,50 @@ export interface DnsLabelsTable {
   published_at: number | null;
 }
 
+/** A shared namespace: a label under the root owned by a group of people (decision 0026). */
+export interface NamespacesTable {
+  id: Id;
+  label: string;
+  description: Generated<string>;
+  /** Records allowed in the namespace; null = the operator's per-user limit. */
+  record_limit: number | null;
+  /** End of term: after it the namespace's records expire like a user's. */
+  ends_at: number | null;
+  suspended_at: number | null;
+  /** Set when the namespace was left without an owner (admins are told and can transfer it). */
+  orphaned_at: number | null;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The one label space under the root: each label belongs to one person or one namespace. */
+export interface OwnerLabelsTable {
+  label: string;
+  user_id: number | null;
+  namespace_id: number | null;
+}
+
+export type NamespaceRole = 'owner' | 'editor' | 'viewer';
+
+/** One reason a person is a member: a direct grant (via '') or an SSO group (via = group name). */
+export interface NamespaceMembersTable {
+  namespace_id: number;
+  user_id: number;
+  via: string;
+  role: NamespaceRole;
+  added_by: number | null;
+  created_at: number;
+}
+
+/** An SSO group linked to a namespace: everyone in it is a member with `role`. */
+export interface NamespaceGroupsTable {
+  namespace_id: number;
+  group_name: string;
+  role: NamespaceRole;
+  created_at: number;
+}
+
 /** Which names a DNS change touched (see migration 20261127140000_dns_zone_changes). */
 export interface DnsZoneChangesTable {
   id: Generated<number>;
@@ -302,6 +346,10 @@ export interface Database {
   api_tokens: ApiTokensTable;
   issuance_budget: IssuanceBudgetTable;
   ca_rate_limits: CaRateLimitsTable;
+  namespaces: NamespacesTable;
+  owner_labels: OwnerLabelsTable;
+  namespace_members: NamespaceMembersTable;
+  namespace_groups: NamespaceGroupsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -314,3 +362,4 @@ export type AuditRow = Selectable<AuditLogTable>;
 export type OutboxRow = Selectable<EmailOutboxTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type { ColumnType };
+export type Namespace = Selectable<NamespacesTable>;

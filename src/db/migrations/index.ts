@@ -10,6 +10,7 @@ import * as m20261204190134_api_tokens from './20261204190134_api_tokens.js';
 import * as m20261207161934_issuance_budget from './20261207161934_issuance_budget.js';
 import * as m20261207173000_issuance_queue from './20261207173000_issuance_queue.js';
 import * as m20261207180000_ari_poll_state from './20261207180000_ari_poll_state.js';
+import * as m20261207221500_namespaces from './20261207221500_namespaces.js';
 
 /** Every migration by name, in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261207161934_issuance_budget': m20261207161934_issuance_budget,
   '20261207173000_issuance_queue': m20261207173000_issuance_queue,
   '20261207180000_ari_poll_state': m20261207180000_ari_poll_state,
+  '20261207221500_namespaces': m20261207221500_namespaces,
 };

@@ -29,6 +29,7 @@ import type { JobQueue } from '../../ports/job-queue.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type AdminActor, assertAdmin, auditAdminAction } from './admin-actor.js';
 import { type AuditEntry, describeAuditTargets } from './audit-log.js';
+import { flagOwnerlessNamespaces } from '../namespaces/namespaces.js';
 
 export interface AdminDeps {
   db: Db;
@@ -310,6 +311,8 @@ export async function deleteUser(
     }
     await deleteCertificatesOfUser(trx, current.id);
     await deleteUserRow(trx, current.id);
+    // Their namespace memberships went with them: a namespace left without an owner is flagged for admins.
+    await flagOwnerlessNamespaces(trx, now);
     await auditAdminAction(trx, actor, {
       action,
       effective: current,

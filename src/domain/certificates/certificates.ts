@@ -3,6 +3,7 @@
  * look at the owner's certificate, download one of its parts, delete (revoke at the CA first).
  * Everything acts on the effective user; another user's rows are never visible.
  */
+import { isDuplicateKey } from '../../db/dialect.js';
 import { insertAuditLog } from '../../db/repos/audit-log.js';
 import { findUserById } from '../../db/repos/users.js';
 import {
@@ -158,15 +159,6 @@ export async function getCertificateOverview(
     keyAvailable,
   };
 }
-
-const isDuplicateKey = (e: unknown) => {
-  const err = e as { code?: string; message?: string };
-  return (
-    err.code === 'ER_DUP_ENTRY' ||
-    err.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    /UNIQUE constraint failed|Duplicate entry/i.test(err.message ?? '')
-  );
-};
 
 /**
  * Request a certificate for the owner, or a renewal when the current one is inside the renewal

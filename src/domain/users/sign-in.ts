@@ -6,10 +6,16 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { insertAuditLog } from '../../db/repos/audit-log.js';
-import { findUserByDnsLabel, insertUser, updateUser } from '../../db/repos/users.js';
-import type { User } from '../../db/schema.js';
+import {
+  findNamespaceLabelHolder,
+  findUserByDnsLabel,
+  insertUser,
+  updateUser,
+} from '../../db/repos/users.js';
+import type { NewUser, User } from '../../db/schema.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdentityProvider, VerifiedIdentity } from '../../ports/identity-provider.js';
+import { syncGroupMemberships } from '../namespaces/namespaces.js';
 import { normaliseEmailAddress } from '../notifications/email-address.js';
 import { createSession, destroySession } from '../sessions/sessions.js';
 import { dnsLabelFor, roleFromGroups } from './roles.js';
@@ -166,22 +172,41 @@ export async function upsertUserFromIdentity(
     last_login_at: now,
   };
 
-  const existing = await findUserByDnsLabel(deps.db, label);
+  const user = await upsertUserRow(deps.db, username, label, now, fields);
+  // Namespaces linked to the person's groups: joined and left exactly as the groups say today.
+  await syncGroupMemberships(deps.db, user, groups, now);
+  return user;
+}
+
+async function upsertUserRow(
+  db: SignInDeps['db'],
+  username: string,
+  label: string,
+  now: number,
+  fields: Omit<NewUser, 'username' | 'dns_label' | 'created_at'>,
+): Promise<User> {
+  const existing = await findUserByDnsLabel(db, label);
   if (existing) {
     if (existing.username.toLowerCase() !== username.toLowerCase())
       throw labelTaken(username, label);
     if (existing.suspended_at !== null)
       throw new SignInRefused('suspended', username, 'Your account has been suspended.');
-    return updateUser(deps.db, existing.id, fields);
+    return updateUser(db, existing.id, fields);
   }
+  const namespace = await findNamespaceLabelHolder(db, label);
+  if (namespace) throw labelHeldByNamespace(username, label);
   try {
-    return await insertUser(deps.db, { username, dns_label: label, created_at: now, ...fields });
+    return await insertUser(db, { username, dns_label: label, created_at: now, ...fields });
   } catch (err) {
-    // Two first sign-ins racing for one label: the loser sees the winner's row.
-    const winner = await findUserByDnsLabel(deps.db, label);
-    if (!winner) throw err;
+    // Two first sign-ins racing for one label: the loser sees the winner's row. A namespace created
+    // with this label in the meantime wins too (the label space is one, decision 0026).
+    const winner = await findUserByDnsLabel(db, label);
+    if (!winner) {
+      if (await findNamespaceLabelHolder(db, label)) throw labelHeldByNamespace(username, label);
+      throw err;
+    }
     if (winner.username.toLowerCase() !== username.toLowerCase()) throw labelTaken(username, label);
-    return updateUser(deps.db, winner.id, fields);
+    return updateUser(db, winner.id, fields);
   }
 }
 
@@ -207,6 +232,14 @@ function checkedEmail(values: string[] | undefined, attribute: string, username:
   }
   return checked.address;
 }
+
+const labelHeldByNamespace = (username: string, label: string) =>
+  new SignInRefused(
+    'label-taken',
+    username,
+    `Your username "${username}" maps to the domain name "${label}", which is already used by a shared namespace (a course, team or club). An administrator can rename or remove that namespace so that you can sign in.`,
+    `label held by namespace ${label}`,
+  );
 
 const labelTaken = (username: string, label: string) =>
   new SignInRefused(

@@ -1,0 +1,282 @@
+/**
+ * Namespaces, their members and linked groups, and the label space people and namespaces share
+ * (decision 0026). Queries only: the rules are in domain/namespaces.
+ */
+import { sql } from 'kysely';
+import { isMysql } from '../dialect.js';
+import type { Namespace, NamespaceRole } from '../schema.js';
+import type { DbOrTrx } from './dns-records.js';
+
+export const ROLE_RANK: Record<NamespaceRole, number> = { viewer: 1, editor: 2, owner: 3 };
+
+/** Claim a label for a namespace; false when a person or another namespace holds it. */
+export async function claimNamespaceLabel(
+  db: DbOrTrx,
+  label: string,
+  namespaceId: number,
+): Promise<boolean> {
+  const res = await db
+    .insertInto('owner_labels')
+    .values({ label, namespace_id: namespaceId })
+    .$call((q) => (isMysql(db) ? q.ignore() : q.onConflict((oc) => oc.column('label').doNothing())))
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function insertNamespace(
+  db: DbOrTrx,
+  values: {
+    label: string;
+    description: string;
+    record_limit: number | null;
+    ends_at: number | null;
+    created_by: number;
+    now: number;
+  },
+): Promise<number> {
+  const res = await db
+    .insertInto('namespaces')
+    .values({
+      label: values.label,
+      description: values.description,
+      record_limit: values.record_limit,
+      ends_at: values.ends_at,
+      suspended_at: null,
+      orphaned_at: null,
+      created_by: values.created_by,
+      created_at: values.now,
+      updated_at: values.now,
+    })
+    .executeTakeFirstOrThrow();
+  return Number(res.insertId);
+}
+
+export async function findNamespaceById(db: DbOrTrx, id: number): Promise<Namespace | undefined> {
+  return db.selectFrom('namespaces').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findNamespaceByLabel(
+  db: DbOrTrx,
+  label: string,
+): Promise<Namespace | undefined> {
+  return db.selectFrom('namespaces').selectAll().where('label', '=', label).executeTakeFirst();
+}
+
+/** Lock a namespace's row for the rest of the transaction (membership changes serialise on it). */
+export async function lockNamespace(db: DbOrTrx, id: number): Promise<Namespace | undefined> {
+  const q = db.selectFrom('namespaces').selectAll().where('id', '=', id);
+  // SQLite has one writer: its transactions are serial already.
+  return (isMysql(db) ? q.forUpdate() : q).executeTakeFirst();
+}
+
+export async function deleteNamespaceRow(db: DbOrTrx, id: number): Promise<number> {
+  const res = await db.deleteFrom('namespaces').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+export async function setNamespaceOrphaned(
+  db: DbOrTrx,
+  id: number,
+  at: number | null,
+): Promise<void> {
+  await db.updateTable('namespaces').set({ orphaned_at: at }).where('id', '=', id).execute();
+}
+
+/** The person's highest role in the namespace, or null when they are not a member. */
+export async function findMemberRole(
+  db: DbOrTrx,
+  namespaceId: number,
+  userId: number,
+): Promise<NamespaceRole | null> {
+  const rows = await db
+    .selectFrom('namespace_members')
+    .select('role')
+    .where('namespace_id', '=', namespaceId)
+    .where('user_id', '=', userId)
+    .execute();
+  return highestRole(rows.map((r) => r.role));
+}
+
+export function highestRole(roles: readonly NamespaceRole[]): NamespaceRole | null {
+  let best: NamespaceRole | null = null;
+  for (const r of roles) if (!best || ROLE_RANK[r] > ROLE_RANK[best]) best = r;
+  return best;
+}
+
+export interface MemberRow {
+  user_id: number;
+  username: string;
+  display_name: string;
+  email: string;
+  via: string;
+  role: NamespaceRole;
+}
+
+/** Every membership row of a namespace with the person's names, by username then source. */
+export async function findMembers(db: DbOrTrx, namespaceId: number): Promise<MemberRow[]> {
+  return db
+    .selectFrom('namespace_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.user_id', 'u.username', 'u.display_name', 'u.email', 'm.via', 'm.role'])
+    .where('m.namespace_id', '=', namespaceId)
+    .orderBy('u.username')
+    .orderBy('m.via')
+    .execute();
+}
+
+/** Number of distinct people whose highest role is owner. */
+export async function countOwners(db: DbOrTrx, namespaceId: number): Promise<number> {
+  const row = await db
+    .selectFrom('namespace_members')
+    .select(sql<number>`count(distinct user_id)`.as('n'))
+    .where('namespace_id', '=', namespaceId)
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function upsertMember(
+  db: DbOrTrx,
+  row: {
+    namespace_id: number;
+    user_id: number;
+    via: string;
+    role: NamespaceRole;
+    added_by: number | null;
+    now: number;
+  },
+): Promise<void> {
+  const values = {
+    namespace_id: row.namespace_id,
+    user_id: row.user_id,
+    via: row.via,
+    role: row.role,
+    added_by: row.added_by,
+    created_at: row.now,
+  };
+  const q = db.insertInto('namespace_members').values(values);
+  await (
+    isMysql(db)
+      ? q.onDuplicateKeyUpdate({ role: row.role })
+      : q.onConflict((oc) =>
+          oc.columns(['namespace_id', 'user_id', 'via']).doUpdateSet({ role: row.role }),
+        )
+  ).execute();
+}
+
+export async function deleteMember(
+  db: DbOrTrx,
+  namespaceId: number,
+  userId: number,
+  via: string,
+): Promise<number> {
+  const res = await db
+    .deleteFrom('namespace_members')
+    .where('namespace_id', '=', namespaceId)
+    .where('user_id', '=', userId)
+    .where('via', '=', via)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+export async function findLinkedGroups(
+  db: DbOrTrx,
+  namespaceId: number,
+): Promise<{ group_name: string; role: NamespaceRole }[]> {
+  return db
+    .selectFrom('namespace_groups')
+    .select(['group_name', 'role'])
+    .where('namespace_id', '=', namespaceId)
+    .orderBy('group_name')
+    .execute();
+}
+
+/** Every link of these groups to any namespace (the groups a person signed in with). */
+export async function findLinksOfGroups(
+  db: DbOrTrx,
+  groups: readonly string[],
+): Promise<{ namespace_id: number; group_name: string; role: NamespaceRole }[]> {
+  if (groups.length === 0) return [];
+  return db
+    .selectFrom('namespace_groups')
+    .select(['namespace_id', 'group_name', 'role'])
+    .where('group_name', 'in', groups)
+    .execute();
+}
+
+/** A person's group-derived membership rows (via <> ''). */
+export async function findGroupMembershipsOfUser(
+  db: DbOrTrx,
+  userId: number,
+): Promise<{ namespace_id: number; via: string; role: NamespaceRole }[]> {
+  return db
+    .selectFrom('namespace_members')
+    .select(['namespace_id', 'via', 'role'])
+    .where('user_id', '=', userId)
+    .where('via', '<>', '')
+    .execute();
+}
+
+/** The namespaces a person belongs to, with their highest role in each, by label. */
+export async function findNamespacesOfUser(
+  db: DbOrTrx,
+  userId: number,
+): Promise<(Namespace & { role: NamespaceRole })[]> {
+  const rows = await db
+    .selectFrom('namespace_members as m')
+    .innerJoin('namespaces as n', 'n.id', 'm.namespace_id')
+    .selectAll('n')
+    .select('m.role as member_role')
+    .where('m.user_id', '=', userId)
+    .orderBy('n.label')
+    .execute();
+  const byId = new Map<number, Namespace & { role: NamespaceRole }>();
+  for (const { member_role, ...ns } of rows) {
+    const seen = byId.get(ns.id);
+    if (!seen || ROLE_RANK[member_role] > ROLE_RANK[seen.role])
+      byId.set(ns.id, { ...ns, role: member_role });
+  }
+  return [...byId.values()];
+}
+
+/** Namespaces that have no owner left (after an account deletion or a group change). */
+export async function findOwnerlessNamespaceIds(db: DbOrTrx): Promise<number[]> {
+  const rows = await db
+    .selectFrom('namespaces as n')
+    .select('n.id')
+    .where('n.orphaned_at', 'is', null)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('namespace_members as m')
+            .select('m.user_id')
+            .whereRef('m.namespace_id', '=', 'n.id')
+            .where('m.role', '=', 'owner'),
+        ),
+      ),
+    )
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/** People already known whose last sign-in carried this group (groups is a JSON array of strings). */
+export async function findUsersInGroup(db: DbOrTrx, group: string): Promise<{ id: number }[]> {
+  // A LIKE narrows the candidates; the JSON is parsed to match the group exactly.
+  const needle = JSON.stringify(group).replace(/[!%_]/g, (c) => `!${c}`);
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'groups'])
+    .where(sql<boolean>`${sql.ref('groups')} like ${`%${needle}%`} escape '!'`)
+    .execute();
+  return rows
+    .filter((r) => {
+      try {
+        const g = JSON.parse(r.groups) as unknown;
+        return Array.isArray(g) && g.includes(group);
+      } catch {
+        return false;
+      }
+    })
+    .map((r) => ({ id: Number(r.id) }));
+}
