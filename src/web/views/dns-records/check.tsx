@@ -4,6 +4,7 @@
 import { Fragment, h } from '../../jsx/runtime.js';
 /** /dns-records/:id/check: what DNS servers answer for one record now, in plain words. */
 import type { RecordCheck, ServerView } from '../../../domain/dns-records/check.js';
+import { type Column, DataTable } from '../table.js';
 
 const SUMMARY: Record<RecordCheck['summary'], { cls: string; title: string; text: string }> = {
   live: {
@@ -60,37 +61,30 @@ function Verdict(props: { v: ServerView }) {
   );
 }
 
+const SERVER_COLUMNS: Column<ServerView>[] = [
+  { label: 'Server', cell: (v) => v.server.label },
+  { label: 'Answer', cell: (v) => <Answer v={v} /> },
+  {
+    label: 'Result',
+    cell: (v) => (
+      <>
+        <Verdict v={v} /> <span class="hint">{v.result.ms} ms</span>
+      </>
+    ),
+  },
+];
+
 function Servers(props: { title: string; hint: string; views: ServerView[]; id: string }) {
   return (
     <section class="card" aria-labelledby={props.id}>
       <h2 id={props.id}>{props.title}</h2>
       <p class="hint">{props.hint}</p>
-      {props.views.length === 0 ? (
-        <p class="hint">None configured.</p>
-      ) : (
-        <table class="responsive check">
-          <thead>
-            <tr>
-              <th scope="col">Server</th>
-              <th scope="col">Answer</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.views.map((v) => (
-              <tr>
-                <td data-label="Server">{v.server.label}</td>
-                <td data-label="Answer">
-                  <Answer v={v} />
-                </td>
-                <td data-label="Result">
-                  <Verdict v={v} /> <span class="hint">{v.result.ms} ms</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        class="check"
+        columns={SERVER_COLUMNS}
+        rows={props.views}
+        empty="None configured."
+      />
     </section>
   );
 }
