@@ -155,3 +155,26 @@ export function RecordCheckPage(props: { check: RecordCheck }) {
     </>
   );
 }
+
+/** 429 from the record check: too many checks in a minute; nothing was asked. */
+export function RecordCheckLimitedPage(props: { id: number; message: string }) {
+  return (
+    <>
+      <p>
+        <a href="/dns-records">← DNS records</a>
+      </p>
+      <h1>Too many checks</h1>
+      <div class="alert info" role="status" id="check-limited">
+        {props.message}
+      </div>
+      <p class="button-row">
+        <a class="btn" href={`/dns-records/${props.id}/check`}>
+          Check again
+        </a>
+        <a class="btn secondary" href={`/dns-records/${props.id}`}>
+          Back to the record
+        </a>
+      </p>
+    </>
+  );
+}
