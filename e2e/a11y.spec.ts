@@ -43,6 +43,7 @@ const STUDENT_PAGES = [
   '/',
   '/dns-records',
   '/dns-records/new',
+  '/dns-records/instructions',
   '/certificate',
   '/certificate/information',
   '/tokens',

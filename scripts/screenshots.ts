@@ -97,6 +97,7 @@ try {
   await shot('records-full', jdoe, '/dns-records');
   await shot('record-edit', jdoe, `/dns-records/${ids[0]}`);
   await shot('record-check', jdoe, `/dns-records/${ids[0]}/check`, false);
+  await shot('record-instructions', jdoe, '/dns-records/instructions', false);
 
   await shot('certificate-none', newcomer, '/certificate');
   await waitSettled(db, (await requestCertificate(deps, null, jdoe)).certificate.id);

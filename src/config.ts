@@ -96,6 +96,8 @@ export const ENV_VARS = {
     "Rate limits of the CA that certificate orders are budgeted against: letsencrypt (default, Let's Encrypt production), letsencrypt-staging, or none (no budget, e.g. Pebble)",
   DNS_CHECK_RESOLVERS:
     "Comma-separated host:port list of public recursive resolvers the record check page asks (default 1.1.1.1:53,8.8.8.8:53,9.9.9.9:53; 'none' = ask none)",
+  DNS_CHECK_PER_MINUTE:
+    'Record checks one person may run per minute (each sends DNS queries to the public resolvers); more get a 429 page with Retry-After (default 10; 0 = no limit)',
   ACME_LIMIT_OVERRIDES:
     'Raised (or lowered) limits the CA granted you, on top of ACME_LIMIT_PROFILE, comma-separated limit=count/period, e.g. certificates-per-registered-domain=4000/7d (limits: new-orders-per-account, certificates-per-registered-domain, certificates-per-exact-set, failed-authorizations-per-identifier; periods in s, m, h or d)',
   ROOT_DOMAIN_ON_PSL:
@@ -374,6 +376,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   ACME_DNS_PROPAGATION_TIMEOUT_S: intFrom(600, 5, 86_400),
+  DNS_CHECK_PER_MINUTE: intFrom(10, 0, 10_000),
   DNS_CHECK_RESOLVERS: optionalString.pipe(
     z
       .string()
@@ -524,6 +527,8 @@ export interface Config {
     clientChallengeLifetimeMs: number;
     /** host:port of the public resolvers the record check asks (DNS_CHECK_RESOLVERS). */
     checkResolvers: string[];
+    /** Record checks one person may run per minute (DNS_CHECK_PER_MINUTE; 0 = no limit). */
+    checksPerMinute: number;
     route53: {
       hostedZoneId: string | null;
       region: string;
@@ -897,6 +902,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       recordLifetimeDays: e.DNS_RECORD_LIFETIME_DAYS,
       clientChallengeLifetimeMs: e.CLIENT_CHALLENGE_LIFETIME_S * 1000,
       checkResolvers: e.DNS_CHECK_RESOLVERS ?? ['1.1.1.1:53', '8.8.8.8:53', '9.9.9.9:53'],
+      checksPerMinute: e.DNS_CHECK_PER_MINUTE,
       route53: {
         hostedZoneId: e.AWS_ROUTE53_HOSTED_ZONE_ID ?? null,
         region: e.AWS_REGION,

@@ -7,6 +7,8 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { DnsRecordRow, User } from '../../db/schema.js';
 import type { DnsLookup, DnsServerRef, LookupResult } from '../../ports/dns-lookup.js';
+import type { RateLimiter } from '../../ports/rate-limiter.js';
+import { RateLimited } from '../tokens/rate-limits.js';
 import { baseDomainOf, getDnsRecord } from './dns-records.js';
 import { canonicalIPv6, canonicalValue } from './rules.js';
 
@@ -38,8 +40,10 @@ export interface RecordCheck {
 
 export interface RecordCheckDeps {
   db: Db;
-  config: Pick<Config, 'rootDomain'>;
+  config: Pick<Config, 'rootDomain'> & { dns: Pick<Config['dns'], 'checksPerMinute'> };
   lookup: DnsLookup;
+  /** Counts checks per person (Redis when configured, so every replica shares the count). */
+  limiter: RateLimiter;
 }
 
 /** How an answer is compared with the record: the same canonical form the rules store. */
@@ -66,13 +70,36 @@ function view(record: DnsRecordRow, expected: string, server: DnsServerRef, resu
   return { server, result, matches };
 }
 
-/** Check record `id` of `owner`. NOT_FOUND for someone else's (or no) record. */
+/**
+ * Count one check by `actorId` (the person signed in: an admin impersonating counts as the admin).
+ * Each check sends a query to every public resolver, so someone reloading the page in a loop would
+ * have this service hammer them; past DNS_CHECK_PER_MINUTE it throws RateLimited instead.
+ */
+async function limitCheck(deps: RecordCheckDeps, actorId: number): Promise<void> {
+  const perMinute = deps.config.dns.checksPerMinute;
+  if (perMinute <= 0) return;
+  const verdict = await deps.limiter.hit([
+    { key: `check:${actorId}:m`, limit: perMinute, windowMs: 60_000 },
+  ]);
+  if (!verdict.allowed)
+    throw new RateLimited(
+      verdict.retryAfterS,
+      `You ran more than ${perMinute} record checks in a minute. Each check asks several public DNS servers, so we pause here for a moment: try again in ${verdict.retryAfterS} s.`,
+    );
+}
+
+/**
+ * Check record `id` of `owner` for `actorId`. NOT_FOUND for someone else's (or no) record;
+ * RateLimited (before any query is sent) past the per-person limit.
+ */
 export async function checkDnsRecord(
   deps: RecordCheckDeps,
   owner: User,
   id: number,
+  actorId: number,
 ): Promise<RecordCheck> {
   const record = await getDnsRecord(deps, owner, id);
+  await limitCheck(deps, actorId);
   const name = `${record.subdomain}.${baseDomainOf(owner, deps.config.rootDomain)}`;
   // canonicalValue is already the form answers are compared in (comparable() of an answer).
   const expected = canonicalValue(record.type, record.value, record.priority);

@@ -6,6 +6,7 @@ import type { OutboxRow } from '../../db/schema.js';
 import { emailDeliveryState } from '../../domain/notifications/outbox.js';
 import { shortDateTime } from '../../time-format.js';
 import { Icon } from './icons.js';
+import { type Column, DataTable } from './table.js';
 
 function StatusBadge(props: { row: OutboxRow; smtpConfigured: boolean }) {
   const state = emailDeliveryState(props.row, props.smtpConfigured);
@@ -15,6 +16,13 @@ function StatusBadge(props: { row: OutboxRow; smtpConfigured: boolean }) {
     </span>
   );
 }
+
+const MAILBOX_COLUMNS = (smtpConfigured: boolean): Column<OutboxRow>[] => [
+  { label: 'Subject', cell: (r) => <a href={`/dev/mailbox/${r.id}`}>{r.subject}</a> },
+  { label: 'To', cell: (r) => r.to_address },
+  { label: 'Status', cell: (r) => <StatusBadge row={r} smtpConfigured={smtpConfigured} /> },
+  { label: 'Written', cell: (r) => shortDateTime(Number(r.created_at)) },
+];
 
 /** The development mailbox: every email the service wrote, newest first, with what happened to it. */
 export function MailboxPage(props: {
@@ -52,30 +60,7 @@ export function MailboxPage(props: {
           )}
         </div>
       ) : (
-        <table class="responsive mailbox">
-          <thead>
-            <tr>
-              <th scope="col">Subject</th>
-              <th scope="col">To</th>
-              <th scope="col">Status</th>
-              <th scope="col">Written</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr>
-                <td data-label="Subject">
-                  <a href={`/dev/mailbox/${r.id}`}>{r.subject}</a>
-                </td>
-                <td data-label="To">{r.to_address}</td>
-                <td data-label="Status">
-                  <StatusBadge row={r} smtpConfigured={props.smtpConfigured} />
-                </td>
-                <td data-label="Written">{shortDateTime(Number(r.created_at))}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable class="mailbox" columns={MAILBOX_COLUMNS(props.smtpConfigured)} rows={rows} />
       )}
       {(page > 1 || props.more) && rows.length > 0 && (
         <nav class="pagination" aria-label="Pages of emails">

@@ -4,20 +4,21 @@
 import { Fragment, h } from '../../jsx/runtime.js';
 import type { AuditRow } from '../../../db/schema.js';
 import type { AuditEntry, AuditTarget } from '../../../domain/admin/audit-log.js';
+import { type Column, DataTable } from '../table.js';
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
 /** "admin X as user Y" when someone acted for another person, else just the person. */
-export function WhoCell(props: { row: AuditRow }) {
+export function Who(props: { row: AuditRow }) {
   const r = props.row;
   const actor = r.actor_username ?? '(system)';
   if (r.effective_username && r.effective_user_id !== r.actor_user_id)
     return (
-      <td data-label="Who">
+      <>
         <strong>{actor}</strong> <span class="muted">for</span> {r.effective_username}
-      </td>
+      </>
     );
-  return <td data-label="Who">{actor}</td>;
+  return <>{actor}</>;
 }
 
 const pretty = (json: string | null) => {
@@ -37,91 +38,86 @@ const adminHref = (t: AuditTarget): string | null => {
 };
 
 /** "DNS record www.jdoe.example.edu TXT", linked for admins while it exists, "(deleted)" after. */
-export function TargetCell(props: { target: AuditTarget | null; links: boolean }) {
+export function Target(props: { target: AuditTarget; links: boolean }) {
   const t = props.target;
-  if (!t) return <td data-label="Target" />;
   const href = props.links ? adminHref(t) : null;
   return (
-    <td data-label="Target" class="audit-target">
-      <span>
-        <span class="target-kind">{t.kind}</span>{' '}
-        {href ? (
-          <a class="mono target-name" href={href}>
-            {t.name}
-          </a>
-        ) : (
-          <span class="mono target-name">{t.name}</span>
-        )}
-        {t.detail && (
-          <>
-            {' '}
-            <span class="badge">{t.detail}</span>
-          </>
-        )}
-        {!t.exists && (
-          <>
-            {' '}
-            <span class="muted">(deleted)</span>
-          </>
-        )}
-      </span>
-    </td>
+    <span>
+      <span class="target-kind">{t.kind}</span>{' '}
+      {href ? (
+        <a class="mono target-name" href={href}>
+          {t.name}
+        </a>
+      ) : (
+        <span class="mono target-name">{t.name}</span>
+      )}
+      {t.detail && (
+        <>
+          {' '}
+          <span class="badge">{t.detail}</span>
+        </>
+      )}
+      {!t.exists && (
+        <>
+          {' '}
+          <span class="muted">(deleted)</span>
+        </>
+      )}
+    </span>
   );
 }
 
+/** An entry's before/after JSON (folded) and request id. */
+function Details(props: { row: AuditEntry }) {
+  const r = props.row;
+  const before = pretty(r.before_json);
+  const after = pretty(r.after_json);
+  return (
+    <>
+      {before || after ? (
+        <details>
+          <summary>Before / after</summary>
+          {before && (
+            <>
+              <p class="hint">Before</p>
+              <pre class="pre-wrap">{before}</pre>
+            </>
+          )}
+          {after && (
+            <>
+              <p class="hint">After</p>
+              <pre class="pre-wrap">{after}</pre>
+            </>
+          )}
+        </details>
+      ) : null}
+      {r.request_id && <p class="hint mono">Request {r.request_id}</p>}
+    </>
+  );
+}
+
+const auditColumns = (links: boolean): Column<AuditEntry>[] => [
+  { label: 'When', cell: (r) => <span class="mono">{fmtTime(r.at)}</span> },
+  { label: 'Who', cell: (r) => <Who row={r} /> },
+  { label: 'Action', cell: (r) => <span class="mono">{r.action}</span> },
+  {
+    label: 'Target',
+    class: (r) => (r.target ? 'audit-target' : undefined),
+    cell: (r) => r.target && <Target target={r.target} links={links} />,
+  },
+  { label: 'Details', cell: (r) => <Details row={r} /> },
+];
+
 /** Audit rows as a table: time, who (actor for effective user), action, target, request id, before/after. */
 export function AuditTable(props: { rows: AuditEntry[]; empty?: string; links?: boolean }) {
-  if (props.rows.length === 0) return <p class="hint">{props.empty ?? 'Nothing recorded yet.'}</p>;
   return (
-    <table class="responsive audit">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Who</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">Details</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((r) => {
-          const before = pretty(r.before_json);
-          const after = pretty(r.after_json);
-          return (
-            <tr class="audit-row" data-action={r.action}>
-              <td data-label="When">
-                <span class="mono">{fmtTime(r.at)}</span>
-              </td>
-              <WhoCell row={r} />
-              <td data-label="Action">
-                <span class="mono">{r.action}</span>
-              </td>
-              <TargetCell target={r.target} links={props.links ?? false} />
-              <td data-label="Details">
-                {before || after ? (
-                  <details>
-                    <summary>Before / after</summary>
-                    {before && (
-                      <>
-                        <p class="hint">Before</p>
-                        <pre class="pre-wrap">{before}</pre>
-                      </>
-                    )}
-                    {after && (
-                      <>
-                        <p class="hint">After</p>
-                        <pre class="pre-wrap">{after}</pre>
-                      </>
-                    )}
-                  </details>
-                ) : null}
-                {r.request_id && <p class="hint mono">Request {r.request_id}</p>}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      class="audit"
+      columns={auditColumns(props.links ?? false)}
+      rows={props.rows}
+      empty={props.empty ?? 'Nothing recorded yet.'}
+      row={(r) => ({ class: 'audit-row', 'data-action': r.action })}
+    />
   );
 }
 

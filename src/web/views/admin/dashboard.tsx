@@ -9,6 +9,7 @@ import { Pager } from './audit.js';
 import type { QueueOverview } from '../../../domain/certificates/queue.js';
 import { IssuanceMetric } from './issuance.js';
 import { shortDate } from '../../../time-format.js';
+import { type Column, DataTable } from '../table.js';
 
 const fmt = (n: number) => n.toLocaleString('en-CA');
 
@@ -73,6 +74,28 @@ export function MetricCards(props: { m: AdminMetrics; issuance?: QueueOverview; 
   );
 }
 
+const USER_COLUMNS: Column<UserSearchResult['users'][number]>[] = [
+  {
+    label: 'Username',
+    cell: (u) => (
+      <span class="user-cell">
+        <a href={`/admin/users/${u.id}`}>{u.username}</a>
+        {u.suspended_at !== null && <span class="badge err">suspended</span>}
+      </span>
+    ),
+  },
+  { label: 'Name', cell: (u) => u.display_name },
+  { label: 'Email', class: 'email', cell: (u) => u.email || '—' },
+  { label: 'Role', cell: (u) => u.role },
+  { label: 'Records', cell: (u) => u.record_count },
+  { label: 'Certificate', cell: (u) => u.certificate_status ?? '—' },
+  {
+    label: 'Last sign-in',
+    class: 'nowrap',
+    cell: (u) => (u.last_login_at === null ? 'never' : shortDate(u.last_login_at)),
+  },
+];
+
 /**
  * The users region (also returned alone to htmx): the most recently signed-in users by default, the
  * matching users once a query of SEARCH_MIN characters is typed.
@@ -96,41 +119,7 @@ export function UserResults(props: { result: UserSearchResult }) {
               ? `${fmt(r.total)} user${r.total === 1 ? '' : 's'}, most recent sign-in first`
               : `${fmt(r.total)} user${r.total === 1 ? '' : 's'} found`}
           </p>
-          <table class="responsive users">
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Records</th>
-                <th scope="col">Certificate</th>
-                <th scope="col">Last sign-in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.users.map((u) => (
-                <tr>
-                  <td data-label="Username">
-                    <span class="user-cell">
-                      <a href={`/admin/users/${u.id}`}>{u.username}</a>
-                      {u.suspended_at !== null && <span class="badge err">suspended</span>}
-                    </span>
-                  </td>
-                  <td data-label="Name">{u.display_name}</td>
-                  <td data-label="Email" class="email">
-                    {u.email || '—'}
-                  </td>
-                  <td data-label="Role">{u.role}</td>
-                  <td data-label="Records">{u.record_count}</td>
-                  <td data-label="Certificate">{u.certificate_status ?? '—'}</td>
-                  <td data-label="Last sign-in" class="nowrap">
-                    {u.last_login_at === null ? 'never' : shortDate(u.last_login_at)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable class="users" columns={USER_COLUMNS} rows={r.users} />
           <Pager
             base="/admin"
             params={{ q: recent ? null : r.query }}

@@ -6,6 +6,7 @@ import { Fragment, h } from '../../jsx/runtime.js';
 import type { LimitName } from '../../../domain/certificates/budget.js';
 import type { QueueOverview } from '../../../domain/certificates/queue.js';
 import { weekdayTime } from '../../../time-format.js';
+import { type Column, DataTable } from '../table.js';
 
 const LIMIT_TITLE: Record<LimitName, string> = {
   'new-orders-per-account': 'New orders from this service',
@@ -61,6 +62,36 @@ export function IssuanceMetric(props: { o: QueueOverview; now: number }) {
   );
 }
 
+const bucketColumns = (now: number): Column<QueueOverview['buckets'][number]>[] => [
+  {
+    label: 'Limit',
+    cell: (b) => (
+      <>
+        {LIMIT_TITLE[b.limit]}{' '}
+        <span class="hint">
+          ({b.capacity.toLocaleString('en-CA')} per {period(b.periodMs)})
+        </span>
+      </>
+    ),
+  },
+  { label: 'Used', cell: (b) => b.used.toLocaleString('en-CA') },
+  { label: 'Remaining', cell: (b) => b.remaining.toLocaleString('en-CA') },
+  {
+    label: 'Next refill',
+    cell: (b) => (b.nextTokenAt === null ? 'full' : when(b.nextTokenAt, now)),
+  },
+];
+
+const RATE_LIMIT_COLUMNS: Column<QueueOverview['rateLimits'][number]>[] = [
+  { label: 'When', cell: (r) => at(r.at) },
+  {
+    label: 'Request',
+    cell: (r) => `${r.operation}${r.certificate_id !== null ? ` #${r.certificate_id}` : ''}`,
+  },
+  { label: 'Paused until', cell: (r) => at(r.retry_until) },
+  { label: 'What the CA said', cell: (r) => r.detail },
+];
+
 export function IssuancePage(props: { o: QueueOverview; now: number }) {
   const { o, now } = props;
   return (
@@ -103,70 +134,24 @@ export function IssuancePage(props: { o: QueueOverview; now: number }) {
         </section>
       </div>
       <h2>Shared limits</h2>
-      {o.buckets.length === 0 ? (
-        <p class="hint">No limits are modelled (ACME_LIMIT_PROFILE=none).</p>
-      ) : (
-        <table class="responsive">
-          <thead>
-            <tr>
-              <th scope="col">Limit</th>
-              <th scope="col">Used</th>
-              <th scope="col">Remaining</th>
-              <th scope="col">Next refill</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.buckets.map((b) => (
-              <tr data-bucket={b.limit}>
-                <td data-label="Limit">
-                  {LIMIT_TITLE[b.limit]}{' '}
-                  <span class="hint">
-                    ({b.capacity.toLocaleString('en-CA')} per {period(b.periodMs)})
-                  </span>
-                </td>
-                <td data-label="Used">{b.used.toLocaleString('en-CA')}</td>
-                <td data-label="Remaining">{b.remaining.toLocaleString('en-CA')}</td>
-                <td data-label="Next refill">
-                  {b.nextTokenAt === null ? 'full' : when(b.nextTokenAt, now)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        columns={bucketColumns(now)}
+        rows={o.buckets}
+        empty="No limits are modelled (ACME_LIMIT_PROFILE=none)."
+        row={(b) => ({ 'data-bucket': b.limit })}
+      />
       <p class="hint">
         Renewals of the same names are exempt from both; renewals that use ACME Renewal Information
         are exempt from every limit. Each student's own limits (5 identical certificates a week, 5
         failed validations an hour) hold only that student's request.
       </p>
       <h2>Rate-limit answers from the certificate authority</h2>
-      {o.rateLimits.length === 0 ? (
-        <p class="hint">None in the last 30 days.</p>
-      ) : (
-        <table class="responsive" id="rate-limits">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Request</th>
-              <th scope="col">Paused until</th>
-              <th scope="col">What the CA said</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.rateLimits.map((r) => (
-              <tr>
-                <td data-label="When">{at(r.at)}</td>
-                <td data-label="Request">
-                  {r.operation}
-                  {r.certificate_id !== null ? ` #${r.certificate_id}` : ''}
-                </td>
-                <td data-label="Paused until">{at(r.retry_until)}</td>
-                <td data-label="What the CA said">{r.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        id="rate-limits"
+        columns={RATE_LIMIT_COLUMNS}
+        rows={o.rateLimits}
+        empty="None in the last 30 days."
+      />
     </>
   );
 }

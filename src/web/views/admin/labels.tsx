@@ -2,9 +2,38 @@
 /** @jsx h */
 /** @jsxFrag Fragment */
 import { Fragment, h } from '../../jsx/runtime.js';
+import { type Column, DataTable } from '../table.js';
+
+interface BlockedLabel {
+  label: string;
+  reason: string | null;
+  created_at: number;
+}
+
+const labelColumns = (csrf: string): Column<BlockedLabel>[] => [
+  { label: 'Label', class: 'mono', cell: (l) => l.label },
+  { label: 'Reason', cell: (l) => l.reason ?? '' },
+  { label: 'Since', cell: (l) => new Date(l.created_at).toISOString().slice(0, 10) },
+  {
+    label: 'Actions',
+    hideLabel: true,
+    cell: (l) => (
+      <form
+        class="inline"
+        method="post"
+        action={`/admin/blocked-labels/${encodeURIComponent(l.label)}/unblock`}
+      >
+        <input type="hidden" name="_csrf" value={csrf} />
+        <button type="submit" class="secondary small" aria-label={`Unblock ${l.label}`}>
+          Unblock
+        </button>
+      </form>
+    ),
+  },
+];
 
 export function BlockedLabelsPage(props: {
-  labels: { label: string; reason: string | null; created_at: number }[];
+  labels: BlockedLabel[];
   csrf: string;
   values: { label: string; reason: string };
   errors: Record<string, string>;
@@ -61,45 +90,11 @@ export function BlockedLabelsPage(props: {
           <button type="submit">Block label</button>
         </p>
       </form>
-      {props.labels.length === 0 ? (
-        <p class="hint">No labels are blocked.</p>
-      ) : (
-        <table class="responsive">
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Since</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.labels.map((l) => (
-              <tr>
-                <td data-label="Label" class="mono">
-                  {l.label}
-                </td>
-                <td data-label="Reason">{l.reason ?? ''}</td>
-                <td data-label="Since">{new Date(l.created_at).toISOString().slice(0, 10)}</td>
-                <td data-label="Actions">
-                  <form
-                    class="inline"
-                    method="post"
-                    action={`/admin/blocked-labels/${encodeURIComponent(l.label)}/unblock`}
-                  >
-                    <input type="hidden" name="_csrf" value={props.csrf} />
-                    <button type="submit" class="secondary small" aria-label={`Unblock ${l.label}`}>
-                      Unblock
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        columns={labelColumns(props.csrf)}
+        rows={props.labels}
+        empty="No labels are blocked."
+      />
     </>
   );
 }

@@ -7,6 +7,7 @@ import type { DnsRecordRow, User } from '../../../db/schema.js';
 import type { TokenView } from '../../../domain/tokens/tokens.js';
 import { TokenTable } from '../tokens/page.js';
 import { AuditTable } from './audit.js';
+import { type Column, DataTable } from '../table.js';
 
 const fmtDate = (ms: number | null) =>
   ms === null ? '—' : new Date(ms).toISOString().slice(0, 10);
@@ -51,6 +52,48 @@ function DnsStatus(props: { record: DnsRecordRow; suspended: boolean }) {
   if (r.status === 'pending') return <span class="badge warn">pending</span>;
   return <span class="badge ok">live</span>;
 }
+
+const recordColumns = (
+  userId: number,
+  baseDomain: string,
+  suspended: boolean,
+): Column<DnsRecordRow>[] => [
+  {
+    label: 'Name',
+    class: 'record-name',
+    cell: (r) => (
+      <span class="mono">
+        <strong>{r.subdomain}</strong>
+        <span class="muted">.{baseDomain}</span>
+      </span>
+    ),
+  },
+  { label: 'Type', cell: (r) => r.type },
+  { label: 'Value', class: 'record-value', cell: (r) => <RecordValue value={shown(r)} /> },
+  { label: 'DNS status', cell: (r) => <DnsStatus record={r} suspended={suspended} /> },
+  { label: 'Expires', class: 'nowrap', cell: (r) => fmtDate(r.expires_at) },
+  {
+    label: 'Actions',
+    hideLabel: true,
+    class: 'row-actions',
+    cell: (r) => (
+      <>
+        <a class="btn secondary small" href={`/admin/users/${userId}/records/${r.id}`}>
+          Edit
+        </a>{' '}
+        <a class="btn danger small" href={`/admin/users/${userId}/records/${r.id}/delete`}>
+          Delete
+        </a>
+      </>
+    ),
+  },
+];
+
+const CERTIFICATE_COLUMNS: Column<UserDetail['certificates'][number]>[] = [
+  { label: 'Domain', class: 'mono', cell: (c) => c.domain },
+  { label: 'Status', cell: (c) => c.status },
+  { label: 'Valid until', cell: (c) => fmtDate(c.valid_to) },
+];
 
 export function AdminUserPage(props: {
   detail: UserDetail;
@@ -134,79 +177,15 @@ export function AdminUserPage(props: {
         </div>
       )}
       <h2>DNS Records ({records.length})</h2>
-      {records.length === 0 ? (
-        <p class="hint">No DNS records.</p>
-      ) : (
-        <table class="responsive admin-records">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Value</th>
-              <th scope="col">DNS status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {records.map((r) => (
-              <tr id={`record-${r.id}`}>
-                <td data-label="Name" class="record-name">
-                  <span class="mono">
-                    <strong>{r.subdomain}</strong>
-                    <span class="muted">.{baseDomain}</span>
-                  </span>
-                </td>
-                <td data-label="Type">{r.type}</td>
-                <td data-label="Value" class="record-value">
-                  <RecordValue value={shown(r)} />
-                </td>
-                <td data-label="DNS status">
-                  <DnsStatus record={r} suspended={suspended} />
-                </td>
-                <td data-label="Expires" class="nowrap">
-                  {fmtDate(r.expires_at)}
-                </td>
-                <td data-label="Actions" class="row-actions">
-                  <a class="btn secondary small" href={`/admin/users/${u.id}/records/${r.id}`}>
-                    Edit
-                  </a>{' '}
-                  <a class="btn danger small" href={`/admin/users/${u.id}/records/${r.id}/delete`}>
-                    Delete
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        class="admin-records"
+        columns={recordColumns(u.id, baseDomain, suspended)}
+        rows={records}
+        empty="No DNS records."
+        row={(r) => ({ id: `record-${r.id}` })}
+      />
       <h2>Certificate</h2>
-      {certificates.length === 0 ? (
-        <p class="hint">No certificate.</p>
-      ) : (
-        <table class="responsive">
-          <thead>
-            <tr>
-              <th scope="col">Domain</th>
-              <th scope="col">Status</th>
-              <th scope="col">Valid until</th>
-            </tr>
-          </thead>
-          <tbody>
-            {certificates.map((c) => (
-              <tr>
-                <td data-label="Domain" class="mono">
-                  {c.domain}
-                </td>
-                <td data-label="Status">{c.status}</td>
-                <td data-label="Valid until">{fmtDate(c.valid_to)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable columns={CERTIFICATE_COLUMNS} rows={certificates} empty="No certificate." />
       <h2 id="tokens">
         Access tokens ({props.tokens.filter((t) => t.state === 'active').length} active)
       </h2>

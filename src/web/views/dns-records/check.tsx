@@ -4,6 +4,7 @@
 import { Fragment, h } from '../../jsx/runtime.js';
 /** /dns-records/:id/check: what DNS servers answer for one record now, in plain words. */
 import type { RecordCheck, ServerView } from '../../../domain/dns-records/check.js';
+import { type Column, DataTable } from '../table.js';
 
 const SUMMARY: Record<RecordCheck['summary'], { cls: string; title: string; text: string }> = {
   live: {
@@ -60,37 +61,30 @@ function Verdict(props: { v: ServerView }) {
   );
 }
 
+const SERVER_COLUMNS: Column<ServerView>[] = [
+  { label: 'Server', cell: (v) => v.server.label },
+  { label: 'Answer', cell: (v) => <Answer v={v} /> },
+  {
+    label: 'Result',
+    cell: (v) => (
+      <>
+        <Verdict v={v} /> <span class="hint">{v.result.ms} ms</span>
+      </>
+    ),
+  },
+];
+
 function Servers(props: { title: string; hint: string; views: ServerView[]; id: string }) {
   return (
     <section class="card" aria-labelledby={props.id}>
       <h2 id={props.id}>{props.title}</h2>
       <p class="hint">{props.hint}</p>
-      {props.views.length === 0 ? (
-        <p class="hint">None configured.</p>
-      ) : (
-        <table class="responsive check">
-          <thead>
-            <tr>
-              <th scope="col">Server</th>
-              <th scope="col">Answer</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.views.map((v) => (
-              <tr>
-                <td data-label="Server">{v.server.label}</td>
-                <td data-label="Answer">
-                  <Answer v={v} />
-                </td>
-                <td data-label="Result">
-                  <Verdict v={v} /> <span class="hint">{v.result.ms} ms</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        class="check"
+        columns={SERVER_COLUMNS}
+        rows={props.views}
+        empty="None configured."
+      />
     </section>
   );
 }
@@ -158,6 +152,29 @@ export function RecordCheckPage(props: { check: RecordCheck }) {
           )}
         </ul>
       </section>
+    </>
+  );
+}
+
+/** 429 from the record check: too many checks in a minute; nothing was asked. */
+export function RecordCheckLimitedPage(props: { id: number; message: string }) {
+  return (
+    <>
+      <p>
+        <a href="/dns-records">← DNS records</a>
+      </p>
+      <h1>Too many checks</h1>
+      <div class="alert info" role="status" id="check-limited">
+        {props.message}
+      </div>
+      <p class="button-row">
+        <a class="btn" href={`/dns-records/${props.id}/check`}>
+          Check again
+        </a>
+        <a class="btn secondary" href={`/dns-records/${props.id}`}>
+          Back to the record
+        </a>
+      </p>
     </>
   );
 }

@@ -2,11 +2,49 @@
 /** @jsx h */
 /** @jsxFrag Fragment */
 import { Fragment, h } from '../../jsx/runtime.js';
+/** A host name that may wrap before its dots (and nowhere else) when the card is narrow. */
+const host = (name: string) =>
+  name.split('.').map((part, i) => (i === 0 ? part : [<wbr />, `.${part}`]));
+
+/**
+ * One record as it is typed in the form: a field a line, so a value is never split from its label
+ * (and wraps only where it must, between words or at a hyphen).
+ */
+function Example(props: {
+  name: string;
+  base: string;
+  type: string;
+  priority?: number;
+  value: string;
+}) {
+  return (
+    <dl class="example">
+      <dt>Name</dt>
+      <dd class="example-name">
+        <span>
+          <span class="mono">{props.name}</span> →
+        </span>
+        <span class="mono">{host(`${props.name}.${props.base}`)}</span>
+      </dd>
+      <dt>Type</dt>
+      <dd class="mono">{props.type}</dd>
+      {props.priority !== undefined && (
+        <>
+          <dt>Priority</dt>
+          <dd class="mono">{props.priority}</dd>
+        </>
+      )}
+      <dt>Value</dt>
+      <dd class="mono">{props.type === 'TXT' ? props.value : host(props.value)}</dd>
+    </dl>
+  );
+}
+
 /** Plain-words help for students new to DNS, with examples under the user's real base domain. */
 export function InstructionsPage(props: { baseDomain: string; productName: string }) {
   const b = props.baseDomain;
   return (
-    <>
+    <div class="guide">
       <h1>DNS Record instructions</h1>
       <section class="card">
         <h2>What is a DNS Record?</h2>
@@ -22,24 +60,16 @@ export function InstructionsPage(props: { baseDomain: string; productName: strin
         </p>
       </section>
       <h2>DNS Record types</h2>
-      <div class="cards">
+      <div class="cards record-types">
         <section class="card" id="type-a">
           <h3>A: an IPv4 address</h3>
           <p>Points a name at a server's IPv4 address (four numbers separated by dots).</p>
-          <p class="mono">
-            Name: www → www.{b}
-            <br />
-            Type: A · Value: 192.0.2.10
-          </p>
+          <Example name="www" base={b} type="A" value="192.0.2.10" />
         </section>
         <section class="card" id="type-aaaa">
           <h3>AAAA: an IPv6 address</h3>
           <p>Like A, but for the newer, longer IPv6 addresses.</p>
-          <p class="mono">
-            Name: www → www.{b}
-            <br />
-            Type: AAAA · Value: 2001:db8::10
-          </p>
+          <Example name="www" base={b} type="AAAA" value="2001:db8::10" />
         </section>
         <section class="card" id="type-cname">
           <h3>CNAME: another name</h3>
@@ -48,11 +78,7 @@ export function InstructionsPage(props: { baseDomain: string; productName: strin
             Enter just the host name: no <span class="mono">https://</span>, no{' '}
             <span class="mono">/</span> at the end. A CNAME must be the only record at its name.
           </p>
-          <p class="mono">
-            Name: blog → blog.{b}
-            <br />
-            Type: CNAME · Value: yourname.github.io
-          </p>
+          <Example name="blog" base={b} type="CNAME" value="yourname.github.io" />
         </section>
         <section class="card" id="type-mx">
           <h3>MX: a mail server</h3>
@@ -60,12 +86,10 @@ export function InstructionsPage(props: { baseDomain: string; productName: strin
             Says which server receives email for the name. The value must be a host name with its
             own A or AAAA record (not a CNAME). Servers with a lower priority are tried first.
           </p>
-          <p class="mono">
-            Name: mail → mail.{b}
-            <br />
-            Type: MX · Priority: 10 · Value: server.{b}
+          <p class="hint">
+            In this example, server.{b} is an A record you created for the mail server.
           </p>
-          <p class="hint">Here server.{b} is an A record you created for the mail server.</p>
+          <Example name="mail" base={b} type="MX" priority={10} value={`server.${b}`} />
         </section>
         <section class="card" id="type-txt">
           <h3>TXT: text</h3>
@@ -74,11 +98,7 @@ export function InstructionsPage(props: { baseDomain: string; productName: strin
             such as SPF. Up to about 3,950 characters of plain text (spaces, quotes and accented
             letters take more room in DNS).
           </p>
-          <p class="mono">
-            Name: verify → verify.{b}
-            <br />
-            Type: TXT · Value: site-verification=abc123
-          </p>
+          <Example name="verify" base={b} type="TXT" value="site-verification=abc123" />
         </section>
       </div>
       <section class="card">
@@ -113,6 +133,6 @@ export function InstructionsPage(props: { baseDomain: string; productName: strin
           or names reserved by the administrators).
         </p>
       </section>
-    </>
+    </div>
   );
 }

@@ -19,6 +19,7 @@ import {
 } from '../../../domain/dns-records/record-list.js';
 import { RECORD_TYPES } from '../../../domain/dns-records/types.js';
 import { longDate } from '../../../time-format.js';
+import { DataTable } from '../table.js';
 
 export interface ListProps {
   records: DnsRecordListItem[];
@@ -400,38 +401,32 @@ export function ClientChallenges(props: {
         yours. They are written by your ACME client and removed automatically: by the client when it
         is done, or at the time shown. They do not count toward your record limit.
       </p>
-      <table class="responsive challenges">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Value</th>
-            <th scope="col">Written by</th>
-            <th scope="col">Removed automatically</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.challenges.map((ch) => (
-            <tr id={`challenge-${ch.id}`}>
-              <td data-label="Name">
-                <span class="mono">{ch.fqdn}</span>
-              </td>
-              <td data-label="Value">
-                <span class="mono" title={ch.value.length > 24 ? ch.value : undefined}>
-                  {clip(ch.value, 24)}
-                </span>
-              </td>
-              <td data-label="Written by">
-                {ch.tokenId === null ? (
-                  <span class="muted">—</span>
-                ) : (
-                  <span>token “{props.tokenNames.get(ch.tokenId) ?? `#${ch.tokenId}`}”</span>
-                )}
-              </td>
-              <td data-label="Removed automatically">{fmtTime(ch.expiresAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        class="challenges"
+        columns={[
+          { label: 'Name', cell: (ch) => <span class="mono">{ch.fqdn}</span> },
+          {
+            label: 'Value',
+            cell: (ch) => (
+              <span class="mono" title={ch.value.length > 24 ? ch.value : undefined}>
+                {clip(ch.value, 24)}
+              </span>
+            ),
+          },
+          {
+            label: 'Written by',
+            cell: (ch) =>
+              ch.tokenId === null ? (
+                <span class="muted">—</span>
+              ) : (
+                <span>token “{props.tokenNames.get(ch.tokenId) ?? `#${ch.tokenId}`}”</span>
+              ),
+          },
+          { label: 'Removed automatically', cell: (ch) => fmtTime(ch.expiresAt) },
+        ]}
+        rows={props.challenges}
+        row={(ch) => ({ id: `challenge-${ch.id}` })}
+      />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { Fragment, h } from '../../jsx/runtime.js';
 import type { TokenView } from '../../../domain/tokens/tokens.js';
 import { PERMISSIONS, type Permission, SCOPE_TYPES } from '../../../domain/tokens/scope.js';
 import type { Snippet } from './snippets.js';
+import { type Column, DataTable } from '../table.js';
 
 /** What the create form shows (kept as typed when it comes back with errors). */
 export interface TokenFormValues {
@@ -254,79 +255,76 @@ export function TokenTable(props: {
   csrf: string;
   revokeAction: (id: number) => string;
 }) {
+  const columns: Column<TokenView>[] = [
+    {
+      label: 'Token',
+      cell: (t) => (
+        <span class="token-name">
+          <strong>{t.name}</strong>
+          <span class="mono muted token-id">stc_{t.public_id}…</span>
+        </span>
+      ),
+    },
+    { label: 'May', cell: (t) => <ScopeSummary token={t} /> },
+    { label: 'Created', class: 'nowrap', cell: (t) => fmtDay(t.created_at) },
+    {
+      label: 'Expires',
+      cell: (t) => (
+        <span>
+          {t.state === 'revoked' && t.revoked_at !== null
+            ? `revoked ${fmtDay(t.revoked_at)}`
+            : fmtDay(t.expires_at)}{' '}
+          <StateBadge token={t} />
+        </span>
+      ),
+    },
+    {
+      label: 'Last used',
+      cell: (t) =>
+        t.last_used_at === null ? (
+          <span class="muted">never</span>
+        ) : (
+          <span class="nowrap">
+            {fmtTime(t.last_used_at)}
+            <br />
+            <span class="mono muted">{t.last_used_ip ?? ''}</span>
+          </span>
+        ),
+    },
+    {
+      label: 'Actions',
+      hideLabel: true,
+      phoneLabel: false,
+      class: 'row-actions',
+      cell: (t) =>
+        t.state !== 'active' ? (
+          <span class="visually-hidden">No longer usable</span>
+        ) : (
+          <form
+            class="inline"
+            method="post"
+            action={props.revokeAction(Number(t.id))}
+            data-confirm={`Revoke the token “${t.name}”? Programs using it stop working at once. You can't undo this.`}
+          >
+            <input type="hidden" name="_csrf" value={props.csrf} />
+            <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
+            <button type="submit" class="danger small" aria-label={`Revoke ${t.name}`}>
+              Revoke
+            </button>
+          </form>
+        ),
+    },
+  ];
   return (
-    <table class="responsive tokens">
-      <thead>
-        <tr>
-          <th scope="col">Token</th>
-          <th scope="col">May</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Last used</th>
-          <th scope="col">
-            <span class="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...props.tokens]
-          // Active tokens first (newest first within each group, as listed).
-          .sort((a, b) => Number(b.state === 'active') - Number(a.state === 'active'))
-          .map((t) => (
-            <tr id={`token-${t.id}`} class={t.state === 'active' ? undefined : 'inactive'}>
-              <td data-label="Token">
-                <span class="token-name">
-                  <strong>{t.name}</strong>
-                  <span class="mono muted token-id">stc_{t.public_id}…</span>
-                </span>
-              </td>
-              <td data-label="May">
-                <ScopeSummary token={t} />
-              </td>
-              <td data-label="Created" class="nowrap">
-                {fmtDay(t.created_at)}
-              </td>
-              <td data-label="Expires">
-                <span>
-                  {t.state === 'revoked' && t.revoked_at !== null
-                    ? `revoked ${fmtDay(t.revoked_at)}`
-                    : fmtDay(t.expires_at)}{' '}
-                  <StateBadge token={t} />
-                </span>
-              </td>
-              <td data-label="Last used">
-                {t.last_used_at === null ? (
-                  <span class="muted">never</span>
-                ) : (
-                  <span class="nowrap">
-                    {fmtTime(t.last_used_at)}
-                    <br />
-                    <span class="mono muted">{t.last_used_ip ?? ''}</span>
-                  </span>
-                )}
-              </td>
-              <td class="row-actions">
-                {t.state !== 'active' ? (
-                  <span class="visually-hidden">No longer usable</span>
-                ) : (
-                  <form
-                    class="inline"
-                    method="post"
-                    action={props.revokeAction(Number(t.id))}
-                    data-confirm={`Revoke the token “${t.name}”? Programs using it stop working at once. You can't undo this.`}
-                  >
-                    <input type="hidden" name="_csrf" value={props.csrf} />
-                    <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
-                    <button type="submit" class="danger small" aria-label={`Revoke ${t.name}`}>
-                      Revoke
-                    </button>
-                  </form>
-                )}
-              </td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
+    <DataTable
+      class="tokens"
+      columns={columns}
+      // Active tokens first (newest first within each group, as listed).
+      rows={[...props.tokens].sort(
+        (a, b) => Number(b.state === 'active') - Number(a.state === 'active'),
+      )}
+      row={(t) => ({ id: `token-${t.id}`, class: t.state === 'active' ? undefined : 'inactive' })}
+    />
   );
 }
 
