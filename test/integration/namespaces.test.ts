@@ -156,8 +156,7 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r) => r.status === 'rejected');
     expect(won).toHaveLength(1);
-    for (const l of lost)
-      expect(((l).reason as AppError).code).toBe('CONFLICT');
+    for (const l of lost) expect((l.reason as AppError).code).toBe('CONFLICT');
     const labels = await db()
       .selectFrom('owner_labels')
       .selectAll()
