@@ -16,6 +16,11 @@ export interface UsersTable {
   /** Groups from the IdP, JSON array of strings. */
   groups: string;
   role: 'admin' | 'faculty' | 'student';
+  /**
+   * 'person' for someone who signs in; 'namespace' for the account that holds a shared namespace's
+   * label, records, certificate and tokens (never signs in; decision 0026).
+   */
+  kind: Generated<'person' | 'namespace'>;
   suspended_at: number | null;
   created_at: number;
   updated_at: number;
@@ -146,28 +151,23 @@ export interface DnsLabelsTable {
   published_at: number | null;
 }
 
-/** A shared namespace: a label under the root owned by a group of people (decision 0026). */
+/**
+ * A shared namespace (decision 0026): what only a namespace has. Its label, records, certificate,
+ * tokens and suspension are those of its account (`account_id`, a users row of kind 'namespace').
+ */
 export interface NamespacesTable {
   id: Id;
-  label: string;
+  account_id: number;
   description: Generated<string>;
   /** Records allowed in the namespace; null = the operator's per-user limit. */
   record_limit: number | null;
   /** End of term: after it the namespace's records expire like a user's. */
   ends_at: number | null;
-  suspended_at: number | null;
   /** Set when the namespace was left without an owner (admins are told and can transfer it). */
   orphaned_at: number | null;
   created_by: number | null;
   created_at: number;
   updated_at: number;
-}
-
-/** The one label space under the root: each label belongs to one person or one namespace. */
-export interface OwnerLabelsTable {
-  label: string;
-  user_id: number | null;
-  namespace_id: number | null;
 }
 
 export type NamespaceRole = 'owner' | 'editor' | 'viewer';
@@ -347,7 +347,6 @@ export interface Database {
   issuance_budget: IssuanceBudgetTable;
   ca_rate_limits: CaRateLimitsTable;
   namespaces: NamespacesTable;
-  owner_labels: OwnerLabelsTable;
   namespace_members: NamespaceMembersTable;
   namespace_groups: NamespaceGroupsTable;
 }
@@ -362,4 +361,8 @@ export type AuditRow = Selectable<AuditLogTable>;
 export type OutboxRow = Selectable<EmailOutboxTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type { ColumnType };
-export type Namespace = Selectable<NamespacesTable>;
+/** A namespace with its account's label and suspension. */
+export type Namespace = Selectable<NamespacesTable> & {
+  label: string;
+  suspended_at: number | null;
+};

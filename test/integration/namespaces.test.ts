@@ -5,6 +5,7 @@
  * On both dialects.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { findNamespaceById } from '../../src/db/repos/namespaces.js';
 import type { User } from '../../src/db/schema.js';
 import { deleteUser } from '../../src/domain/admin/users.js';
 import type { Actor } from '../../src/domain/dns-records/audit.js';
@@ -141,10 +142,10 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
     await expect(signIn(label, [])).rejects.toThrow(/shared namespace/);
     const row = await db()
       .selectFrom('users')
-      .select('id')
+      .select(['kind', 'username'])
       .where('dns_label', '=', label)
       .execute();
-    expect(row).toHaveLength(0);
+    expect(row).toEqual([{ kind: 'namespace', username: `namespace:${label}` }]);
   });
 
   test('two faculty creating the same namespace at once: exactly one wins, the other gets a 409', async () => {
@@ -158,16 +159,23 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
     expect(won).toHaveLength(1);
     for (const l of lost) expect((l.reason as AppError).code).toBe('CONFLICT');
     const labels = await db()
-      .selectFrom('owner_labels')
+      .selectFrom('users')
       .selectAll()
-      .where('label', '=', label)
+      .where('dns_label', '=', label)
       .execute();
     expect(labels).toHaveLength(1);
+    expect(
+      await db()
+        .selectFrom('namespaces')
+        .select('id')
+        .where('account_id', '=', labels[0]!.id)
+        .execute(),
+    ).toHaveLength(1);
     const members = await db()
       .selectFrom('namespace_members')
       .innerJoin('namespaces', 'namespaces.id', 'namespace_members.namespace_id')
       .select('namespace_members.user_id')
-      .where('namespaces.label', '=', label)
+      .where('namespaces.account_id', '=', labels[0]!.id)
       .execute();
     expect(members).toHaveLength(1);
   });
@@ -181,14 +189,19 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
         signIn(label, []),
       ]);
       const holders = await db()
-        .selectFrom('owner_labels')
+        .selectFrom('users')
         .selectAll()
-        .where('label', '=', label)
+        .where('dns_label', '=', label)
         .execute();
       expect(holders).toHaveLength(1);
       expect([ns.status, person.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
-      if (person.status === 'fulfilled') expect(holders[0]!.user_id).toBe(person.value.id);
-      else expect(holders[0]!.namespace_id).not.toBeNull();
+      expect(holders[0]!.kind).toBe(person.status === 'fulfilled' ? 'person' : 'namespace');
+      const rows = await db()
+        .selectFrom('namespaces')
+        .select('id')
+        .where('account_id', '=', holders[0]!.id)
+        .execute();
+      expect(rows).toHaveLength(ns.status === 'fulfilled' ? 1 : 0);
     }
   });
 
@@ -277,11 +290,7 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
       { user: admin, requestId: null },
       prof.id,
     );
-    const ns = await db()
-      .selectFrom('namespaces')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
+    const ns = (await findNamespaceById(db(), id))!;
     expect(ns.orphaned_at).not.toBeNull();
     // The label stays with the namespace (no one can take it over by signing in).
     await expect(signIn(ns.label, [])).rejects.toThrow(/shared namespace/);

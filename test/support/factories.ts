@@ -22,8 +22,5 @@ export async function insertUser(db: Db, overrides: Partial<Omit<User, 'id'>> = 
     last_login_at: overrides.last_login_at ?? null,
   } as const;
   const res = await db.insertInto('users').values(values).executeTakeFirstOrThrow();
-  const id = Number(res.insertId);
-  // The label space people and namespaces share (decision 0026), as a first sign-in claims it.
-  await db.insertInto('owner_labels').values({ label: values.dns_label, user_id: id }).execute();
-  return { id, ...values };
+  return { id: Number(res.insertId), kind: 'person', ...values };
 }

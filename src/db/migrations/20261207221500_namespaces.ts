@@ -4,45 +4,37 @@ import { isMysql } from '../dialect.js';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations are frozen in time and use untyped builders */
 
 /**
- * Shared namespaces (issue 20, decision 0026): `namespaces`, their members (`namespace_members`, direct
- * grants and SSO-group memberships materialised per person), their linked groups (`namespace_groups`),
- * and `owner_labels`, the one label space under the root that people and namespaces share; existing
- * people's labels are copied into it.
+ * Shared namespaces (issue 20, decision 0026): `users.kind` ('person', or 'namespace' for the account
+ * that holds a namespace's label, records and certificate), `namespaces` (what only a namespace has),
+ * their members (`namespace_members`: direct grants and SSO-group memberships, one row per source) and
+ * their linked groups (`namespace_groups`).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const mysql = isMysql(db);
   const opts = (t: any) =>
     mysql ? t.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`) : t;
 
+  await db.schema
+    .alterTable('users')
+    .addColumn('kind', 'varchar(16)', (c) => c.notNull().defaultTo('person'))
+    .execute();
+
   await opts(
     db.schema
       .createTable('namespaces')
       .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('label', 'varchar(63)', (c) => c.notNull().unique())
+      // The account holding the label (users.dns_label), records, certificate and tokens.
+      .addColumn('account_id', 'integer', (c) =>
+        c.notNull().unique().references('users.id').onDelete('cascade'),
+      )
       .addColumn('description', 'varchar(500)', (c) => c.notNull().defaultTo(''))
       .addColumn('record_limit', 'integer')
       .addColumn('ends_at', 'bigint')
-      .addColumn('suspended_at', 'bigint')
       .addColumn('orphaned_at', 'bigint')
       .addColumn('created_by', 'integer', (c) => c.references('users.id').onDelete('set null'))
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull()),
   ).execute();
-
-  await opts(
-    db.schema
-      .createTable('owner_labels')
-      .addColumn('label', 'varchar(63)', (c) => c.primaryKey())
-      .addColumn('user_id', 'integer', (c) => c.unique().references('users.id').onDelete('cascade'))
-      .addColumn('namespace_id', 'integer', (c) =>
-        c.unique().references('namespaces.id').onDelete('cascade'),
-      ),
-  ).execute();
-  await db
-    .insertInto('owner_labels')
-    .columns(['label', 'user_id'])
-    .expression(db.selectFrom('users').select(['dns_label', 'id']))
-    .execute();
 
   await opts(
     db.schema
@@ -87,6 +79,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('namespace_groups').execute();
   await db.schema.dropTable('namespace_members').execute();
-  await db.schema.dropTable('owner_labels').execute();
   await db.schema.dropTable('namespaces').execute();
+  await db.schema.alterTable('users').dropColumn('kind').execute();
 }

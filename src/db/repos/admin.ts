@@ -16,6 +16,8 @@ export async function countUsers(db: Db): Promise<{ total: number; suspended: nu
       eb.fn.countAll<number>().as('total'),
       eb.fn.count<number>('suspended_at').as('suspended'),
     ])
+    // People only: a namespace's account is not a user (decision 0026).
+    .where('kind', '=', 'person')
     .executeTakeFirst();
   return { total: Number(row?.total ?? 0), suspended: Number(row?.suspended ?? 0) };
 }
@@ -71,17 +73,23 @@ export async function findUsersPage(
   offset: number,
   limit: number,
 ): Promise<{ rows: UserSearchRow[]; total: number }> {
+  // People only: a namespace's account is not a user (decision 0026).
   const where = (eb: {
     or: (e: Expression<SqlBool>[]) => Expression<SqlBool>;
     and: (e: Expression<SqlBool>[]) => Expression<SqlBool>;
   }) =>
-    text === null
-      ? eb.and([])
-      : eb.or([
-          containsCi('username', text),
-          containsCi('display_name', text),
-          containsCi('email', text),
-        ]);
+    eb.and([
+      sql<SqlBool>`${sql.ref('kind')} = 'person'`,
+      ...(text === null
+        ? []
+        : [
+            eb.or([
+              containsCi('username', text),
+              containsCi('display_name', text),
+              containsCi('email', text),
+            ]),
+          ]),
+    ]);
   const count = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -9,20 +9,14 @@ import type { DbOrTrx } from './dns-records.js';
 
 export const ROLE_RANK: Record<NamespaceRole, number> = { viewer: 1, editor: 2, owner: 3 };
 
-/** Claim a label for a namespace; false when a person or another namespace holds it. */
-export async function claimNamespaceLabel(
-  db: DbOrTrx,
-  label: string,
-  namespaceId: number,
-): Promise<boolean> {
-  const res = await db
-    .insertInto('owner_labels')
-    .values({ label, namespace_id: namespaceId })
-    .$call((q) => (isMysql(db) ? q.ignore() : q.onConflict((oc) => oc.column('label').doNothing())))
-    .executeTakeFirst();
-  return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
-}
+/** The account username of a namespace: ':' never occurs in a username that can sign in. */
+export const namespaceAccountUsername = (label: string) => `namespace:${label}`;
 
+/**
+ * Create a namespace: its account (a users row of kind 'namespace' holding the label: the unique
+ * dns_label decides races with people and other namespaces) and its namespaces row. Returns the id.
+ * Throws the database's duplicate-key error when the label is taken.
+ */
 export async function insertNamespace(
   db: DbOrTrx,
   values: {
@@ -34,14 +28,30 @@ export async function insertNamespace(
     now: number;
   },
 ): Promise<number> {
+  const account = await db
+    .insertInto('users')
+    .values({
+      username: namespaceAccountUsername(values.label),
+      dns_label: values.label,
+      display_name: values.label,
+      // Reminders and notices go to the owners, never to this address.
+      email: '',
+      groups: '[]',
+      role: 'student',
+      kind: 'namespace',
+      suspended_at: null,
+      created_at: values.now,
+      updated_at: values.now,
+      last_login_at: null,
+    })
+    .executeTakeFirstOrThrow();
   const res = await db
     .insertInto('namespaces')
     .values({
-      label: values.label,
+      account_id: Number(account.insertId),
       description: values.description,
       record_limit: values.record_limit,
       ends_at: values.ends_at,
-      suspended_at: null,
       orphaned_at: null,
       created_by: values.created_by,
       created_at: values.now,
@@ -51,27 +61,40 @@ export async function insertNamespace(
   return Number(res.insertId);
 }
 
+const namespaces = (db: DbOrTrx) =>
+  db
+    .selectFrom('namespaces as n')
+    .innerJoin('users as a', 'a.id', 'n.account_id')
+    .select([
+      'n.id',
+      'n.account_id',
+      'n.description',
+      'n.record_limit',
+      'n.ends_at',
+      'n.orphaned_at',
+      'n.created_by',
+      'n.created_at',
+      'n.updated_at',
+      'a.dns_label as label',
+      'a.suspended_at',
+    ]);
+
 export async function findNamespaceById(db: DbOrTrx, id: number): Promise<Namespace | undefined> {
-  return db.selectFrom('namespaces').selectAll().where('id', '=', id).executeTakeFirst();
+  return namespaces(db).where('n.id', '=', id).executeTakeFirst();
 }
 
 export async function findNamespaceByLabel(
   db: DbOrTrx,
   label: string,
 ): Promise<Namespace | undefined> {
-  return db.selectFrom('namespaces').selectAll().where('label', '=', label).executeTakeFirst();
+  return namespaces(db).where('a.dns_label', '=', label).executeTakeFirst();
 }
 
 /** Lock a namespace's row for the rest of the transaction (membership changes serialise on it). */
-export async function lockNamespace(db: DbOrTrx, id: number): Promise<Namespace | undefined> {
-  const q = db.selectFrom('namespaces').selectAll().where('id', '=', id);
+export async function lockNamespace(db: DbOrTrx, id: number): Promise<void> {
+  const q = db.selectFrom('namespaces').select('id').where('id', '=', id);
   // SQLite has one writer: its transactions are serial already.
-  return (isMysql(db) ? q.forUpdate() : q).executeTakeFirst();
-}
-
-export async function deleteNamespaceRow(db: DbOrTrx, id: number): Promise<number> {
-  const res = await db.deleteFrom('namespaces').where('id', '=', id).executeTakeFirst();
-  return Number(res.numDeletedRows);
+  await (isMysql(db) ? q.forUpdate() : q).executeTakeFirst();
 }
 
 export async function setNamespaceOrphaned(
@@ -222,13 +245,11 @@ export async function findNamespacesOfUser(
   db: DbOrTrx,
   userId: number,
 ): Promise<(Namespace & { role: NamespaceRole })[]> {
-  const rows = await db
-    .selectFrom('namespace_members as m')
-    .innerJoin('namespaces as n', 'n.id', 'm.namespace_id')
-    .selectAll('n')
+  const rows = await namespaces(db)
+    .innerJoin('namespace_members as m', 'm.namespace_id', 'n.id')
     .select('m.role as member_role')
     .where('m.user_id', '=', userId)
-    .orderBy('n.label')
+    .orderBy('a.dns_label')
     .execute();
   const byId = new Map<number, Namespace & { role: NamespaceRole }>();
   for (const { member_role, ...ns } of rows) {

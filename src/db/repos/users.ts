@@ -14,32 +14,11 @@ export async function findUserByDnsLabel(db: Db, label: string): Promise<User | 
   return db.selectFrom('users').selectAll().where('dns_label', '=', label).executeTakeFirst();
 }
 
-/**
- * Insert a user and claim their label in the label space people and namespaces share (decision 0026),
- * in one transaction; return the stored row. Throws on a duplicate username or DNS label, or a label a
- * namespace holds.
- */
+/** Insert a user and return the stored row. Throws on a duplicate username or DNS label. */
 export async function insertUser(db: DbOrTrx, values: NewUser): Promise<User> {
-  const run = async (trx: DbOrTrx) => {
-    const res = await trx.insertInto('users').values(values).executeTakeFirstOrThrow();
-    const id = Number(res.insertId);
-    await trx.insertInto('owner_labels').values({ label: values.dns_label, user_id: id }).execute();
-    return trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
-}
-
-/** The namespace holding a label under the root, if a namespace (not a person) holds it. */
-export async function findNamespaceLabelHolder(
-  db: DbOrTrx,
-  label: string,
-): Promise<{ id: number; label: string } | undefined> {
-  return db
-    .selectFrom('owner_labels')
-    .innerJoin('namespaces', 'namespaces.id', 'owner_labels.namespace_id')
-    .select(['namespaces.id', 'namespaces.label'])
-    .where('owner_labels.label', '=', label)
-    .executeTakeFirst();
+  const res = await db.insertInto('users').values(values).executeTakeFirstOrThrow();
+  const id = Number(res.insertId);
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 export async function updateUser(db: Db, id: number, set: UserUpdate): Promise<User> {

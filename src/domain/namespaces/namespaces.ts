@@ -11,7 +11,6 @@ import { insertAuditLog } from '../../db/repos/audit-log.js';
 import type { DbOrTrx } from '../../db/repos/dns-records.js';
 import {
   ROLE_RANK,
-  claimNamespaceLabel,
   countOwners,
   deleteMember,
   findGroupMembershipsOfUser,
@@ -194,7 +193,6 @@ export async function createNamespace(
         created_by: creator.id,
         now,
       });
-      if (!(await claimNamespaceLabel(trx, parsed.label, id))) throw taken();
       await upsertMember(trx, {
         namespace_id: id,
         user_id: creator.id,

@@ -6,12 +6,7 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { insertAuditLog } from '../../db/repos/audit-log.js';
-import {
-  findNamespaceLabelHolder,
-  findUserByDnsLabel,
-  insertUser,
-  updateUser,
-} from '../../db/repos/users.js';
+import { findUserByDnsLabel, insertUser, updateUser } from '../../db/repos/users.js';
 import type { NewUser, User } from '../../db/schema.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdentityProvider, VerifiedIdentity } from '../../ports/identity-provider.js';
@@ -187,24 +182,21 @@ async function upsertUserRow(
 ): Promise<User> {
   const existing = await findUserByDnsLabel(db, label);
   if (existing) {
+    if (existing.kind === 'namespace') throw labelHeldByNamespace(username, label);
     if (existing.username.toLowerCase() !== username.toLowerCase())
       throw labelTaken(username, label);
     if (existing.suspended_at !== null)
       throw new SignInRefused('suspended', username, 'Your account has been suspended.');
     return updateUser(db, existing.id, fields);
   }
-  const namespace = await findNamespaceLabelHolder(db, label);
-  if (namespace) throw labelHeldByNamespace(username, label);
   try {
     return await insertUser(db, { username, dns_label: label, created_at: now, ...fields });
   } catch (err) {
-    // Two first sign-ins racing for one label: the loser sees the winner's row. A namespace created
-    // with this label in the meantime wins too (the label space is one, decision 0026).
+    // Two first sign-ins racing for one label: the loser sees the winner's row. The winner may be a
+    // namespace created meanwhile (people and namespaces share one label space, decision 0026).
     const winner = await findUserByDnsLabel(db, label);
-    if (!winner) {
-      if (await findNamespaceLabelHolder(db, label)) throw labelHeldByNamespace(username, label);
-      throw err;
-    }
+    if (!winner) throw err;
+    if (winner.kind === 'namespace') throw labelHeldByNamespace(username, label);
     if (winner.username.toLowerCase() !== username.toLowerCase()) throw labelTaken(username, label);
     return updateUser(db, winner.id, fields);
   }
