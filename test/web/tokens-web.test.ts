@@ -293,7 +293,7 @@ describe.each(DIALECTS)('Tokens pages (%s)', (dialect) => {
     expect(list).not.toContain('data-confirm');
 
     // A POST without confirm=yes (none, or empty) shows the question and revokes nothing.
-    for (const form of [{}, { confirm: '' }, { confirm: 'no' }]) {
+    for (const form of [{}, { confirm: '' }, { confirm: 'no' }] as Record<string, string>[]) {
       const ask = await agent.post(`/tokens/${id}/revoke`, form);
       expect(ask.status).toBe(200);
       const text = await ask.text();
