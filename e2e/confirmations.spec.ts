@@ -7,11 +7,16 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import AxeBuilder from '@axe-core/playwright';
 import { type Locator, type Page, expect, test } from '@playwright/test';
 import { signInAsDev } from './support/pages.js';
 
 const devUrl = () => process.env.E2E_DEV_APP_URL!;
-const sqlite = () => new Database(path.join(process.env.E2E_DEV_DATA_DIR!, 'starchart.sqlite'));
+const sqlite = () => {
+  const db = new Database(path.join(process.env.E2E_DEV_DATA_DIR!, 'starchart.sqlite'));
+  db.pragma('busy_timeout = 5000');
+  return db;
+};
 
 /** The accessible name (or text) of the focused element, '' when nothing is. */
 const focused = (page: Page) =>
@@ -92,6 +97,28 @@ test('token revoke: dialog, Escape returns focus, confirming revokes and focuses
   await expect(page).toHaveURL(/\/tokens\?done=revoked$/);
   await expectFocusOnMessage(page, 'Token revoked.');
   await expect(page.locator('tr', { hasText: name }).locator('.badge')).toHaveText('revoked');
+});
+
+test('axe finds nothing with a fetched question open in the dialog (light and dark)', async ({
+  page,
+}) => {
+  await signInAsDev(page, devUrl(), 'Dev Student');
+  await page.goto(`${devUrl()}/tokens`);
+  const name = `axe ${Date.now().toString(36)}`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('checkbox', { name: /Read DNS records/ }).check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${devUrl()}/tokens`);
+    await page.getByRole('link', { name: `Revoke ${name}` }).click();
+    await expect(page.getByRole('dialog', { name: 'Revoke token' })).toBeVisible();
+    const result = await new AxeBuilder({ page }).analyze();
+    const found = result.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+    expect(found, scheme).toEqual([]);
+  }
 });
 
 test('unsuspend: dialog, Escape returns focus, confirming lifts the suspension and focuses the message', async ({
