@@ -193,8 +193,8 @@ document.addEventListener(
 );
 
 // == Confirmations ==
-// Every confirmation is a link (or a button in a GET form) to a page that asks; it works without
-// JavaScript and its form posts confirm=yes. Here, an opener marked data-dialog shows that question in
+// Every confirmation is a link to a page that asks; it works without JavaScript and its form posts
+// confirm=yes (the server changes nothing without it). Here, an opener marked data-dialog shows that question in
 // a modal <dialog> instead: data-dialog="id" names a <dialog> already in the page; a bare data-dialog
 // fetches the page's question (the server answers HX-Request with just the question) into one shared
 // #confirm-dialog. One code path for both:

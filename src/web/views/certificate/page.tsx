@@ -462,7 +462,8 @@ export function CertificatePage(props: {
 }
 
 /**
- * The delete confirmation as a modal `<dialog>` (app.js opens it from the Delete link); without
+ * The delete confirmation as a modal `<dialog>` already in the page (app.js opens it from the Delete
+ * link, data-dialog="delete-dialog", through the same code path as the fetched questions); without
  * JavaScript the link leads to the confirmation page instead, and the dialog is never shown.
  */
 function DeleteDialog(props: { domain: string; csrf: string }) {
@@ -476,12 +477,13 @@ function DeleteDialog(props: { domain: string; csrf: string }) {
         </p>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="confirm" value="yes" />
-        <div class="dialog-actions">
-          <button type="submit" class="secondary" formmethod="dialog" formnovalidate>
-            Cancel
-          </button>
+        {/* As in every confirmation: the action first, then Cancel (which gets the focus). */}
+        <div class="actions">
           <button type="submit" class="danger">
             Delete and revoke
+          </button>
+          <button type="submit" class="secondary" formmethod="dialog" formnovalidate data-close="">
+            Cancel
           </button>
         </div>
       </form>
