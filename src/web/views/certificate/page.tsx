@@ -826,8 +826,8 @@ export function ConfirmRenewPage(props: {
         {fresh || o.renewAt === null
           ? ''
           : o.renewAt > props.now
-            ? ` Without you, it is renewed automatically around ${fmt(o.renewAt)}.`
-            : ' It is already due for automatic renewal.'}
+            ? ` If you do nothing, it renews automatically around ${fmt(o.renewAt)}.`
+            : ' If you do nothing, it renews automatically soon: it is already due.'}
       </p>
       <form method="post" action="/certificate" class="actions">
         <input type="hidden" name="_csrf" value={props.csrf} />
