@@ -57,8 +57,14 @@ test('create → copy the token and a snippet → shown once → revoke', async 
   await expect(row.locator('.badge')).toHaveText('active');
   expect(await page.content()).not.toContain(secret);
 
-  page.once('dialog', (d) => void d.accept());
-  await row.getByRole('button', { name: `Revoke ${name}` }).click();
+  // Revoke asks in a <dialog> (never a browser confirm()).
+  page.on('dialog', () => {
+    throw new Error('a browser confirm() was shown');
+  });
+  await row.getByRole('link', { name: `Revoke ${name}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Revoke token' });
+  await expect(dialog).toContainText(name);
+  await dialog.getByRole('button', { name: 'Revoke' }).click();
   await expect(page).toHaveURL(/\/tokens\?done=revoked$/);
   await expect(page.getByText('Token revoked.')).toBeVisible();
   await expect(page.locator('tr', { hasText: name }).locator('.badge')).toHaveText('revoked');
@@ -104,7 +110,7 @@ test('without JavaScript, revoking asks on a page first', async ({ browser }) =>
   await page.goto(`${devUrl()}/tokens`);
   await page
     .locator('tr', { hasText: name })
-    .getByRole('button', { name: `Revoke ${name}` })
+    .getByRole('link', { name: `Revoke ${name}` })
     .click();
   await expect(page.getByRole('heading', { name: 'Revoke token' })).toBeVisible();
   await page.getByRole('button', { name: 'Revoke' }).click();

@@ -1,7 +1,7 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 /** @jsxFrag Fragment */
-import { h } from './jsx/runtime.js';
+import { Fragment, h } from './jsx/runtime.js';
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { AppEnv } from './env.js';
@@ -45,4 +45,26 @@ export function renderPage(
     </Layout>
   );
   return sendHtml(c, `<!doctype html>${html.toString()}`, status);
+}
+
+/**
+ * A confirmation page: the whole page, or (a request from app.js, HX-Request) just the question,
+ * which app.js shows in a <dialog>. `view(true)` renders the question for the dialog: a lower
+ * heading, and Cancel marked data-close.
+ */
+export function renderConfirmation(
+  c: Context<AppEnv>,
+  shell: PageShell,
+  title: string,
+  view: (dialog: boolean) => Child,
+  status = 200,
+) {
+  c.header('Vary', 'HX-Request');
+  c.header('Cache-Control', 'no-store');
+  if (
+    c.req.header('hx-request') === 'true' &&
+    c.req.header('hx-history-restore-request') !== 'true'
+  )
+    return c.html(<>{view(true)}</>, status as 200);
+  return renderPage(c, shell, title, view(false), status);
 }

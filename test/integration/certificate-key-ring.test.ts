@@ -88,14 +88,20 @@ describe.each(DIALECTS)('certificate keys after SESSION_SECRET changes (%s)', (d
     expect(html).toContain('id="part-certificate"');
     expect(html).not.toContain('id="part-privateKey"');
     expect(html).not.toContain('/certificate/download/pfx');
-    expect(html).toMatch(/<button type="submit"[^>]*>\s*Request a new certificate\s*<\/button>/);
+    expect(html).toMatch(
+      /<a class="btn" href="\/certificate\/renew" data-dialog=""[^>]*>\s*Request a new certificate…\s*<\/a>/,
+    );
     for (const p of ['/certificate/download/privateKey', '/certificate/download/pfx']) {
       const res = await agent.get(p);
       expect(res.status, p).toBe(409);
       expect(await res.text()).toContain('private key cannot be read any more');
     }
     expect((await agent.get('/certificate/download/fullChain')).status).toBe(200);
-    const renew = await agent.post('/certificate', { intent: 'renew' });
+    // Asked first (a new key, a new order): the question, then the confirmed POST.
+    const ask = await agent.post('/certificate', { intent: 'renew' });
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain('Request a new certificate?');
+    const renew = await agent.post('/certificate', { intent: 'renew', confirm: 'yes' });
     expect(renew.status).toBe(303);
     const rows = await db()
       .selectFrom('certificates')

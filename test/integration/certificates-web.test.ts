@@ -218,6 +218,92 @@ describe.each(DIALECTS)('embedded default: development CA through the pages (%s)
     expect(await renew.text()).toContain('You can renew it from');
   });
 
+  test('renewal asks first: a page that works without JavaScript (and its question for the dialog); a POST without confirm=yes orders nothing; others see none of it', async () => {
+    const owner = await insertUser(e.db());
+    const other = await insertUser(e.db());
+    const a = await e.t.agent(owner);
+    const b = await e.t.agent(other);
+    const orders = async () =>
+      (
+        await e
+          .db()
+          .selectFrom('certificates')
+          .select(['id', 'status'])
+          .where('user_id', '=', owner.id)
+          .orderBy('id')
+          .execute()
+      ).map((r) => r.status);
+    // Nothing to renew yet: the confirmation sends back to the certificate page.
+    const none = await a.get('/certificate/renew');
+    expect(none.status).toBe(303);
+    expect(none.headers.get('location')).toBe('/certificate');
+    // The first request needs no confirmation.
+    expect((await a.post('/certificate', { intent: 'request' })).status).toBe(303);
+    const [first] = await e
+      .db()
+      .selectFrom('certificates')
+      .select('id')
+      .where('user_id', '=', owner.id)
+      .execute();
+    expect((await waitSettled(e.db(), first!.id)).status).toBe('issued');
+    // Not renewable yet: no link to the question, which sends back; the POST says from when.
+    expect(await (await a.get('/certificate')).text()).not.toContain('href="/certificate/renew"');
+    expect((await a.get('/certificate/renew')).status).toBe(303);
+    expect((await a.post('/certificate', { intent: 'renew' })).status).toBe(409);
+    // Inside the window for a renewal by hand (the automatic one is not due, so the worker waits).
+    const now = Date.now();
+    await e
+      .db()
+      .updateTable('certificates')
+      .set({
+        valid_from: now - 89 * 86_400_000,
+        valid_to: now + 86_400_000,
+        renew_at: now + 30 * 86_400_000,
+      })
+      .where('id', '=', first!.id)
+      .execute();
+    const page = await (await a.get('/certificate')).text();
+    expect(page).toMatch(
+      /<a class="btn" href="\/certificate\/renew" data-dialog=""[^>]*>Renew now…<\/a>/,
+    );
+    const ask = await a.get('/certificate/renew');
+    expect(ask.status).toBe(200);
+    const askHtml = await ask.text();
+    expect(askHtml).toContain('<html');
+    expect(askHtml).toContain('<h1 id="confirm-title">Renew your certificate now?</h1>');
+    expect(askHtml).toContain(`${owner.dns_label}.${ROOT}`);
+    expect(askHtml).toContain('counts against the certificate authority&#39;s limits');
+    expect(askHtml).toContain('name="intent" value="renew"');
+    expect(askHtml).toContain('name="confirm" value="yes"');
+    expect(askHtml).toMatch(/<a class="btn secondary" href="\/certificate">Cancel<\/a>/);
+    const part = await (await a.get('/certificate/renew', { 'hx-request': 'true' })).text();
+    expect(part).not.toContain('<html');
+    expect(part).toContain('<h2 id="confirm-title">Renew your certificate now?</h2>');
+    expect(part).toContain('data-close=""');
+    // Without confirm=yes (an old form, a bare POST, even intent=request): the question, no order.
+    for (const form of [
+      { intent: 'renew' },
+      { intent: 'renew', confirm: '' },
+      { intent: 'request' },
+      {},
+    ] as Record<string, string>[]) {
+      const res = await a.post('/certificate', form);
+      expect(res.status, JSON.stringify(form)).toBe(200);
+      expect(await res.text()).toContain('Renew your certificate now?');
+    }
+    expect(await orders()).toEqual(['issued']);
+    // Another user: nothing of the owner's, nothing to renew of their own.
+    const theirs = await b.get('/certificate/renew');
+    expect(theirs.status).toBe(303);
+    expect(await (await b.get('/certificate')).text()).not.toContain(owner.dns_label);
+    expect(await orders()).toEqual(['issued']);
+    // Confirmed: one new order.
+    const done = await a.post('/certificate', { intent: 'renew', confirm: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/certificate?done=requested');
+    expect((await orders()).length).toBe(2);
+  });
+
   test('an admin acting as the owner sees the certificate but never the private key', async () => {
     const owner = await insertUser(e.db());
     const admin = await insertUser(e.db(), { role: 'admin' });

@@ -413,6 +413,13 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
       /<time datetime="\d{4}-\d\d-\d\d" title="[A-Z][a-z]+ \d+, \d{4}">in 3 days<\/time> <span class="badge warn">expiring soon<\/span>/,
     );
     expect(page).toContain('· 1 match');
+    // The count in words, in a polite live region outside the swapped list (screen readers).
+    expect(page).toContain(
+      '<p id="records-status" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">1 of 4 records</p>',
+    );
+    expect(await (await a.get('/dns-records')).text()).toMatch(
+      /<p id="records-status"[^>]*>4 records<\/p>/,
+    );
     // Pages keep the query in their links.
     // Empty states: nothing matches (with a way back), and no records at all.
     const none = await (await a.get('/dns-records?q=zzz')).text();
@@ -425,7 +432,12 @@ describe.each(DIALECTS)('DNS record pages (%s)', (dialect) => {
     // htmx: only the records region comes back, and the response varies with HX-Request.
     const frag = await a.get('/dns-records?q=web', { 'hx-request': 'true' });
     expect(frag.headers.get('vary')).toContain('HX-Request');
-    expect(await frag.text()).toMatch(/^<section id="records"/);
+    const fragHtml = await frag.text();
+    expect(fragHtml).toMatch(/^<section id="records"/);
+    // …and the live region's new text, out of band (the region itself stays, so it is announced).
+    expect(fragHtml).toMatch(
+      /<p id="records-status"[^>]*hx-swap-oob="innerHTML"[^>]*>2 of 4 records<\/p>$/,
+    );
     for (const [qs, message] of [
       ['?sort=size', 'Sort by name, type, expiry.'],
       ['?type=SRV', 'Filter by one of the types A, AAAA, CNAME, MX, TXT'],

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DnsRecordListItem } from '../../src/db/repos/dns-records.js';
+import { DEFAULT_LIST_QUERY } from '../../src/domain/dns-records/record-list.js';
 import {
   ExpiryCell,
   RecordRow,
+  RecordsStatus,
   StatusCell,
   StatusPoller,
+  recordsStatusText,
 } from '../../src/web/views/dns-records/list.js';
 
 const DAY = 86_400_000;
@@ -81,5 +84,31 @@ describe('records table row (markup template)', () => {
       'hx-get="/dns-records/status?ids=3,9" hx-trigger="every 2s"',
     );
     expect(String(StatusPoller({ ids: [] }))).toBe('');
+  });
+});
+
+describe('records count for screen readers', () => {
+  it('says how many records the list shows, in words', () => {
+    const q = DEFAULT_LIST_QUERY;
+    expect(recordsStatusText({ all: 40, total: 40, query: q })).toBe('40 records');
+    expect(recordsStatusText({ all: 1, total: 1, query: q })).toBe('1 record');
+    expect(recordsStatusText({ all: 40, total: 3, query: { ...q, search: 'www' } })).toBe(
+      '3 of 40 records',
+    );
+    expect(recordsStatusText({ all: 1, total: 0, query: { ...q, type: 'MX' } })).toBe(
+      '0 of 1 record',
+    );
+    expect(recordsStatusText({ all: 4, total: 0, query: q, queryErrors: { q: 'Too long' } })).toBe(
+      '',
+    );
+  });
+
+  it('is a polite, atomic live region; the htmx answer replaces only its text', () => {
+    expect(String(RecordsStatus({ text: '3 of 40 records' }))).toBe(
+      '<p id="records-status" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">3 of 40 records</p>',
+    );
+    expect(String(RecordsStatus({ text: '<b>', oob: true }))).toContain(
+      'hx-swap-oob="innerHTML">&lt;b&gt;</p>',
+    );
   });
 });

@@ -115,7 +115,8 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
       form: { confirm: 'yes' },
     },
     { method: 'POST', path: '/admin/blocked-labels', form: { label: 'newblock' } },
-    { method: 'POST', path: '/admin/blocked-labels/already/unblock' },
+    { method: 'GET', path: '/admin/blocked-labels/already/unblock' },
+    { method: 'POST', path: '/admin/blocked-labels/already/unblock', form: { confirm: 'yes' } },
   ];
 
   test.each(['anonymous', 'student', 'faculty'] as const)(
@@ -604,20 +605,20 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
       ).suspended_at;
     expect(await suspendedAt()).not.toBeNull();
 
-    // The user page offers Unsuspend as a form that asks in the browser (data-confirm) and, without
-    // JavaScript, posts confirm="" so the server asks on a page.
+    // The user page offers Unsuspend as a link to the confirmation page (app.js shows its question
+    // in a <dialog>); no browser confirm().
     const userPage = await (await a.get(`/admin/users/${held.id}`)).text();
-    const form = /<form[^>]*action="\/admin\/users\/\d+\/unsuspend"[^>]*>[\s\S]*?<\/form>/.exec(
-      userPage,
-    )![0];
-    expect(form).toContain('data-confirm="Unsuspend');
-    expect(form).toContain('name="confirm" value="" data-confirmed-value="yes"');
+    expect(userPage).toContain(
+      `<a class="btn secondary" href="/admin/users/${held.id}/unsuspend" data-dialog="">`,
+    );
+    expect(userPage).not.toContain('data-confirm');
+    expect(userPage).not.toMatch(/action="\/admin\/users\/\d+\/unsuspend"/);
 
     const before = await fingerprint();
     const page = await a.get(`/admin/users/${held.id}/unsuspend`);
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain('<h1>Unsuspend user</h1>');
+    expect(html).toContain('<h1 id="confirm-title">Unsuspend user</h1>');
     expect(html).toContain(`Unsuspend <strong>${held.username}</strong>`);
     expect(html).toContain('1 DNS record return to DNS');
     expect(html).toContain('name="confirm" value="yes"');
@@ -625,8 +626,16 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     for (const form of [{}, { confirm: '' }, { confirm: 'no' }] as Record<string, string>[]) {
       const res = await a.post(`/admin/users/${held.id}/unsuspend`, form);
       expect(res.status).toBe(200);
-      expect(await res.text()).toContain('<h1>Unsuspend user</h1>');
+      expect(await res.text()).toContain('<h1 id="confirm-title">Unsuspend user</h1>');
     }
+    // The question alone, for the dialog (htmx request header): a lower heading, Cancel closes it.
+    const part = await a.get(`/admin/users/${held.id}/unsuspend`, { 'hx-request': 'true' });
+    expect(part.status).toBe(200);
+    const partHtml = await part.text();
+    expect(partHtml).not.toContain('<html');
+    expect(partHtml).toContain('<h2 id="confirm-title">Unsuspend user</h2>');
+    expect(partHtml).toContain('name="confirm" value="yes"');
+    expect(partHtml).toContain('data-close=""');
     expect(await fingerprint()).toBe(before);
     expect(await suspendedAt()).not.toBeNull();
     expect(
@@ -933,8 +942,39 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('That name is not available');
-    expect((await a.post('/admin/blocked-labels/scam/unblock')).status).toBe(303);
-    expect((await a.post('/admin/blocked-labels/scam/unblock')).status).toBe(404);
+    // Unblocking asks first: the page, its question for the dialog, a POST without confirm=yes.
+    const list = await (await a.get('/admin/blocked-labels')).text();
+    expect(list).toContain('href="/admin/blocked-labels/scam/unblock" data-dialog=""');
+    const ask = await a.get('/admin/blocked-labels/scam/unblock');
+    expect(ask.status).toBe(200);
+    const askHtml = await ask.text();
+    expect(askHtml).toContain('<h1 id="confirm-title">Unblock this label?</h1>');
+    expect(askHtml).toContain('abuse');
+    expect(askHtml).toContain('action="/admin/blocked-labels/scam/unblock"');
+    expect(askHtml).toContain('name="confirm" value="yes"');
+    expect(askHtml).toContain('href="/admin/blocked-labels"'); // Cancel
+    const part = await (
+      await a.get('/admin/blocked-labels/scam/unblock', { 'hx-request': 'true' })
+    ).text();
+    expect(part).not.toContain('<html');
+    expect(part).toContain('<h2 id="confirm-title">Unblock this label?</h2>');
+    for (const form of [{}, { confirm: '' }, { confirm: 'no' }] as Record<string, string>[]) {
+      const res = await a.post('/admin/blocked-labels/scam/unblock', form);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('Unblock this label?');
+    }
+    expect(await (await a.get('/admin/blocked-labels')).text()).toContain('scam');
+    expect((await auditRows('admin.label.unblock')).filter((r) => r.target_id === 'scam')).toEqual(
+      [],
+    );
+    // Not blocked: nothing to ask.
+    expect((await a.get('/admin/blocked-labels/nothere/unblock')).status).toBe(404);
+    expect((await a.post('/admin/blocked-labels/scam/unblock', { confirm: 'yes' })).status).toBe(
+      303,
+    );
+    expect((await a.post('/admin/blocked-labels/scam/unblock', { confirm: 'yes' })).status).toBe(
+      404,
+    );
     expect(
       (await s.post('/dns-records/new', { subdomain: 'scam', type: 'A', value: '192.0.2.1' }))
         .status,

@@ -108,6 +108,7 @@ describe('Cache-Control', () => {
       '/tokens',
       `/tokens/${ownToken}/revoke`,
       `/admin/users/${params['/admin/users/:id']}/tokens/${theirToken}/revoke`,
+      '/admin/blocked-labels/already/unblock',
     ])
       expect(statuses[p], p).toBe(200);
     expect(statuses[`/dns-records/${params['/dns-records/:id']}`]).toBe(200);

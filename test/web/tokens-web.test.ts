@@ -268,8 +268,8 @@ describe.each(DIALECTS)('Tokens pages (%s)', (dialect) => {
     expect(html).toContain('<span class="badge warn">expired</span>');
     expect(html).toContain('<span class="badge err">revoked</span>');
     expect(html).toContain('(0 active)');
-    expect(html).not.toContain(`action="/tokens/${old.token.id}/revoke"`);
-    expect(html).not.toContain(`action="/tokens/${live.token.id}/revoke"`);
+    expect(html).not.toContain(`href="/tokens/${old.token.id}/revoke"`);
+    expect(html).not.toContain(`href="/tokens/${live.token.id}/revoke"`);
   });
 
   test('revoke asks first without JavaScript, then revokes once and audits it', async () => {
@@ -286,15 +286,36 @@ describe.each(DIALECTS)('Tokens pages (%s)', (dialect) => {
     const created = await createToken(tokenDeps(), as(u), input);
     const id = created.token.id;
     const list = await (await agent.get('/tokens')).text();
+    // Revoke is a link to the confirmation page (app.js shows its question in a <dialog>).
     expect(list).toMatch(
-      new RegExp(`action="/tokens/${id}/revoke" data-confirm="Revoke the token`),
+      new RegExp(`<a class="btn danger small" href="/tokens/${id}/revoke" data-dialog=""`),
     );
+    expect(list).not.toContain('data-confirm');
 
-    const ask = await agent.post(`/tokens/${id}/revoke`, { confirm: '' });
-    expect(ask.status).toBe(200);
-    expect(await ask.text()).toContain('<input type="hidden" name="confirm" value="yes"/>');
+    // A POST without confirm=yes (none, or empty) shows the question and revokes nothing.
+    for (const form of [{}, { confirm: '' }, { confirm: 'no' }] as Record<string, string>[]) {
+      const ask = await agent.post(`/tokens/${id}/revoke`, form);
+      expect(ask.status).toBe(200);
+      const text = await ask.text();
+      expect(text).toContain('<input type="hidden" name="confirm" value="yes"/>');
+      expect(text).toContain('<h1 id="confirm-title">Revoke token</h1>');
+    }
     expect((await tokenRows(u))[0]!.revoked_at).toBeNull();
-    expect((await agent.get(`/tokens/${id}/revoke`)).status).toBe(200);
+    const page = await agent.get(`/tokens/${id}/revoke`);
+    expect(page.status).toBe(200);
+    const pageHtml = await page.text();
+    expect(pageHtml).toContain('<html');
+    expect(pageHtml).toContain(`action="/tokens/${id}/revoke"`);
+    expect(pageHtml).toContain('href="/tokens"');
+    // The question alone for the dialog: no page around it, a lower heading, Cancel closes it.
+    const fragment = await agent.get(`/tokens/${id}/revoke`, { 'hx-request': 'true' });
+    expect(fragment.status).toBe(200);
+    expect(fragment.headers.get('vary')).toContain('HX-Request');
+    const part = await fragment.text();
+    expect(part).not.toContain('<html');
+    expect(part).toContain('<h2 id="confirm-title">Revoke token</h2>');
+    expect(part).toContain('data-close=""');
+    expect((await tokenRows(u))[0]!.revoked_at).toBeNull();
 
     const res = await agent.post(`/tokens/${id}/revoke`, { confirm: 'yes' });
     expect(res.status).toBe(303);
@@ -413,7 +434,13 @@ describe.each(DIALECTS)('Tokens pages (%s)', (dialect) => {
     expect(page).toContain('Access tokens (2 active)');
     expect(page).toContain('pipeline one');
     expect(page).toContain('pipeline two');
-    expect(page).toContain(`action="/admin/users/${u.id}/tokens/${one.token.id}/revoke"`);
+    expect(page).toContain(
+      `href="/admin/users/${u.id}/tokens/${one.token.id}/revoke" data-dialog=""`,
+    );
+    const question = await ad.get(`/admin/users/${u.id}/tokens/${one.token.id}/revoke`, {
+      'hx-request': 'true',
+    });
+    expect(await question.text()).toContain(`of ${u.username}?`);
     expect(page).not.toMatch(TOKEN);
 
     const ask = await ad.post(`/admin/users/${u.id}/tokens/${one.token.id}/revoke`, {

@@ -40,10 +40,10 @@ import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { requireAdmin } from '../middleware/require-admin.js';
 import { requireUser } from '../middleware/session.js';
-import { type PageShell, renderPage } from '../render.js';
+import { type PageShell, renderConfirmation, renderPage } from '../render.js';
 import { AdminAuditPage, HistoryPage } from '../views/admin/audit.js';
 import { AdminDashboard, UserResults } from '../views/admin/dashboard.js';
-import { BlockedLabelsPage } from '../views/admin/labels.js';
+import { BlockedLabelsPage, ConfirmUnblockPage } from '../views/admin/labels.js';
 import { IssuancePage } from '../views/admin/issuance.js';
 import {
   AdminRecordFormPage,
@@ -203,17 +203,20 @@ export function adminRoutes(container: Container, shell: PageShell) {
     // Nothing to lift: back to the user's page (a stale tab or a double submit).
     if (kind === 'unsuspend' && detail.user.suspended_at === null)
       return c.redirect(`/admin/users/${detail.user.id}`, 303);
-    return renderPage(
+    return renderConfirmation(
       c,
       shell,
       CONFIRM_TITLES[kind],
-      <ConfirmUserActionPage
-        user={detail.user}
-        csrf={csrf(c)}
-        kind={kind}
-        recordCount={detail.records.length}
-        error={error}
-      />,
+      (dialog) => (
+        <ConfirmUserActionPage
+          user={detail.user}
+          csrf={csrf(c)}
+          kind={kind}
+          recordCount={detail.records.length}
+          error={error}
+          dialog={dialog}
+        />
+      ),
       error ? 400 : 200,
     );
   };
@@ -378,18 +381,16 @@ export function adminRoutes(container: Container, shell: PageShell) {
   };
   const tokenRevokePage = async (c: Ctx) => {
     const { target, token } = await userToken(c);
-    return renderPage(
-      c,
-      shell,
-      'Revoke token',
+    return renderConfirmation(c, shell, 'Revoke token', (dialog) => (
       <ConfirmRevokePage
         token={token}
         csrf={csrf(c)}
         action={`/admin/users/${target.id}/tokens/${token.id}/revoke`}
         cancelHref={`/admin/users/${target.id}`}
         owner={target.username}
-      />,
-    );
+        dialog={dialog}
+      />
+    ));
   };
   app.get('/admin/users/:id/tokens/:tid/revoke', tokenRevokePage);
   app.post('/admin/users/:id/tokens/:tid/revoke', async (c) => {
@@ -445,7 +446,20 @@ export function adminRoutes(container: Container, shell: PageShell) {
     }
     return c.redirect('/admin/blocked-labels?done=blocked', 303);
   });
+  /** Asking before a label is freed again (the page, or its question in app.js's <dialog>). */
+  const unblockPage = async (c: Ctx) => {
+    const wanted = (c.req.param('label') ?? '').trim().toLowerCase();
+    const label = (await listBlockedLabels(deps, admin(c))).find((l) => l.label === wanted);
+    if (!label) throw new AppError('NOT_FOUND', 'That label is not blocked.');
+    return renderConfirmation(c, shell, 'Unblock label', (dialog) => (
+      <ConfirmUnblockPage label={label} csrf={csrf(c)} dialog={dialog} />
+    ));
+  };
+  app.get('/admin/blocked-labels/:label/unblock', unblockPage);
   app.post('/admin/blocked-labels/:label/unblock', async (c) => {
+    const b = await readForm(c);
+    // Without the confirmation (a bare POST): ask on the page, change nothing.
+    if (b.confirm !== 'yes') return unblockPage(c);
     await unblockLabel(deps, admin(c), c.req.param('label'));
     return c.redirect('/admin/blocked-labels?done=unblocked', 303);
   });

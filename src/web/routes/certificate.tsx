@@ -27,11 +27,12 @@ import { certificatePfx } from '../certificate-pfx.js';
 import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { requireUser } from '../middleware/session.js';
-import { type PageShell, renderPage } from '../render.js';
+import { type PageShell, renderConfirmation, renderPage } from '../render.js';
 import { InformationPage } from '../views/certificate/information.js';
 import {
   CertificatePage,
   ConfirmDeletePage,
+  ConfirmRenewPage,
   PendingStatus,
   lifetimeWords,
 } from '../views/certificate/page.js';
@@ -155,11 +156,46 @@ export function certificateRoutes(container: Container, shell: PageShell) {
     return c.redirect('/certificate', 303);
   });
 
+  /**
+   * Asking before a renewal (it orders a new certificate and spends from the issuance budget): the
+   * page, or its question in app.js's <dialog>. Nothing to ask while there is no certificate, a
+   * request is already on its way, or it is not renewable yet: back to the certificate page, which
+   * says so.
+   */
+  const renewPage = async (c: Ctx) => {
+    const overview = await getCertificateOverview(deps, owner(c));
+    if (!overview.current || overview.request?.status === 'pending' || !overview.renewable)
+      return c.redirect('/certificate', 303);
+    return renderConfirmation(
+      c,
+      shell,
+      overview.keyAvailable ? 'Renew certificate' : 'Request a new certificate',
+      (dialog) => (
+        <ConfirmRenewPage
+          overview={overview}
+          csrf={c.get('csrfToken')}
+          caName={caName}
+          now={container.clock.now()}
+          dialog={dialog}
+        />
+      ),
+    );
+  };
+  app.get('/certificate/renew', renewPage);
+
   app.post('/certificate', async (c) => {
     const body = await readForm(c);
     const intent = typeof body.intent === 'string' ? body.intent : 'request';
     if (intent !== 'request' && intent !== 'renew')
       throw new AppError('INVALID_INPUT', 'Unknown action.');
+    // Replacing a certificate that exists is a renewal, whatever the form said: it is confirmed
+    // first (confirm=yes from the confirmation page). Without it: the question, nothing ordered. A
+    // certificate that is not renewable yet goes on to requestCertificate, which says from when.
+    if (body.confirm !== 'yes') {
+      const overview = await getCertificateOverview(deps, owner(c));
+      if (overview.current && overview.renewable && overview.request?.status !== 'pending')
+        return renewPage(c);
+    }
     try {
       await requestCertificate(deps, actor(c), owner(c));
     } catch (e) {

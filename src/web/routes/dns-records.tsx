@@ -37,7 +37,7 @@ import type { RecordForm } from '../../domain/dns-records/types.js';
 import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { requireUser } from '../middleware/session.js';
-import { type PageShell, renderPage } from '../render.js';
+import { type PageShell, renderConfirmation, renderPage } from '../render.js';
 import { FieldError, RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
 import { InstructionsPage } from '../views/dns-records/instructions.js';
 import {
@@ -46,6 +46,8 @@ import {
   ExpiryCell,
   RecordCount,
   RecordsRegion,
+  RecordsStatus,
+  recordsStatusText,
   StatusCell,
   StatusPoller,
   Toast,
@@ -187,7 +189,12 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
     // The filters' htmx request: only the records region (a history restore wants the whole page).
     c.header('Vary', 'HX-Request');
     if (isHtmx(c) && c.req.header('hx-history-restore-request') !== 'true')
-      return c.html(<RecordsRegion {...props} />);
+      return c.html(
+        <>
+          <RecordsRegion {...props} />
+          <RecordsStatus text={recordsStatusText(props)} oob />
+        </>,
+      );
     const done = c.req.query('done') ?? '';
     let notice = NOTICES[done] ?? null;
     if (done === 'renewed') {
@@ -341,10 +348,10 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
   app.get('/dns-records/:id/delete', async (c) => {
     const r = await getDnsRecord(deps, owner(c), parseRecordId(c.req.param('id')));
     const props = { record: r, baseDomain: base(c), csrf: c.get('csrfToken') };
-    // app.js asks for the confirmation to show it in a <dialog>.
-    c.header('Vary', 'HX-Request');
-    if (isHtmx(c)) return c.html(<ConfirmDeletePage {...props} dialog />);
-    return renderPage(c, shell, 'Delete DNS Record', <ConfirmDeletePage {...props} />);
+    // app.js asks for the question (HX-Request) to show it in a <dialog>.
+    return renderConfirmation(c, shell, 'Delete DNS Record', (dialog) => (
+      <ConfirmDeletePage {...props} dialog={dialog} />
+    ));
   });
 
   app.post('/dns-records/:id/delete', async (c) => {

@@ -17,7 +17,7 @@ import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { type FormBody, readForm } from '../form.js';
 import { requireUser } from '../middleware/session.js';
-import { type PageShell, renderPage } from '../render.js';
+import { type PageShell, renderConfirmation, renderPage } from '../render.js';
 import {
   ConfirmRevokePage,
   type TokenFormValues,
@@ -141,23 +141,21 @@ export function tokenRoutes(container: Container, shell: PageShell) {
   };
   const confirmPage = async (c: Ctx) => {
     const token = await findOwn(c);
-    return renderPage(
-      c,
-      shell,
-      'Revoke token',
+    return renderConfirmation(c, shell, 'Revoke token', (dialog) => (
       <ConfirmRevokePage
         token={token}
         csrf={c.get('csrfToken')}
         action={`/tokens/${token.id}/revoke`}
         cancelHref="/tokens"
-      />,
-    );
+        dialog={dialog}
+      />
+    ));
   };
 
   app.get('/tokens/:id/revoke', confirmPage);
   app.post('/tokens/:id/revoke', async (c) => {
     const b = await readForm(c);
-    // Without JavaScript there was no confirmation dialog: ask on a page first.
+    // Not confirmed (a bare POST): ask on the page, change nothing.
     if (b.confirm !== 'yes') return confirmPage(c);
     const token = await findOwn(c);
     await revokeToken(deps, actor(c), owner(c), Number(token.id));

@@ -1,6 +1,6 @@
 // Progressive enhancement only: every page works without this file.
 // Copy buttons: <button data-copy="text">, shown only when this file runs (see html.js in app.css);
-// confirmation for forms marked data-confirm="question".
+// confirmations in a <dialog> (see the end of this file).
 document.documentElement.classList.add('js');
 
 /** Put text on the clipboard: the Clipboard API where the page may use it (HTTPS, localhost), else
@@ -41,32 +41,7 @@ document.addEventListener('click', (event) => {
     }, 1500);
   });
 });
-document.addEventListener('submit', (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
-  if (!window.confirm(form.dataset.confirm)) {
-    event.preventDefault();
-    return;
-  }
-  // Confirmed here, so the server need not ask again on a confirmation page.
-  form.querySelectorAll('[data-confirmed-value]').forEach((input) => {
-    input.value = input.getAttribute('data-confirmed-value') || '';
-  });
-});
-
 // == Certificate page ==
-// Dialogs: a link or button with data-dialog="id" opens that <dialog> instead of following the link
-// (the link leads to a confirmation page that works without JavaScript). Focus returns to the opener.
-document.addEventListener('click', (event) => {
-  const opener = event.target instanceof Element ? event.target.closest('[data-dialog]') : null;
-  if (!opener) return;
-  const dialog = document.getElementById(opener.getAttribute('data-dialog') || '');
-  if (!(dialog instanceof HTMLDialogElement) || typeof dialog.showModal !== 'function') return;
-  event.preventDefault();
-  dialog.addEventListener('close', () => opener.focus(), { once: true });
-  dialog.showModal();
-});
-
 // Tabs: [data-tabs] holds a [data-tablist] of links to its panels. Without JavaScript the links jump
 // to the sections; here they become an ARIA tablist with a roving tabindex (arrows, Home, End).
 function setUpTabs(root) {
@@ -132,8 +107,8 @@ document.addEventListener('click', (event) => {
 });
 
 // == DNS records page ==
-// Copy buttons (they need JavaScript, so they are made here), full names for the row actions, the
-// renew toast, and <dialog> confirmations over the confirmation pages that work without JavaScript.
+// Copy buttons (they need JavaScript, so they are made here), full names for the row actions and the
+// renew toast. (Delete asks in a <dialog>: the confirmations below.)
 
 /** The full name of a records-table row: its row header plus the table's base domain. */
 function recordName(row) {
@@ -217,68 +192,164 @@ document.addEventListener(
   true,
 );
 
-/** <dialog> confirmations: a link marked data-dialog opens its confirmation page's content. */
-let dialogOpener = null;
-let dialogNext = null;
-function confirmDialog() {
+// == Confirmations ==
+// Every confirmation is a link to a page that asks; it works without JavaScript and its form posts
+// confirm=yes (the server changes nothing without it). Here, an opener marked data-dialog shows that question in
+// a modal <dialog> instead: data-dialog="id" names a <dialog> already in the page; a bare data-dialog
+// fetches the page's question (the server answers HX-Request with just the question) into one shared
+// #confirm-dialog. One code path for both:
+// * Escape or a Cancel marked data-close (or a formmethod="dialog" button) closes it; focus goes back
+//   to the opener.
+// * A form with hx-post is sent by htmx and the page stays: on success the dialog closes and focus goes
+//   to the opener, or where the opener stood if it went with the response (the next row's same
+//   action, else the page's search field, else its heading); on failure the confirmation page says
+//   what went wrong.
+// * Any other form is a plain POST (the whole page changes): the next page puts focus on its message.
+const AFTER_CONFIRM = 'starchart:confirmed';
+let confirmOpener = null;
+let confirmNext = null;
+
+/** Focus an element that may not be focusable by itself (a heading, a message). */
+function focusElement(el) {
+  if (!el) return false;
+  if (el.tabIndex < 0 && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+  el.focus();
+  return document.activeElement === el;
+}
+
+/** Where focus goes if the opener goes with the action (a deleted row): the same action on the next
+ * row, else the one before, else the page's search field, else its heading. */
+function nearOpener(opener) {
+  const row = opener?.closest('tr, li');
+  const near = row && (row.nextElementSibling || row.previousElementSibling);
+  const href = opener?.getAttribute('href');
+  const same = near && href ? near.querySelector('[data-dialog][href]') : null;
+  return same || document.getElementById('q') || document.querySelector('main h1');
+}
+
+function wireDialog(dialog) {
+  if (dialog.dataset.wired) return;
+  dialog.dataset.wired = 'true';
+  dialog.addEventListener('close', () => {
+    const opener = confirmOpener;
+    const next = confirmNext;
+    confirmOpener = confirmNext = null;
+    if (dialog.id === 'confirm-dialog') dialog.textContent = '';
+    if (opener && document.body.contains(opener)) focusElement(opener);
+    else if (next && document.body.contains(next)) focusElement(next);
+    else focusElement(nearOpener(null));
+  });
+  dialog.addEventListener('click', (event) => {
+    const close = event.target instanceof Element ? event.target.closest('[data-close]') : null;
+    if (!close) return;
+    event.preventDefault();
+    dialog.close();
+  });
+  dialog.addEventListener('submit', (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    const method = (event.submitter?.getAttribute('formmethod') || form.method).toLowerCase();
+    if (method === 'dialog' || form.hasAttribute('hx-post')) return;
+    // A plain POST: the page that follows puts focus on its message (see below).
+    try {
+      sessionStorage.setItem(AFTER_CONFIRM, '1');
+    } catch {
+      /* storage refused: focus starts at the top as usual */
+    }
+  });
+  // htmx: find the opener's neighbour while its row is still there (the response may remove it).
+  dialog.addEventListener('htmx:beforeRequest', () => {
+    confirmNext = nearOpener(confirmOpener);
+  });
+  dialog.addEventListener('htmx:afterRequest', (event) => {
+    if (!event.detail.successful) {
+      // Let the page without JavaScript say what went wrong.
+      window.location.assign(confirmOpener?.getAttribute('href') || window.location.href);
+      return;
+    }
+    dialog.close();
+  });
+}
+
+/** The shared dialog that fetched questions are shown in. */
+function sharedDialog() {
   let dialog = document.getElementById('confirm-dialog');
   if (!dialog) {
     dialog = document.createElement('dialog');
     dialog.id = 'confirm-dialog';
     dialog.className = 'confirm-dialog';
-    dialog.setAttribute('aria-labelledby', 'confirm-title');
     document.body.append(dialog);
-    dialog.addEventListener('close', () => {
-      const target = dialogNext && document.body.contains(dialogNext) ? dialogNext : dialogOpener;
-      dialog.textContent = '';
-      if (target && document.body.contains(target)) target.focus();
-      dialogOpener = dialogNext = null;
-    });
-    dialog.addEventListener('click', (event) => {
-      const close = event.target instanceof Element ? event.target.closest('[data-close]') : null;
-      if (close) {
-        event.preventDefault();
-        dialog.close();
-      }
-    });
-    // Before the row goes: focus will go to the same place in the list (the next row, else the one
-    // before, else the search field).
-    dialog.addEventListener('htmx:beforeRequest', () => {
-      const row = dialogOpener?.closest('tr');
-      const near = row && (row.nextElementSibling || row.previousElementSibling);
-      dialogNext =
-        (near && near.querySelector('a[data-dialog]')) ||
-        document.getElementById('q') ||
-        document.querySelector('main h1');
-    });
-    dialog.addEventListener('htmx:afterRequest', (event) => {
-      if (!event.detail.successful) {
-        // Let the page without JavaScript say what went wrong.
-        window.location.assign(dialogOpener?.href || window.location.href);
-        return;
-      }
-      dialog.close();
-    });
   }
   return dialog;
 }
+
+/** Show a dialog for an opener: the one code path for in-page and fetched questions. */
+function showConfirm(opener, dialog) {
+  wireDialog(dialog);
+  confirmOpener = opener;
+  confirmNext = null;
+  if (!dialog.getAttribute('aria-labelledby')) {
+    const title = dialog.querySelector('h1, h2');
+    if (title) {
+      title.id = title.id || 'confirm-title';
+      dialog.setAttribute('aria-labelledby', title.id);
+    }
+  }
+  dialog.showModal();
+  // The safe choice first: Cancel (or what the content marks autofocus).
+  const first = dialog.querySelector('[autofocus]') || dialog.querySelector('[data-close]');
+  if (first) first.focus();
+}
+
 document.addEventListener('click', (event) => {
-  const link = event.target instanceof Element ? event.target.closest('a[data-dialog]') : null;
-  // data-dialog="id" names a dialog already in the page (the certificate page's handler above).
-  if (link && link.getAttribute('data-dialog')) return;
-  if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
-  const dialog = confirmDialog();
-  if (typeof dialog.showModal !== 'function' || !window.htmx) return;
+  const opener = event.target instanceof Element ? event.target.closest('[data-dialog]') : null;
+  if (!opener || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  if (typeof HTMLDialogElement !== 'function' || !('showModal' in HTMLDialogElement.prototype))
+    return;
+  const id = opener.getAttribute('data-dialog');
+  if (id) {
+    const dialog = document.getElementById(id);
+    if (!(dialog instanceof HTMLDialogElement)) return;
+    event.preventDefault();
+    showConfirm(opener, dialog);
+    return;
+  }
+  const href = opener.getAttribute('href');
+  if (!href || !window.htmx) return;
   event.preventDefault();
-  fetch(link.href, { headers: { 'HX-Request': 'true' }, credentials: 'same-origin' })
-    .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
+  fetch(href, { headers: { 'HX-Request': 'true' }, credentials: 'same-origin' })
+    .then((res) => {
+      // Nothing to ask any more (a stale page): follow the server to where it sent us.
+      if (res.redirected) {
+        window.location.assign(res.url);
+        return null;
+      }
+      return res.ok ? res.text() : Promise.reject(new Error(String(res.status)));
+    })
     .then((html) => {
+      if (html === null) return;
+      const dialog = sharedDialog();
+      dialog.removeAttribute('aria-labelledby');
       dialog.innerHTML = html;
       window.htmx.process(dialog);
-      dialogOpener = link;
-      dialog.showModal();
-      const focus = dialog.querySelector('[autofocus]');
-      if (focus) focus.focus();
+      showConfirm(opener, dialog);
     })
-    .catch(() => window.location.assign(link.href));
+    .catch(() => window.location.assign(href));
+});
+
+// After a confirmed plain POST: focus the new page's message (else its heading), so a screen reader
+// says what happened and the keyboard goes on from there.
+document.addEventListener('DOMContentLoaded', () => {
+  let confirmed = null;
+  try {
+    confirmed = sessionStorage.getItem(AFTER_CONFIRM);
+    sessionStorage.removeItem(AFTER_CONFIRM);
+  } catch {
+    return;
+  }
+  if (!confirmed) return;
+  const message = Array.from(
+    document.querySelectorAll('main [role="status"], main [role="alert"], main .alert'),
+  ).find((el) => el.textContent.trim() !== '');
+  focusElement(message || document.querySelector('main h1'));
 });

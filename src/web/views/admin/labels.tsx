@@ -10,7 +10,7 @@ interface BlockedLabel {
   created_at: number;
 }
 
-const labelColumns = (csrf: string): Column<BlockedLabel>[] => [
+const labelColumns: Column<BlockedLabel>[] = [
   { label: 'Label', class: 'mono', cell: (l) => l.label },
   { label: 'Reason', cell: (l) => l.reason ?? '' },
   { label: 'Since', cell: (l) => new Date(l.created_at).toISOString().slice(0, 10) },
@@ -18,16 +18,15 @@ const labelColumns = (csrf: string): Column<BlockedLabel>[] => [
     label: 'Actions',
     hideLabel: true,
     cell: (l) => (
-      <form
-        class="inline"
-        method="post"
-        action={`/admin/blocked-labels/${encodeURIComponent(l.label)}/unblock`}
+      // The confirmation page, or its question in a <dialog> (app.js).
+      <a
+        class="btn secondary small"
+        href={`/admin/blocked-labels/${encodeURIComponent(l.label)}/unblock`}
+        data-dialog=""
+        aria-label={`Unblock ${l.label}`}
       >
-        <input type="hidden" name="_csrf" value={csrf} />
-        <button type="submit" class="secondary small" aria-label={`Unblock ${l.label}`}>
-          Unblock
-        </button>
-      </form>
+        Unblock…
+      </a>
     ),
   },
 ];
@@ -90,11 +89,46 @@ export function BlockedLabelsPage(props: {
           <button type="submit">Block label</button>
         </p>
       </form>
-      <DataTable
-        columns={labelColumns(props.csrf)}
-        rows={props.labels}
-        empty="No labels are blocked."
-      />
+      <DataTable columns={labelColumns} rows={props.labels} empty="No labels are blocked." />
     </>
+  );
+}
+
+/**
+ * Asking before a blocked label is freed: anyone may then create or rename a record to it. The page
+ * works without JavaScript; `dialog` is the same question for app.js's <dialog>.
+ */
+export function ConfirmUnblockPage(props: {
+  label: { label: string; reason: string | null; created_at: number };
+  csrf: string;
+  dialog?: boolean;
+}) {
+  const l = props.label;
+  const Title = props.dialog ? 'h2' : 'h1';
+  return (
+    <section class="card narrow confirm" aria-labelledby="confirm-title">
+      <Title id="confirm-title">Unblock this label?</Title>
+      <p>
+        Anyone can then create or rename a DNS record to <strong class="mono">{l.label}</strong>{' '}
+        again (blocked since {new Date(l.created_at).toISOString().slice(0, 10)}
+        {l.reason ? <>: {l.reason}</> : null}).
+      </p>
+      <form
+        method="post"
+        action={`/admin/blocked-labels/${encodeURIComponent(l.label)}/unblock`}
+        class="actions"
+      >
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit">Unblock {l.label}</button>
+        <a
+          class="btn secondary"
+          href="/admin/blocked-labels"
+          data-close={props.dialog ? '' : undefined}
+        >
+          Cancel
+        </a>
+      </form>
+    </section>
   );
 }

@@ -152,20 +152,10 @@ export function AdminUserPage(props: {
             </form>
           )}
           {suspended ? (
-            // With JavaScript the question is asked here (data-confirm); without it the server
-            // answers the unconfirmed POST with the confirmation page.
-            <form
-              class="inline"
-              method="post"
-              action={`/admin/users/${u.id}/unsuspend`}
-              data-confirm={`Unsuspend ${u.username}? They can sign in again and their DNS records return to DNS.`}
-            >
-              <input type="hidden" name="_csrf" value={props.csrf} />
-              <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
-              <button type="submit" class="secondary">
-                Unsuspend…
-              </button>
-            </form>
+            // The confirmation page (without JavaScript) or its question in a <dialog> (app.js).
+            <a class="btn secondary" href={`/admin/users/${u.id}/unsuspend`} data-dialog="">
+              Unsuspend…
+            </a>
           ) : (
             <a class="btn secondary" href={`/admin/users/${u.id}/suspend`}>
               Suspend…
@@ -218,8 +208,9 @@ const CONFIRM_TITLES = {
 } as const;
 
 /**
- * Confirmation for suspend / unsuspend / delete user: the only way to reach the POST without
- * JavaScript (with it, the user page's own confirmation carries `confirm=yes`).
+ * Confirmation for suspend / unsuspend / delete user: the page that works without JavaScript, and
+ * (`dialog`, unsuspend) the same question that app.js shows in a <dialog>. Only its form carries
+ * `confirm=yes`; a POST without it lands here again and changes nothing.
  */
 export function ConfirmUserActionPage(props: {
   user: User;
@@ -227,13 +218,15 @@ export function ConfirmUserActionPage(props: {
   kind: 'suspend' | 'unsuspend' | 'delete';
   recordCount: number;
   error?: string | null;
+  dialog?: boolean;
 }) {
   const u = props.user;
   const kind = props.kind;
+  const Title = props.dialog ? 'h2' : 'h1';
   const records = `${props.recordCount} DNS record${props.recordCount === 1 ? '' : 's'}`;
   return (
-    <section class="card narrow confirm" id={`confirm-${kind}`}>
-      <h1>{CONFIRM_TITLES[kind]}</h1>
+    <section class="card narrow confirm" id={`confirm-${kind}`} aria-labelledby="confirm-title">
+      <Title id="confirm-title">{CONFIRM_TITLES[kind]}</Title>
       {kind === 'delete' ? (
         <p>
           Delete <strong>{u.username}</strong> ({u.display_name})? Their {records} are removed from
@@ -276,7 +269,11 @@ export function ConfirmUserActionPage(props: {
           <button type="submit" class={kind === 'unsuspend' ? undefined : 'danger'}>
             {CONFIRM_TITLES[kind]}
           </button>
-          <a class="btn secondary" href={`/admin/users/${u.id}`}>
+          <a
+            class="btn secondary"
+            href={`/admin/users/${u.id}`}
+            data-close={props.dialog ? '' : undefined}
+          >
             Cancel
           </a>
         </p>

@@ -346,20 +346,23 @@ export function CertificatePage(props: {
         </div>
         {c && parts && (
           <div class="btn-group cert-actions" aria-label="Certificate actions" role="group">
-            {!pending && (
-              <form method="post" action="/certificate" class="inline">
-                <input type="hidden" name="_csrf" value={props.csrf} />
-                <input type="hidden" name="intent" value="renew" />
-                <button
-                  type="submit"
-                  class={o.renewable ? undefined : 'secondary'}
-                  disabled={!o.renewable}
+            {!pending &&
+              (o.renewable ? (
+                // Renewal asks first (it orders a certificate and spends from the issuance
+                // budget): the confirmation page, or its question in a <dialog> (app.js).
+                <a
+                  class="btn"
+                  href="/certificate/renew"
+                  data-dialog=""
                   aria-describedby="renewal-timing"
                 >
-                  {o.keyAvailable ? 'Renew now' : 'Request a new certificate'}
+                  {o.keyAvailable ? 'Renew now…' : 'Request a new certificate…'}
+                </a>
+              ) : (
+                <button type="button" class="secondary" disabled aria-describedby="renewal-timing">
+                  Renew now
                 </button>
-              </form>
-            )}
+              ))}
             {pfx && (
               <a class="btn secondary" href="/certificate/download/pfx" download>
                 Download .pfx
@@ -459,7 +462,8 @@ export function CertificatePage(props: {
 }
 
 /**
- * The delete confirmation as a modal `<dialog>` (app.js opens it from the Delete link); without
+ * The delete confirmation as a modal `<dialog>` already in the page (app.js opens it from the Delete
+ * link, data-dialog="delete-dialog", through the same code path as the fetched questions); without
  * JavaScript the link leads to the confirmation page instead, and the dialog is never shown.
  */
 function DeleteDialog(props: { domain: string; csrf: string }) {
@@ -473,12 +477,13 @@ function DeleteDialog(props: { domain: string; csrf: string }) {
         </p>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="confirm" value="yes" />
-        <div class="dialog-actions">
-          <button type="submit" class="secondary" formmethod="dialog" formnovalidate>
-            Cancel
-          </button>
+        {/* As in every confirmation: the action first, then Cancel (which gets the focus). */}
+        <div class="actions">
           <button type="submit" class="danger">
             Delete and revoke
+          </button>
+          <button type="submit" class="secondary" formmethod="dialog" formnovalidate data-close="">
+            Cancel
           </button>
         </div>
       </form>
@@ -786,5 +791,53 @@ export function ConfirmDeletePage(props: { domain: string; csrf: string }) {
         </form>
       </section>
     </>
+  );
+}
+
+/**
+ * Asking before a renewal: a new order at the certificate authority, which spends from the issuance
+ * budget everyone here shares. The page without JavaScript, and (`dialog`) the same question in
+ * app.js's <dialog>. Only its form carries confirm=yes.
+ */
+export function ConfirmRenewPage(props: {
+  overview: CertificateOverview;
+  csrf: string;
+  caName: string;
+  now: number;
+  dialog?: boolean;
+}) {
+  const o = props.overview;
+  const c = o.current!;
+  const Title = props.dialog ? 'h2' : 'h1';
+  const fresh = !o.keyAvailable;
+  return (
+    <section class="card narrow confirm" aria-labelledby="confirm-title">
+      <Title id="confirm-title">
+        {fresh ? 'Request a new certificate?' : 'Renew your certificate now?'}
+      </Title>
+      <p>
+        This orders a new certificate for <span class="mono">{c.domain}</span> and{' '}
+        <span class="mono">*.{c.domain}</span> from {props.caName.replace(/^The /, 'the ')}
+        {fresh ? ', with a new private key' : ''}. Your current certificate keeps working until it
+        expires on {fmt(c.valid_to)}; install the new one when it is ready.
+      </p>
+      <p class="hint">
+        Every order counts against the certificate authority's limits, which all users here share.
+        {fresh || o.renewAt === null
+          ? ''
+          : o.renewAt > props.now
+            ? ` If you do nothing, it renews automatically around ${fmt(o.renewAt)}.`
+            : ' If you do nothing, it renews automatically soon: it is already due.'}
+      </p>
+      <form method="post" action="/certificate" class="actions">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="intent" value="renew" />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit">{fresh ? 'Request a new certificate' : 'Renew now'}</button>
+        <a class="btn secondary" href="/certificate" data-close={props.dialog ? '' : undefined}>
+          Cancel
+        </a>
+      </form>
+    </section>
   );
 }

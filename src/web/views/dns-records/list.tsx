@@ -312,6 +312,38 @@ export function RecordsRegion(props: ListProps) {
   );
 }
 
+/** What the list shows, in words: "3 of 40 records" (filtered), "40 records", or nothing. */
+export function recordsStatusText(p: {
+  all: number;
+  total: number;
+  query: RecordListQuery;
+  queryErrors?: Record<string, string> | null;
+}): string {
+  if (p.queryErrors) return '';
+  const records = (n: number) => `${n} record${n === 1 ? '' : 's'}`;
+  return isDefaultListQuery(p.query) ? records(p.all) : `${p.total} of ${records(p.all)}`;
+}
+
+/**
+ * The polite live region that says how many records the list shows. It stays in the page while the
+ * filters swap #records (htmx), which updates its text out of band, so a screen reader announces the
+ * new count after each search. Without JavaScript the count is printed above the table.
+ */
+export function RecordsStatus(props: { text: string; oob?: boolean }) {
+  return (
+    <p
+      id="records-status"
+      class="visually-hidden"
+      role="status"
+      aria-live="polite"
+      aria-atomic="true"
+      hx-swap-oob={props.oob ? 'innerHTML' : undefined}
+    >
+      {props.text}
+    </p>
+  );
+}
+
 /** "40 / 100": the owner's records against the limit (swapped out of band after a delete). */
 export function RecordCount(props: { all: number; limit: number | null; oob?: boolean }) {
   const limit = props.limit === null ? 'unlimited' : String(props.limit);
@@ -350,6 +382,7 @@ export function DnsRecordsPage(props: ListProps & { raw?: RawListQuery }) {
       {props.all > 0 || props.queryErrors ? (
         <RecordFilters query={q} raw={props.raw} errors={props.queryErrors} />
       ) : null}
+      <RecordsStatus text={recordsStatusText(props)} />
       <RecordsRegion {...props} />
       {/* One form for every Renew button (form="rn"): the token once, and the list as it is shown. */}
       <form

@@ -247,8 +247,8 @@ function StateBadge(props: { token: TokenView }) {
 }
 
 /**
- * The token table (the Tokens page and the admin user page). Revoke asks first: a JavaScript
- * confirm, or without it the confirmation page the POST answers with.
+ * The token table (the Tokens page and the admin user page). Revoke asks first: it links to the
+ * confirmation page (a GET at the same address the POST goes to), which app.js shows in a <dialog>.
  */
 export function TokenTable(props: {
   tokens: TokenView[];
@@ -300,18 +300,15 @@ export function TokenTable(props: {
         t.state !== 'active' ? (
           <span class="visually-hidden">No longer usable</span>
         ) : (
-          <form
-            class="inline"
-            method="post"
-            action={props.revokeAction(Number(t.id))}
-            data-confirm={`Revoke the token “${t.name}”? Programs using it stop working at once. You can't undo this.`}
+          // The confirmation page, or its question in a <dialog> (app.js).
+          <a
+            class="btn danger small"
+            href={props.revokeAction(Number(t.id))}
+            data-dialog=""
+            aria-label={`Revoke ${t.name}`}
           >
-            <input type="hidden" name="_csrf" value={props.csrf} />
-            <input type="hidden" name="confirm" value="" data-confirmed-value="yes" />
-            <button type="submit" class="danger small" aria-label={`Revoke ${t.name}`}>
-              Revoke
-            </button>
-          </form>
+            Revoke…
+          </a>
         ),
     },
   ];
@@ -490,30 +487,35 @@ export function TokensPage(props: TokensPageProps) {
   );
 }
 
-/** Revoke confirmation for browsers without JavaScript (the POST without confirm=yes lands here). */
+/**
+ * Revoke confirmation: the page without JavaScript (a POST without confirm=yes lands here too), and
+ * (`dialog`) the same question in app.js's <dialog>.
+ */
 export function ConfirmRevokePage(props: {
   token: TokenView;
   csrf: string;
   action: string;
   cancelHref: string;
   owner?: string;
+  dialog?: boolean;
 }) {
   const t = props.token;
+  const Title = props.dialog ? 'h2' : 'h1';
   return (
-    <section class="card narrow">
-      <h1>Revoke token</h1>
+    <section class="card narrow confirm" aria-labelledby="confirm-title">
+      <Title id="confirm-title">Revoke token</Title>
       <p>
         Revoke <strong>{t.name}</strong> <span class="mono muted">(stc_{t.public_id}…)</span>
         {props.owner ? ` of ${props.owner}` : ''}? Programs using it stop working at once. You can't
         undo this.
       </p>
-      <form method="post" action={props.action} class="inline">
+      <form method="post" action={props.action} class="actions">
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="confirm" value="yes" />
         <button type="submit" class="danger">
           Revoke
-        </button>{' '}
-        <a class="btn secondary" href={props.cancelHref}>
+        </button>
+        <a class="btn secondary" href={props.cancelHref} data-close={props.dialog ? '' : undefined}>
           Cancel
         </a>
       </form>
