@@ -136,6 +136,26 @@ test('admin pages: no text overflows a table cell, at 1366 and 360 px', async ({
   await ctx.close();
 });
 
+test('a cell whose text does not fit would be caught', async ({ browser }) => {
+  const { ctx, page } = await signedIn(browser, 'Dev Student', 360);
+  const name = `nowrap${stamp}`;
+  await createRecord(
+    page,
+    name,
+    'TXT',
+    `v=spf1 include:_spf.${'long-'.repeat(12)}example.edu ~all`,
+  );
+  await page.goto(`${devUrl()}/dns-records?q=${name}`);
+  expect(await overflowingCells(page)).toEqual([]);
+  // The value forced onto one line (through the CSSOM: the CSP refuses inline style elements).
+  await page.evaluate(() => {
+    const sheet = document.styleSheets[0]!;
+    sheet.insertRule('td { white-space: nowrap !important }', sheet.cssRules.length);
+  });
+  expect((await overflowingCells(page)).join('\n')).toMatch(/v=spf1/);
+  await ctx.close();
+});
+
 // ---------------------------------------------------------------------------------------------------
 // Focus ring contrast
 
