@@ -166,6 +166,18 @@ try {
   await shot('admin-dashboard', admin, '/admin');
   await shot('admin-user', admin, `/admin/users/${jdoe.id}`);
   await shot('admin-audit', admin, '/admin/audit', false);
+  await db
+    .insertInto('blocked_labels')
+    .values([
+      {
+        label: 'admissions',
+        reason: 'Looks like the university’s own site',
+        created_at: Date.now(),
+      },
+      { label: 'login', reason: 'Phishing risk', created_at: Date.now() },
+      { label: 'registrar', reason: null, created_at: Date.now() },
+    ])
+    .execute();
   await shot('admin-blocked-labels', admin, '/admin/blocked-labels', false);
 
   // An admin acting as a student: the banner on every page.
