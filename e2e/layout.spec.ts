@@ -316,6 +316,32 @@ test('the focus ring has 3:1 contrast on every background (light and dark)', asy
     await page.keyboard.press('Escape');
   }
 
+  // The issued certificate: tabs (an inset ring), copy buttons, code blocks, and its own dialog.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`${devUrl()}/certificate`);
+  const request = page.getByRole('button', { name: 'Request a Certificate' });
+  if (await request.isVisible()) await request.click();
+  await expect(page.getByRole('heading', { name: 'Install it on your server' })).toBeVisible({
+    timeout: 45_000,
+  });
+  for (const scheme of ['light', 'dark'] as const) {
+    const rings = await checkRings(page, `${devUrl()}/certificate`, scheme, 8);
+    expect(rings.map((r) => r.what).join('\n')).toMatch(/^a#tab-nginx "nginx"/m);
+    await page.getByRole('link', { name: 'Delete…' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Delete your certificate?' });
+    await expect(dialog).toBeVisible();
+    const inDialog: Ring[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ring = await focusRing(page);
+      if (ring) inDialog.push(ring);
+      await page.keyboard.press('Tab');
+    }
+    expect(inDialog.map((r) => r.what).join('\n')).toMatch(/ in dialog/);
+    expect(weak(inDialog), `certificate dialog (${scheme})`).toEqual([]);
+    await page.keyboard.press('Escape');
+  }
+
   // The phone header: its menu button on the red bar, and the open menu's links.
   await page.setViewportSize({ width: 390, height: 844 });
   for (const scheme of ['light', 'dark'] as const) {
