@@ -193,11 +193,13 @@ try {
   const sam = await person('sam.suspended', 'Sam Suspended');
   await insertRecord(db, sam, 'portfolio', 'A', '192.0.2.44');
   await insertRecord(db, sam, 'www', 'CNAME', 'portfolio.samsuspended.example.edu');
-  await db
-    .updateTable('users')
-    .set({ suspended_at: Date.now() - 2 * 86_400_000 })
-    .where('id', '=', sam.id)
-    .execute();
+  // Suspended the way an admin does it (the audit log and history say by whom and why).
+  const suspending = await e.t.agent(admin);
+  const suspended = await suspending.post(`/admin/users/${sam.id}/suspend`, {
+    confirm: 'yes',
+    reason: 'Phishing page reported by IT security',
+  });
+  if (suspended.status !== 303) throw new Error(`suspension refused: ${suspended.status}`);
   await shot('admin-user-suspended', admin, `/admin/users/${sam.id}`);
   await insertUser(db, {
     username: 'dev.student',
