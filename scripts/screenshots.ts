@@ -2,12 +2,12 @@
  * `npm run screenshots`: every page in its interesting states, at 1366×900 (laptop) and 390×844
  * (phone), light and dark, written to docs/screenshots/ for reviewers. Runs the app in-process on the
  * embedded defaults (SQLite, development CA, built-in DNS server) with Debian's Chromium.
- *   npx tsx scripts/screenshots.ts [name-filter]
+ *   npx tsx scripts/screenshots.ts [name-filter ...]   (only the shots whose name contains one)
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium } from 'playwright-core';
+import { type Page, chromium } from 'playwright-core';
 import { requestCertificate } from '../src/domain/certificates/certificates.js';
 import { dispatchQueue, recordRateLimit } from '../src/domain/certificates/queue.js';
 import { certificateDeps } from '../src/jobs/certificate-deps.js';
@@ -16,36 +16,55 @@ import type { User } from '../src/db/schema.js';
 import { certificateEnv, waitSettled } from '../test/support/certificates.js';
 import { insertRecord } from '../test/support/dns.js';
 import { insertUser } from '../test/support/factories.js';
+import { freePort } from '../test/support/simplesamlphp.js';
 
 const OUT = path.join(import.meta.dirname, '..', 'docs', 'screenshots');
-const only = process.argv[2] ?? '';
+const only = process.argv.slice(2);
 const VIEWPORTS = [
   { tag: 'laptop', width: 1366, height: 900 },
   { tag: 'phone', width: 390, height: 844 },
 ] as const;
 
 mkdirSync(OUT, { recursive: true });
-if (!only) for (const f of readdirSync(OUT)) if (f.endsWith('.png')) rmSync(path.join(OUT, f));
+if (only.length === 0)
+  for (const f of readdirSync(OUT)) if (f.endsWith('.png')) rmSync(path.join(OUT, f));
 
+// APP_URL is where the browser finds the app, so that sign-in through the development IdP works.
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
 const e = await certificateEnv('sqlite', 'embedded', {
   devCa: true,
-  env: { ROOT_DOMAIN: 'example.edu', PRODUCT_NAME: 'My.Custom.Domain' },
+  env: { ROOT_DOMAIN: 'example.edu', PRODUCT_NAME: 'My.Custom.Domain', APP_URL: base },
 });
 await e.startWorker();
 const db = e.db();
 const deps = certificateDeps(e.t.container.jobDeps);
-const server = serve({ fetch: e.t.app.fetch, port: 0 });
+const server = serve({ fetch: e.t.app.fetch, port, hostname: '127.0.0.1' });
 await new Promise((r) => server.once('listening', r));
-const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu'],
 });
 
-/** Screenshot `url` as `who` (null = signed out) in every viewport and both colour schemes. */
-async function shot(name: string, who: User | null, url: string, dark = true): Promise<void> {
-  if (only && !name.includes(only)) return;
-  const cookie = who ? (await e.t.agent(who)).cookies.get(SESSION_COOKIE)! : null;
+/**
+ * Screenshot `url` as `who` (a user, a session cookie, or null = signed out) in every viewport and
+ * both colour schemes (`dark: false`: light only). `act` runs after the page loaded, e.g. to submit
+ * a form; the screenshot shows the page it leaves behind.
+ */
+async function shot(
+  name: string,
+  who: User | { cookie: string } | null,
+  url: string,
+  opts: boolean | { dark?: boolean; act?: (page: Page) => Promise<void> } = true,
+): Promise<void> {
+  if (only.length > 0 && !only.some((o) => name.includes(o))) return;
+  const { dark = true, act } = typeof opts === 'boolean' ? { dark: opts } : opts;
+  const cookie =
+    who === null
+      ? null
+      : 'cookie' in who
+        ? who.cookie
+        : (await e.t.agent(who)).cookies.get(SESSION_COOKIE)!;
   for (const scheme of dark ? (['light', 'dark'] as const) : (['light'] as const))
     for (const v of VIEWPORTS) {
       const ctx = await browser.newContext({
@@ -55,6 +74,7 @@ async function shot(name: string, who: User | null, url: string, dark = true): P
       if (cookie) await ctx.addCookies([{ name: SESSION_COOKIE, value: cookie, url: base }]);
       const page = await ctx.newPage();
       await page.goto(`${base}${url}`);
+      if (act) await act(page);
       const file = `${name}-${v.tag}${scheme === 'dark' ? '-dark' : ''}.png`;
       await page.screenshot({ path: path.join(OUT, file), fullPage: v.tag === 'laptop' });
       await ctx.close();
@@ -63,7 +83,12 @@ async function shot(name: string, who: User | null, url: string, dark = true): P
 }
 
 const person = (username: string, display: string, role: User['role'] = 'student') =>
-  insertUser(db, { username, dns_label: username, display_name: display, role });
+  insertUser(db, {
+    username,
+    dns_label: username.replaceAll('.', ''),
+    display_name: display,
+    role,
+  });
 
 try {
   const newcomer = await person('newbie', 'Nia Newcomer');
@@ -73,6 +98,17 @@ try {
   await shot('home-signed-out', null, '/');
   await shot('records-empty', newcomer, '/dns-records');
   await shot('record-new', newcomer, '/dns-records/new');
+  // The server's answer to an invalid form (the form is novalidate): every field says what is wrong.
+  await shot('record-new-errors', newcomer, '/dns-records/new', {
+    act: async (page) => {
+      await page.locator('#subdomain').fill('My_Site!');
+      await page.locator('#type').selectOption('A');
+      await page.locator('#value').fill('not-an-address');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.locator('[aria-invalid="true"]').first().waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0)); // the phone shot shows the top
+    },
+  });
 
   const values: [string, 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT', string][] = [
     ['www', 'A', '192.0.2.10'],
@@ -94,7 +130,19 @@ try {
     .set({ expires_at: Date.now() + 86_400_000 })
     .where('id', '=', ids[4]!)
     .execute();
+  // Published, except one still on its way (Route53 takes a moment) and one the provider refused.
+  await db
+    .updateTable('dns_records')
+    .set({ status: 'live', status_at: Date.now() })
+    .where('id', 'in', [ids[0]!, ids[1]!, ids[4]!, ids[5]!])
+    .execute();
+  await db
+    .updateTable('dns_records')
+    .set({ status: 'error', status_message: 'The DNS provider refused this value.' })
+    .where('id', '=', ids[2]!)
+    .execute();
   await shot('records-full', jdoe, '/dns-records');
+  await shot('records-no-match', jdoe, '/dns-records?q=zzz-no-such-record', false);
   await shot('record-edit', jdoe, `/dns-records/${ids[0]}`);
   await shot('record-check', jdoe, `/dns-records/${ids[0]}/check`, false);
   await shot('record-instructions', jdoe, '/dns-records/instructions', false);
@@ -111,12 +159,62 @@ try {
   for (const u of crowd) await requestCertificate(quiet, null, u);
   await dispatchQueue(quiet, async () => {});
   await shot('certificate-queued', crowd[53]!, '/certificate');
+  // The first of the crowd: its order is with the CA (the worker is kept out of it, so it stays there).
+  await shot('certificate-pending', crowd[0]!, '/certificate');
 
   await shot('tokens', jdoe, '/tokens');
   await shot('history', jdoe, '/history', false);
   await shot('admin-dashboard', admin, '/admin');
   await shot('admin-user', admin, `/admin/users/${jdoe.id}`);
   await shot('admin-audit', admin, '/admin/audit', false);
+  await db
+    .insertInto('blocked_labels')
+    .values([
+      {
+        label: 'admissions',
+        reason: 'Looks like the university’s own site',
+        created_at: Date.now(),
+      },
+      { label: 'login', reason: 'Phishing risk', created_at: Date.now() },
+      { label: 'registrar', reason: null, created_at: Date.now() },
+    ])
+    .execute();
+  await shot('admin-blocked-labels', admin, '/admin/blocked-labels', false);
+
+  // An admin acting as a student: the banner on every page.
+  const acting = await e.t.agent(admin);
+  const started = await acting.post(`/admin/users/${jdoe.id}/impersonate`);
+  if (started.status !== 303) throw new Error(`impersonation refused: ${started.status}`);
+  const actingCookie = { cookie: acting.cookies.get(SESSION_COOKIE)! };
+  await shot('impersonating-records', actingCookie, '/dns-records');
+  await shot('impersonating-certificate', actingCookie, '/certificate', false);
+
+  // A suspended student: the admin's view of them, and what they see when they try to sign in
+  // (the development IdP's "Dev Student", suspended).
+  const sam = await person('sam.suspended', 'Sam Suspended');
+  await insertRecord(db, sam, 'portfolio', 'A', '192.0.2.44');
+  await insertRecord(db, sam, 'www', 'CNAME', 'portfolio.samsuspended.example.edu');
+  // Suspended the way an admin does it (the audit log and history say by whom and why).
+  const suspending = await e.t.agent(admin);
+  const suspended = await suspending.post(`/admin/users/${sam.id}/suspend`, {
+    confirm: 'yes',
+    reason: 'Phishing page reported by IT security',
+  });
+  if (suspended.status !== 303) throw new Error(`suspension refused: ${suspended.status}`);
+  await shot('admin-user-suspended', admin, `/admin/users/${sam.id}`);
+  await insertUser(db, {
+    username: 'dev.student',
+    dns_label: 'devstudent',
+    display_name: 'Dev Student',
+    suspended_at: Date.now(),
+  });
+  await shot('sign-in-suspended', null, '/login', {
+    act: async (page) => {
+      await page.getByRole('button', { name: 'Sign In' }).click();
+      await page.getByRole('button', { name: 'Sign in as Dev Student' }).click();
+      await page.locator('#account-suspended').waitFor();
+    },
+  });
   await recordRateLimit(deps, {
     certificateId: null,
     operation: 'new-order',
