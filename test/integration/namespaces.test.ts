@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findNamespaceById } from '../../src/db/repos/namespaces.js';
 import type { User } from '../../src/db/schema.js';
 import { deleteUser } from '../../src/domain/admin/users.js';
+import { createDnsRecord } from '../../src/domain/dns-records/dns-records.js';
 import type { Actor } from '../../src/domain/dns-records/audit.js';
 import {
   createNamespace,
@@ -294,5 +295,67 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
     expect(ns.orphaned_at).not.toBeNull();
     // The label stays with the namespace (no one can take it over by signing in).
     await expect(signIn(ns.label, [])).rejects.toThrow(/shared namespace/);
+  });
+  test("a namespace's records follow its own limit and end with its term", async () => {
+    const prof = await faculty();
+    const editor = await student();
+    const endsAt = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const { id, account_id } = await createNamespace(deps(), as(prof), {
+      label: unique('term'),
+      recordLimit: '2',
+      endsAt,
+    });
+    await grantMember(deps(), as(prof), id, editor.username, 'editor');
+    const account = (await db()
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', account_id)
+      .executeTakeFirst())!;
+    // The editor acts for the namespace: the audit log names the person and the namespace's account.
+    const forNs: Actor = { user: editor, effectiveUser: account, requestId: null };
+    const recordDeps = { ...deps(), queue: t.container.queue };
+    const a = await createDnsRecord(recordDeps, forNs, {
+      subdomain: 'www',
+      type: 'A',
+      value: '192.0.2.1',
+      priority: '',
+    });
+    // The record lifetime (182 days) is cut to the end of term.
+    expect(a.expires_at).toBe(Date.parse(`${endsAt}T23:59:59Z`));
+    await createDnsRecord(recordDeps, forNs, {
+      subdomain: 'api',
+      type: 'A',
+      value: '192.0.2.2',
+      priority: '',
+    });
+    const over = await rejects(
+      createDnsRecord(recordDeps, forNs, {
+        subdomain: 'more',
+        type: 'A',
+        value: '192.0.2.3',
+        priority: '',
+      }),
+    );
+    expect(over.code).toBe('LIMIT_EXCEEDED');
+    expect(over.message).toMatch(/namespace has reached its limit of 2/);
+    const audit = await db()
+      .selectFrom('audit_log')
+      .select(['actor_username', 'effective_username'])
+      .where('action', '=', 'dns-record.create')
+      .where('effective_user_id', '=', account_id)
+      .execute();
+    expect(audit).toEqual([
+      { actor_username: editor.username, effective_username: account.username },
+      { actor_username: editor.username, effective_username: account.username },
+    ]);
+    // A person's records keep the operator's lifetime.
+    const person = await student();
+    const mine = await createDnsRecord(recordDeps, as(person), {
+      subdomain: 'www',
+      type: 'A',
+      value: '192.0.2.1',
+      priority: '',
+    });
+    expect(mine.expires_at - t.container.clock.now()).toBeGreaterThan(100 * 86_400_000);
   });
 });

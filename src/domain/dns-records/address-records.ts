@@ -19,6 +19,7 @@ import {
 } from '../../db/repos/dns-records.js';
 import type { DnsRecordRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { recordPolicy } from './record-policy.js';
 import { markDnsChanged, requestReconcile } from '../reconciler/request.js';
 import { type Actor, auditDnsRecord as audit, recordSnapshot as snapshot } from './audit.js';
 import { type DnsRecordDeps, insertNewRecord } from './dns-records.js';
@@ -127,8 +128,8 @@ export async function setAddressRecords(
   const owner = actor.effectiveUser;
   const want = { A: wanted('A', addresses.ipv4), AAAA: wanted('AAAA', addresses.ipv6) };
   const now = deps.clock.now();
-  const lifetimeMs = deps.config.dns.recordLifetimeDays * DAY_MS;
-  const renewBefore = now + lifetimeMs - renewEveryMs(deps.config.dns.recordLifetimeDays);
+  const policy = await recordPolicy(deps.db, deps.config, owner);
+  const renewBefore = policy.expiresAt(now) - renewEveryMs(deps.config.dns.recordLifetimeDays);
   const stale = (r: Existing) => Number(r.expires_at) < renewBefore;
 
   // The poll path: one read, and nothing written when nothing is due. The name is checked only when
@@ -174,14 +175,11 @@ export async function setAddressRecords(
         { type: 'CNAME at this name' },
       );
     const p = plan(rows, want);
-    const limit = deps.config.dns.recordLimit;
+    const limit = policy.limit;
     const grows = p.add.length - p.remove.length;
     if (limit !== null && grows > 0 && (await countDnsRecords(trx, owner.id)) + grows > limit)
-      throw new AppError(
-        'LIMIT_EXCEEDED',
-        `You have reached your limit of ${limit} DNS records. Delete a record you no longer need, then try again.`,
-      );
-    const expires_at = now + lifetimeMs;
+      throw new AppError('LIMIT_EXCEEDED', policy.limitMessage());
+    const expires_at = policy.expiresAt(now);
     for (const r of p.remove) {
       await deleteRow(trx, owner.id, r.id);
       await audit(trx, actor, 'dns-record.delete', r.id, snapshot(r), null, now);
@@ -203,6 +201,7 @@ export async function setAddressRecords(
             description: null,
           },
           now,
+          policy,
         ),
       );
     }

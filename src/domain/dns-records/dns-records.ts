@@ -23,6 +23,7 @@ import {
 } from '../../db/repos/dns-records.js';
 import type { DnsRecordRow, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { type RecordPolicy, recordPolicy } from './record-policy.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
@@ -43,7 +44,6 @@ export interface DnsRecordDeps {
 export type { Actor };
 
 export const PAGE_SIZE = 50;
-const DAY_MS = 86_400_000;
 
 export const baseDomainOf = (user: Pick<User, 'dns_label'>, rootDomain: string) =>
   `${user.dns_label}.${rootDomain}`;
@@ -110,7 +110,8 @@ export async function listDnsRecords(
   const p = Math.min(wanted, pages);
   if (p !== wanted)
     records = await findDnsRecordsPage(deps.db, owner.id, (p - 1) * pageSize, pageSize);
-  return { records, total, page: p, pages, pageSize, limit: deps.config.dns.recordLimit };
+  const { limit } = await recordPolicy(deps.db, deps.config, owner);
+  return { records, total, page: p, pages, pageSize, limit };
 }
 
 /**
@@ -144,7 +145,8 @@ export async function searchDnsRecords(
     total === 0
       ? []
       : await findDnsRecordsFiltered(deps.db, owner.id, filter, (p - 1) * pageSize, pageSize);
-  return { records, total, all, page: p, pages, pageSize, limit: deps.config.dns.recordLimit };
+  const { limit } = await recordPolicy(deps.db, deps.config, owner);
+  return { records, total, all, page: p, pages, pageSize, limit };
 }
 
 /** The owner's record with this id; NOT_FOUND for anyone else's or a missing one. */
@@ -209,11 +211,12 @@ export async function insertNewRecord(
   actor: Actor,
   input: RecordInput,
   now: number,
+  policy: Pick<RecordPolicy, 'expiresAt'>,
 ): Promise<DnsRecordRow> {
   const values = {
     user_id: actor.effectiveUser.id,
     ...input,
-    expires_at: now + deps.config.dns.recordLifetimeDays * DAY_MS,
+    expires_at: policy.expiresAt(now),
     reminders_sent: '[]',
     status: initialStatus(deps),
     status_message: null,
@@ -239,21 +242,19 @@ export async function createDnsRecord(
   const owner = actor.effectiveUser;
   const input = await checkInput(deps.db, body);
   const now = deps.clock.now();
-  const limit = deps.config.dns.recordLimit;
+  const policy = await recordPolicy(deps.db, deps.config, owner);
+  const limit = policy.limit;
   const row = await inTransaction(deps.db, async (trx) => {
     await lockUserRow(trx, owner.id);
     if (limit !== null && (await countDnsRecords(trx, owner.id)) >= limit) {
-      throw new AppError(
-        'LIMIT_EXCEEDED',
-        `You have reached your limit of ${limit} DNS records. Delete a record you no longer need, then try again.`,
-      );
+      throw new AppError('LIMIT_EXCEEDED', policy.limitMessage());
     }
     const clash = consistencyProblem(
       input,
       await findDnsRecordsAtName(trx, owner.id, input.subdomain),
     );
     if (clash) throw invalid(clash);
-    const created = await insertNewRecord(trx, deps, actor, input, now);
+    const created = await insertNewRecord(trx, deps, actor, input, now, policy);
     // Last before COMMIT: it locks the one zone-serial row, which every change waits for (MariaDB).
     await markDnsChanged(trx, [{ label: owner.dns_label, name: input.subdomain }], now);
     return created;
@@ -276,6 +277,7 @@ export async function updateDnsRecord(
   await getDnsRecord(deps, owner, id);
   const input = await checkInput(deps.db, body);
   const now = deps.clock.now();
+  const policy = await recordPolicy(deps.db, deps.config, owner);
   const row = await inTransaction(deps.db, async (trx) => {
     await lockUserRow(trx, owner.id);
     const before = await findDnsRecordForUser(trx, owner.id, id);
@@ -287,7 +289,7 @@ export async function updateDnsRecord(
     if (clash) throw invalid(clash);
     const values = {
       ...input,
-      expires_at: now + deps.config.dns.recordLifetimeDays * DAY_MS,
+      expires_at: policy.expiresAt(now),
       reminders_sent: '[]',
       status: initialStatus(deps),
       status_message: null,
@@ -319,10 +321,11 @@ export async function renewDnsRecord(
 ): Promise<DnsRecordRow> {
   const owner = actor.effectiveUser;
   const now = deps.clock.now();
+  const policy = await recordPolicy(deps.db, deps.config, owner);
   return inTransaction(deps.db, async (trx) => {
     const before = await findDnsRecordForUser(trx, owner.id, id);
     if (!before) throw new AppError('NOT_FOUND', 'Sorry, we could not find that DNS record.');
-    const expires_at = now + deps.config.dns.recordLifetimeDays * DAY_MS;
+    const expires_at = policy.expiresAt(now);
     await updateRow(trx, owner.id, id, { expires_at, reminders_sent: '[]', updated_at: now });
     await audit(
       trx,

@@ -9,6 +9,7 @@ import type { Transaction } from 'kysely';
 import type { DnsRecordRow } from '../../db/schema.js';
 import type { Database } from '../../db/schema.js';
 import { inTransaction } from '../../db/group-commit.js';
+import { recordPolicy } from './record-policy.js';
 import {
   deleteDnsRecord as deleteRow,
   findBlockedLabel,
@@ -102,6 +103,7 @@ export async function applyDnsUpdate(
   if (update.zone !== root)
     return { rcode: 'NOTAUTH', reason: `not authoritative for ${update.zone}` };
   const now = deps.clock.now();
+  const policy = await recordPolicy(deps.db, deps.config, owner);
   try {
     const changed = await inTransaction(deps.db, async (trx) => {
       await lockUserRow(trx, owner.id);
@@ -205,7 +207,7 @@ export async function applyDnsUpdate(
         added.push(r);
       }
       const removed = [...deletedByKey.values()];
-      const limit = deps.config.dns.recordLimit;
+      const limit = policy.limit;
       const finalCount = original.length - removed.length + added.length;
       if (limit !== null && added.length > 0 && finalCount > limit && finalCount > original.length)
         throw new Refusal(
@@ -242,6 +244,7 @@ export async function applyDnsUpdate(
             description: null,
           },
           now,
+          policy,
         );
         names.add(r.subdomain);
       }
