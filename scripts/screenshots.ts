@@ -154,7 +154,15 @@ try {
 
   // A queue: fifty-odd students ask at once (the development budget is Let's Encrypt's).
   const crowd: User[] = [];
-  for (let i = 0; i < 56; i++) crowd.push(await insertUser(db));
+  const FIRST = ['alex', 'blake', 'casey', 'devon', 'emery', 'finley', 'harper', 'jesse'];
+  const LAST = ['chen', 'singh', 'okafor', 'garcia', 'nguyen', 'martin', 'kowalski'];
+  for (let i = 0; i < 56; i++) {
+    const first = FIRST[i % FIRST.length]!;
+    const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
+    const username = `${first}.${last}`;
+    const display = `${first[0]!.toUpperCase()}${first.slice(1)} ${last[0]!.toUpperCase()}${last.slice(1)}`;
+    crowd.push(await person(username, display));
+  }
   const quiet = { ...deps, queue: { ...deps.queue, enqueue: async () => {} } };
   for (const u of crowd) await requestCertificate(quiet, null, u);
   await dispatchQueue(quiet, async () => {});

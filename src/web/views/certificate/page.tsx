@@ -144,7 +144,7 @@ export function PendingStatus(props: {
         ready. You can leave this page; it updates by itself.
       </p>
       {at >= 0 && (
-        <progress max={String(steps.length)} value={String(at)} aria-label="Issuing progress">
+        <progress max={String(steps.length)} value={String(at + 1)} aria-label="Issuing progress">
           Step {at + 1} of {steps.length}
         </progress>
       )}

@@ -207,7 +207,12 @@ export function RecordsRegion(props: ListProps) {
     <section id="records" aria-labelledby="records-count">
       <p class="records-count" id="records-count">
         Records: <RecordCount all={props.all} limit={props.limit} />
-        {filtered ? <> · {props.total} match</> : null}
+        {filtered ? (
+          <>
+            {' '}
+            · {props.total} {props.total === 1 ? 'match' : 'matches'}
+          </>
+        ) : null}
       </p>
       {props.queryErrors ? (
         <div class="empty">
