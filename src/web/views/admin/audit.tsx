@@ -8,14 +8,19 @@ import { type Column, DataTable } from '../table.js';
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
-/** "admin X as user Y" when someone acted for another person, else just the person. */
+/**
+ * "admin1 for jdoe" when someone acted for another account (impersonating, or for a namespace);
+ * "admin1 on jdoe" for an administrator's action upon an account (suspend, delete, …); else the person.
+ */
 export function Who(props: { row: AuditRow }) {
   const r = props.row;
   const actor = r.actor_username ?? '(system)';
   if (r.effective_username && r.effective_user_id !== r.actor_user_id)
     return (
       <>
-        <strong>{actor}</strong> <span class="muted">for</span> {r.effective_username}
+        <strong>{actor}</strong>{' '}
+        <span class="muted">{r.action.startsWith('admin.') ? 'on' : 'for'}</span>{' '}
+        {r.effective_username}
       </>
     );
   return <>{actor}</>;
