@@ -9,6 +9,7 @@ import { findNamespaceById } from '../../src/db/repos/namespaces.js';
 import type { User } from '../../src/db/schema.js';
 import { deleteUser } from '../../src/domain/admin/users.js';
 import { createDnsRecord } from '../../src/domain/dns-records/dns-records.js';
+import { sendDueReminders } from '../../src/domain/lifecycle/reminders.js';
 import type { Actor } from '../../src/domain/dns-records/audit.js';
 import {
   createNamespace,
@@ -357,5 +358,57 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
       priority: '',
     });
     expect(mine.expires_at - t.container.clock.now()).toBeGreaterThan(100 * 86_400_000);
+  });
+  test("a namespace's reminders go to each owner, one digest each, never to its account", async () => {
+    const prof = await faculty();
+    const coOwner = await faculty();
+    const editor = await student();
+    const { id, account_id, label } = await createNamespace(deps(), as(prof), {
+      label: unique('remind'),
+    });
+    await grantMember(deps(), as(prof), id, coOwner.username, 'owner');
+    await grantMember(deps(), as(prof), id, editor.username, 'editor');
+    const now = t.container.clock.now();
+    for (const sub of ['www', 'api'])
+      await db()
+        .insertInto('dns_records')
+        .values({
+          user_id: account_id,
+          subdomain: sub,
+          type: 'A',
+          value: '192.0.2.1',
+          priority: null,
+          ports: null,
+          course: null,
+          description: null,
+          expires_at: now + 5 * 86_400_000,
+          status_message: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    const remind = () =>
+      sendDueReminders({
+        db: db(),
+        now,
+        thresholdsDays: [30, 7, 1],
+        email: { productName: 'My.Custom.Domain', appUrl: 'http://localhost:8080' },
+        rootDomain: 'starchart.test',
+      });
+    const ids = await remind();
+    const sent = await db()
+      .selectFrom('email_outbox')
+      .select(['to_address', 'text_body'])
+      .where('id', 'in', ids.length > 0 ? ids : [-1])
+      .orderBy('to_address')
+      .execute();
+    expect(sent.map((e) => e.to_address).sort()).toEqual([prof.email, coOwner.email].sort());
+    for (const e of sent) {
+      expect(e.text_body).toContain(`shared namespace ${label}`);
+      expect(e.text_body).toContain(`www.${label}.`);
+      expect(e.text_body).toContain(`api.${label}.`);
+    }
+    // The next scan sends nothing new.
+    expect(await remind()).toEqual([]);
   });
 });

@@ -301,3 +301,25 @@ export async function findUsersInGroup(db: DbOrTrx, group: string): Promise<{ id
     })
     .map((r) => ({ id: Number(r.id) }));
 }
+
+/**
+ * The people who hear about a namespace's account (reminders, notices): its owners who can still sign
+ * in, one entry per person, by username.
+ */
+export async function findOwnerContacts(
+  db: DbOrTrx,
+  accountId: number,
+): Promise<{ id: number; email: string; display_name: string }[]> {
+  return db
+    .selectFrom('namespaces as n')
+    .innerJoin('namespace_members as m', 'm.namespace_id', 'n.id')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['u.id', 'u.email', 'u.display_name'])
+    .distinct()
+    .where('n.account_id', '=', accountId)
+    .where('m.role', '=', 'owner')
+    .where('u.suspended_at', 'is', null)
+    .where('u.email', '<>', '')
+    .orderBy('u.id')
+    .execute();
+}

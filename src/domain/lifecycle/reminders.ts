@@ -5,6 +5,7 @@
  * once never remind the same item twice.
  */
 import { createHash } from 'node:crypto';
+import { findOwnerContacts } from '../../db/repos/namespaces.js';
 import type { Db } from '../../db/client.js';
 import { queueEmail } from '../notifications/outbox.js';
 import { type EmailContext, composeEmail } from '../notifications/templates.js';
@@ -141,35 +142,61 @@ export async function sendDueReminders(deps: ReminderDeps): Promise<number[]> {
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) === 1) claimed.push(item);
       }
-      if (claimed.length === 0) return null;
+      if (claimed.length === 0) return [];
       const user = await trx
         .selectFrom('users')
-        .select(['email', 'display_name'])
+        .select(['email', 'display_name', 'kind', 'dns_label'])
         .where('id', '=', userId)
         .executeTakeFirstOrThrow();
-      const content = reminderEmail(deps.email, user.display_name, claimed);
-      return queueEmail(
-        trx,
-        deps.email.appUrl,
-        {
-          to: user.email,
-          ...content,
-          dedupeKey: `reminder:${createHash('sha256')
-            .update(claimed.map((c) => `${c.kind}${c.id}@${c.expiresAt}:${c.next}`).join(','))
-            .digest('hex')}`,
-        },
-        now,
-      );
+      // A shared namespace's reminders go to each of its owners (decision 0026), one digest each.
+      const recipients =
+        user.kind === 'namespace'
+          ? await findOwnerContacts(trx, userId)
+          : [{ id: userId, email: user.email, display_name: user.display_name }];
+      const digest = createHash('sha256')
+        .update(claimed.map((c) => `${c.kind}${c.id}@${c.expiresAt}:${c.next}`).join(','))
+        .digest('hex');
+      const ids: number[] = [];
+      for (const to of recipients) {
+        const content = reminderEmail(
+          deps.email,
+          to.display_name,
+          claimed,
+          user.kind === 'namespace' ? user.dns_label : null,
+        );
+        const queuedId = await queueEmail(
+          trx,
+          deps.email.appUrl,
+          {
+            to: to.email,
+            ...content,
+            dedupeKey:
+              user.kind === 'namespace' ? `reminder:${digest}:${to.id}` : `reminder:${digest}`,
+          },
+          now,
+        );
+        if (queuedId !== null) ids.push(queuedId);
+      }
+      return ids;
     });
-    if (id !== null) queued.push(id);
+    queued.push(...id);
   }
   return queued;
 }
 
-function reminderEmail(ctx: EmailContext, name: string, items: DueItem[]) {
+function reminderEmail(
+  ctx: EmailContext,
+  name: string,
+  items: DueItem[],
+  namespace: string | null = null,
+) {
   const act = items.filter((i) => !i.autoRenew);
   const auto = items.filter((i) => i.autoRenew);
   const paragraphs: string[] = [];
+  if (namespace)
+    paragraphs.push(
+      `You are an owner of the shared namespace ${namespace}; this is about its records and certificate.`,
+    );
   if (act.length > 0) {
     paragraphs.push(
       act.length === 1
