@@ -26,6 +26,7 @@ import { SignInRefused, upsertUserFromIdentity } from '../../src/domain/users/si
 import { AppError } from '../../src/errors.js';
 import { type TestApp, createTestApp } from '../support/app.js';
 import { DIALECTS } from '../support/db.js';
+import { insertRecord } from '../support/dns.js';
 import { insertUser } from '../support/factories.js';
 
 const as = (user: User): Actor => ({ user, effectiveUser: user, requestId: null });
@@ -369,24 +370,17 @@ describe.each(DIALECTS)('namespaces (%s)', (dialect) => {
     await grantMember(deps(), as(prof), id, coOwner.username, 'owner');
     await grantMember(deps(), as(prof), id, editor.username, 'editor');
     const now = t.container.clock.now();
-    for (const sub of ['www', 'api'])
-      await db()
-        .insertInto('dns_records')
-        .values({
-          user_id: account_id,
-          subdomain: sub,
-          type: 'A',
-          value: '192.0.2.1',
-          priority: null,
-          ports: null,
-          course: null,
-          description: null,
-          expires_at: now + 5 * 86_400_000,
-          status_message: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+    const account = (await db()
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', account_id)
+      .executeTakeFirst())!;
+    for (const sub of ['www', 'api']) await insertRecord(db(), account, sub, 'A', '192.0.2.1');
+    await db()
+      .updateTable('dns_records')
+      .set({ expires_at: now + 5 * 86_400_000 })
+      .where('user_id', '=', account_id)
+      .execute();
     const remind = () =>
       sendDueReminders({
         db: db(),

@@ -33,12 +33,12 @@ export const recordSnapshot = (
     expires_at: r.expires_at,
   });
 
-/** Write one audit row about DNS record `id` (call in the change's transaction). */
-export async function auditDnsRecord(
+/** Write one audit row about target `type` `id` (call in the change's transaction). */
+export async function auditChange(
   db: Parameters<typeof insertAuditLog>[0],
   actor: Actor,
+  target: { type: string; id: number },
   action: string,
-  id: number,
   before: string | null,
   after: string | null,
   now: number,
@@ -47,9 +47,20 @@ export async function auditDnsRecord(
     ...actorColumns(actor),
     at: now,
     action,
-    target_type: 'dns_record',
-    target_id: String(id),
+    target_type: target.type,
+    target_id: String(target.id),
     before_json: before,
     after_json: after,
   });
 }
+
+/** Write one audit row about DNS record `id` (call in the change's transaction). */
+export const auditDnsRecord = (
+  db: Parameters<typeof insertAuditLog>[0],
+  actor: Actor,
+  action: string,
+  id: number,
+  before: string | null,
+  after: string | null,
+  now: number,
+): Promise<void> => auditChange(db, actor, { type: 'dns_record', id }, action, before, after, now);

@@ -7,7 +7,6 @@
 import type { Db } from '../../db/client.js';
 import { isDuplicateKey } from '../../db/dialect.js';
 import { findBlockedLabels } from '../../db/repos/admin.js';
-import { insertAuditLog } from '../../db/repos/audit-log.js';
 import type { DbOrTrx } from '../../db/repos/dns-records.js';
 import {
   ROLE_RANK,
@@ -31,7 +30,7 @@ import type { Namespace, NamespaceRole, User } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Actor } from '../dns-records/audit.js';
-import { actorColumns } from '../dns-records/audit.js';
+import { auditChange } from '../dns-records/audit.js';
 import { isProfane } from '../dns-records/rules.js';
 
 export const NAMESPACE_ROLES: readonly NamespaceRole[] = ['owner', 'editor', 'viewer'];
@@ -219,7 +218,7 @@ const snapshot = (ns: Namespace) =>
     ends_at: ns.ends_at,
   });
 
-async function audit(
+const audit = (
   db: DbOrTrx,
   actor: Actor,
   action: string,
@@ -227,17 +226,7 @@ async function audit(
   before: string | null,
   after: string | null,
   now: number,
-): Promise<void> {
-  await insertAuditLog(db, {
-    ...actorColumns(actor),
-    at: now,
-    action,
-    target_type: 'namespace',
-    target_id: String(namespaceId),
-    before_json: before,
-    after_json: after,
-  });
-}
+) => auditChange(db, actor, { type: 'namespace', id: namespaceId }, action, before, after, now);
 
 /** The person's role in a namespace, or null (not a member). Admins see every namespace as owners do. */
 export async function roleIn(
