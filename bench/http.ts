@@ -25,6 +25,7 @@
  * BENCH_SETTLE_SECONDS   idle wait before the RSS figure (default 15)
  * BENCH_DNS=embedded     the built-in DNS provider instead of Route53 + fake
  * BENCH_HEAP=1           also take a heap snapshot of the idle server and print its largest parts
+ * BENCH_ONLY_IDLE=1      stop after the idle RSS (and heap) figures
  * BENCH_REDIS_URL        Redis for MariaDB runs (default redis://127.0.0.1:6379/12: a db index of its
  *                        own on the shared Redis; its `starchart:*` keys are deleted at the end)
  * BENCH_NODE_ARGS        extra node flags for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
@@ -50,7 +51,7 @@ import { summarizeHeapSnapshot } from './support/heap-summary.js';
 import { type LoadResult, load } from './support/load.js';
 import { startCountProxy, statementShape } from './support/mysql-count-proxy.js';
 import { type BenchSession, type Populated, populate } from './support/populate.js';
-import { cpuMs, memoryMb } from './support/proc.js';
+import { brkHeapMb, cpuMs, memoryMb } from './support/proc.js';
 import { spawnService, type SpawnedService } from './support/server.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -334,9 +335,9 @@ async function runDialect(dialect: 'sqlite' | 'mariadb'): Promise<void> {
     dialect === 'sqlite'
       ? { dialect: 'sqlite', file: path.join(dir, 'bench.sqlite'), url: '' }
       : { dialect: 'mysql', url: `${MYSQL}/${dbName}`, database: dbName };
+  if (dialect === 'mariadb') await checkRedis(REDIS);
   if (dbConfig.dialect === 'sqlite') dbConfig.url = `sqlite:${dbConfig.file}`;
   else await ensureMysqlDatabase(dbConfig.url);
-  if (dialect === 'mariadb') await checkRedis(REDIS);
   const handle = await createDb(dbConfig);
   let fake: FakeRoute53 | undefined;
   let svc: SpawnedService | undefined;
@@ -430,9 +431,16 @@ async function runDialect(dialect: 'sqlite' | 'mariadb'): Promise<void> {
       `server: ${svc.runtime === 'dist' ? `${productionCommand().flags.join(' ')} ${productionCommand().entry} (production command)` : 'tsx (no build!)'}, DNS provider ${DNS === 'route53' ? 'Route53 (fake, in the bench process)' : 'built-in'}; healthy after ${f0(svc.healthyAfterMs)} ms`,
     );
     console.log(
-      `idle RSS on the populated database: ${idle.rss.toFixed(1)} MB, ${SETTLE} s after start-up work ended (anon ${idle.anon.toFixed(1)}, file ${idle.file.toFixed(1)}); at healthy ${early.rss.toFixed(1)} MB; CPU since healthy ${f0(cpuMs(pid) - startCpu)} ms${startupPass}`,
+      `idle RSS on the populated database: ${idle.rss.toFixed(1)} MB, ${SETTLE} s after start-up work ended (anon ${idle.anon.toFixed(1)} of which malloc brk heap ${brkHeapMb(pid).toFixed(1)}, file ${idle.file.toFixed(1)}); at healthy ${early.rss.toFixed(1)} MB; CPU since healthy ${f0(cpuMs(pid) - startCpu)} ms${startupPass}`,
     );
-    if (process.env.BENCH_HEAP === '1') await heapSnapshot(svc, dir);
+    if (process.env.BENCH_HEAP === '1') {
+      await heapSnapshot(svc, dir);
+      await sleep(5000);
+      console.log(
+        `RSS 5 s after the heap snapshot (which collects garbage first): ${memoryMb(pid).rss.toFixed(1)} MB (anon ${memoryMb(pid).anon.toFixed(1)})`,
+      );
+    }
+    if (process.env.BENCH_ONLY_IDLE === '1') return;
 
     console.log(
       `\nGET, ${GET_CONNECTIONS} connections, gzip, ab -k; ${ROUNDS} round(s) of ${SECONDS} s each, alternating with the bare server; p50/p99 are medians over rounds`,

@@ -34,3 +34,16 @@ export function memoryMb(pid: number): { rss: number; anon: number; file: number
     file: (kb('RssFile') + kb('RssShmem')) / 1024,
   };
 }
+
+/**
+ * Resident MB of the brk heap ([heap] in /proc/<pid>/smaps): glibc malloc's main arena, where native
+ * allocations of the main thread go (Buffers' backing stores, SQLite, zlib); V8's own heap is in
+ * separate anonymous mappings.
+ */
+export function brkHeapMb(pid: number): number {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  const at = smaps.indexOf(' [heap]\n');
+  if (at < 0) return 0;
+  const rss = /\nRss:\s+(\d+) kB/.exec(smaps.slice(at));
+  return rss ? Number(rss[1]) / 1024 : 0;
+}
