@@ -336,13 +336,13 @@ async function countStatements(
 }
 
 async function runDialect(dialect: 'sqlite' | 'mariadb'): Promise<void> {
+  if (dialect === 'mariadb') await checkRedis(REDIS);
   const dir = mkdtempSync(path.join(tmpdir(), 'starchart-bench-http-'));
   const dbName = `h_bench_${process.pid}_${Date.now().toString(36)}`;
   const dbConfig: DatabaseConfig =
     dialect === 'sqlite'
       ? { dialect: 'sqlite', file: path.join(dir, 'bench.sqlite'), url: '' }
       : { dialect: 'mysql', url: `${MYSQL}/${dbName}`, database: dbName };
-  if (dialect === 'mariadb') await checkRedis(REDIS);
   if (dbConfig.dialect === 'sqlite') dbConfig.url = `sqlite:${dbConfig.file}`;
   else await ensureMysqlDatabase(dbConfig.url);
   const handle = await createDb(dbConfig);
