@@ -48,7 +48,7 @@ test('admin searches, impersonates, edits a record as the user, stops, and audit
   await expect(page.getByText('Impersonating:')).toHaveCount(0);
   await expect(page.locator('#header-user')).toHaveText('Dev Admin');
 
-  // The audit log shows the impersonation and the edit as "dev.admin for dev.student".
+  // The audit log shows the impersonation ("dev.admin on dev.student") and the edit ("… for …").
   await page.goto(`${devUrl()}/admin/audit?user=dev.student`);
   const rows = page.locator('tr.audit-row');
   const start = rows.filter({
@@ -60,8 +60,9 @@ test('admin searches, impersonates, edits a record as the user, stops, and audit
   const stop = rows.filter({
     has: page.locator('[data-label="Action"]', { hasText: 'admin.impersonate.stop' }),
   });
-  await expect(start.first()).toContainText('dev.admin for dev.student');
-  await expect(stop.first()).toContainText('dev.admin for dev.student');
+  // Starting and stopping are the admin's actions upon the account; the edit was made for the user.
+  await expect(start.first()).toContainText('dev.admin on dev.student');
+  await expect(stop.first()).toContainText('dev.admin on dev.student');
   const edited = edit.filter({ hasText: '192.0.2.77' });
   await expect(edited).toHaveCount(1);
   await expect(edited).toContainText('dev.admin for dev.student');
