@@ -59,6 +59,8 @@ export interface ReconcilerDeps {
   syncWaitMs?: number;
   /** Above this many dirty labels a "changes" pass lists the whole zone instead of each label. */
   maxScopedLabels?: number;
+  /** Labels per chunk of a whole-zone pass (default ZONE_CHUNK_LABELS). */
+  zoneChunkLabels?: number;
   /** Retries of one request on Throttling / PriorRequestNotComplete. */
   maxBackoffAttempts?: number;
   backoffBaseMs?: number;
@@ -272,9 +274,10 @@ async function walkZone(deps: ReconcilerDeps, report: ReconcileReport, pusher: P
   const owned = [...(await findOwnedLabels(db))].sort((a, b) =>
     labelKey(a) < labelKey(b) ? -1 : labelKey(a) > labelKey(b) ? 1 : 0,
   );
+  const size = Math.max(1, deps.zoneChunkLabels ?? ZONE_CHUNK_LABELS);
   const chunkOf = new Map<string, number>();
-  owned.forEach((l, i) => chunkOf.set(l, Math.floor(i / ZONE_CHUNK_LABELS)));
-  const chunks = Math.ceil(owned.length / ZONE_CHUNK_LABELS);
+  owned.forEach((l, i) => chunkOf.set(l, Math.floor(i / size)));
+  const chunks = Math.ceil(owned.length / size);
 
   const pages = provider
     .walkRecordSets((r) => withBackoff(deps, report, r))
@@ -285,8 +288,8 @@ async function walkZone(deps: ReconcilerDeps, report: ReconcileReport, pusher: P
   let outOfOrder = 0;
   report.listCalls++;
   for (let c = 0; c < chunks && !deps.signal?.aborted; c++) {
-    const chunkLabels = owned.slice(c * ZONE_CHUNK_LABELS, (c + 1) * ZONE_CHUNK_LABELS);
-    const next = owned[(c + 1) * ZONE_CHUNK_LABELS];
+    const chunkLabels = owned.slice(c * size, (c + 1) * size);
+    const next = owned[(c + 1) * size];
     // Read the listing until past this chunk's names (or its end).
     while (!listed && (next === undefined || lastKey < labelKey(next))) {
       const page = await pages.next();
