@@ -279,9 +279,8 @@ async function walkZone(deps: ReconcilerDeps, report: ReconcileReport, pusher: P
   owned.forEach((l, i) => chunkOf.set(l, Math.floor(i / size)));
   const chunks = Math.ceil(owned.length / size);
 
-  const pages = provider
-    .walkRecordSets((r) => withBackoff(deps, report, r))
-    [Symbol.asyncIterator]();
+  const walk = provider.walkRecordSets((r) => withBackoff(deps, report, r));
+  const pages = walk[Symbol.asyncIterator]();
   let buffered: { set: RecordSet; chunk: number }[] = [];
   let listed = false;
   let lastKey = '';
