@@ -309,6 +309,7 @@ async function walkZone(deps: ReconcilerDeps, report: ReconcileReport, pusher: P
     buffered = buffered.filter((b) => b.chunk !== c);
     await pusher.push(await loadDesiredState(db, root, chunkLabels), actual);
   }
+  await pages.return?.();
   if (outOfOrder > 0)
     deps.logger.warn(
       { sets: outOfOrder },
