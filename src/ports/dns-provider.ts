@@ -59,6 +59,12 @@ export interface DnsProvider {
     under?: string,
     retry?: <T>(request: () => Promise<T>) => Promise<T>,
   ): Promise<RecordSet[]>;
+  /**
+   * The whole zone's record sets of the supported types, one page at a time, in the provider's list
+   * order (names with their labels reversed, compared as strings: see zoneOrderKey). Lets a caller
+   * walk the zone in bounded memory. Each request goes through `retry`. Throws DnsProviderError.
+   */
+  walkRecordSets(retry?: <T>(request: () => Promise<T>) => Promise<T>): AsyncIterable<RecordSet[]>;
   /** Apply one batch atomically; returns the provider's change id. Throws DnsProviderError. */
   applyChanges(changes: RecordSetChange[]): Promise<string>;
   /** Whether a change has reached every authoritative server. Throws DnsProviderError. */
@@ -66,3 +72,10 @@ export interface DnsProvider {
   /** The database changed (used by providers that serve from it to refresh caches). */
   notifyChanged(): void;
 }
+
+/**
+ * Where a name sorts in a provider's zone listing: Route53 lists names with their labels reversed
+ * (`www.alice.example.com` → `com.example.alice.www`), compared as strings.
+ */
+export const zoneOrderKey = (name: string): string =>
+  name.toLowerCase().replace(/\.$/, '').split('.').reverse().join('.');

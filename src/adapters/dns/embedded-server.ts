@@ -564,6 +564,7 @@ export class EmbeddedDnsProvider implements DnsProvider {
   async listRecordSets(): Promise<RecordSet[]> {
     return [];
   }
+  async *walkRecordSets(): AsyncIterable<RecordSet[]> {}
   async applyChanges(_changes: RecordSetChange[]): Promise<string> {
     return 'embedded';
   }

@@ -62,6 +62,43 @@ export class Route53Provider implements DnsProvider {
   ): Promise<RecordSet[]> {
     const suffix = under ? `.${under.toLowerCase()}` : null;
     const out: RecordSet[] = [];
+    for await (const page of this.pages(under, retry)) {
+      let left = false;
+      for (const set of page) {
+        const name = set.name;
+        if (under && name !== under && !name.endsWith(suffix!)) {
+          // Route53 lists by name with labels reversed (com.example.www) compared as strings, so
+          // siblings such as "alice-b" can sort between "alice" and "alice.www": skip those, and
+          // stop once past everything that starts with the subtree's reversed prefix.
+          if (reversed(name) > `${reversed(under)}.\uffff`) {
+            left = true;
+            break;
+          }
+          continue;
+        }
+        if (set.type !== null) out.push(set as RecordSet);
+      }
+      if (left) return out;
+    }
+    return out;
+  }
+
+  async *walkRecordSets(
+    retry: <T>(request: () => Promise<T>) => Promise<T> = (r) => r(),
+  ): AsyncIterable<RecordSet[]> {
+    for await (const page of this.pages(undefined, retry))
+      yield page.filter((s): s is RecordSet => s.type !== null);
+  }
+
+  /**
+   * ListResourceRecordSets pages from `under` (or the start of the zone) to the end, in Route53's
+   * order; sets of unsupported types and aliases come with type null (so a subtree walk can still
+   * see where it left its subtree).
+   */
+  private async *pages(
+    under: string | undefined,
+    retry: <T>(request: () => Promise<T>) => Promise<T>,
+  ): AsyncGenerator<(Omit<RecordSet, 'type'> & { type: RecordType | null })[]> {
     let startName: string | undefined = under ? toRoute53Name(under) : undefined;
     let startType: RRType | undefined;
     for (;;) {
@@ -77,29 +114,19 @@ export class Route53Provider implements DnsProvider {
           ),
         ),
       );
-      let left = false;
-      for (const rs of res.ResourceRecordSets ?? []) {
-        const name = fromRoute53Name(rs.Name ?? '');
-        if (under && name !== under && !name.endsWith(suffix!)) {
-          // Route53 lists by name with labels reversed (com.example.www) compared as strings, so
-          // siblings such as "alice-b" can sort between "alice" and "alice.www": skip those, and
-          // stop once past everything that starts with the subtree's reversed prefix.
-          if (reversed(name) > `${reversed(under)}.\uffff`) {
-            left = true;
-            break;
-          }
-          continue;
-        }
+      yield (res.ResourceRecordSets ?? []).map((rs) => {
         const type = rs.Type ?? '';
-        if (!isRecordType(type) || rs.AliasTarget) continue;
-        out.push({
-          name,
-          type,
+        const supported = isRecordType(type) && !rs.AliasTarget;
+        return {
+          name: fromRoute53Name(rs.Name ?? ''),
+          type: supported ? type : null,
           ttl: rs.TTL ?? 300,
-          values: (rs.ResourceRecords ?? []).map((r) => decodeValue(type, r.Value ?? '')),
-        });
-      }
-      if (left || !res.IsTruncated) return out;
+          values: supported
+            ? (rs.ResourceRecords ?? []).map((r) => decodeValue(type, r.Value ?? ''))
+            : [],
+        };
+      });
+      if (!res.IsTruncated) return;
       startName = res.NextRecordName;
       startType = res.NextRecordType;
     }

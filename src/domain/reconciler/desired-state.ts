@@ -10,6 +10,7 @@ import {
   findChallengeRows,
   findDesiredRecords,
   findDnsSerial,
+  findOwnedLabels,
   findZoneChangesSince,
 } from '../../db/repos/dns-sync.js';
 import { canonicalValue } from '../dns-records/rules.js';
@@ -164,14 +165,27 @@ function flatten(sets: Map<string, DesiredSet>): FlatRecord[] {
   return records;
 }
 
-/** Every record of the zone as flat (name, type, value) rows, with the serial read first. */
+/** Labels per query of a whole-zone load (bounds the rows and sets held at once, see 0028). */
+export const ZONE_LOAD_CHUNK_LABELS = 250;
+
+/**
+ * Every record of the zone as flat (name, type, value) rows, with the serial read first (so a change
+ * committed while the chunks load is in a later patch). Loaded in chunks of labels: only the flat rows
+ * of the whole zone are held, never its database rows and record sets at once.
+ */
 export async function loadZoneRecords(
   db: Db,
   root: string,
   readSerial: () => Promise<number>,
 ): Promise<{ serial: number; records: FlatRecord[] }> {
   const serial = await readSerial();
-  return { serial, records: flatten(await loadDesiredState(db, root, null)) };
+  const labels = [...(await findOwnedLabels(db))];
+  const records: FlatRecord[] = [];
+  for (let i = 0; i < labels.length; i += ZONE_LOAD_CHUNK_LABELS) {
+    const chunk = labels.slice(i, i + ZONE_LOAD_CHUNK_LABELS);
+    for (const r of flatten(await loadDesiredState(db, root, chunk))) records.push(r);
+  }
+  return { serial, records };
 }
 
 /** A part of the zone to replace: the records at `name`, and with `subtree` also every name below it. */

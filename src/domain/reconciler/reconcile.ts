@@ -29,14 +29,19 @@ import {
 } from '../../db/repos/dns-sync.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../ports/clock.js';
-import { type DnsProvider, DnsProviderError, type RecordSet } from '../../ports/dns-provider.js';
+import {
+  type DnsProvider,
+  DnsProviderError,
+  type RecordSet,
+  zoneOrderKey,
+} from '../../ports/dns-provider.js';
 import { type DesiredSet, loadDesiredState, ownerLabel } from './desired-state.js';
 import {
   type PlannedChange,
+  type SizeOf,
   changeSize,
   diffRecordSets,
   groupByName,
-  minimumRequests,
   packBatches,
 } from './plan.js';
 
@@ -54,6 +59,8 @@ export interface ReconcilerDeps {
   syncWaitMs?: number;
   /** Above this many dirty labels a "changes" pass lists the whole zone instead of each label. */
   maxScopedLabels?: number;
+  /** Labels per chunk of a whole-zone pass (default ZONE_CHUNK_LABELS). */
+  zoneChunkLabels?: number;
   /** Retries of one request on Throttling / PriorRequestNotComplete. */
   maxBackoffAttempts?: number;
   backoffBaseMs?: number;
@@ -200,6 +207,9 @@ async function runRounds(
   }
 }
 
+/** Labels per chunk of a whole-zone pass (each chunk's desired state and listing are in memory). */
+export const ZONE_CHUNK_LABELS = 250;
+
 /** One pass over `labels` (null = whole zone). Returns the change ids the provider accepted. */
 async function runPass(
   deps: ReconcilerDeps,
@@ -217,9 +227,10 @@ async function runPass(
     return [];
   }
   const scoped = labels !== null && labels.length <= (deps.maxScopedLabels ?? 20) ? labels : null;
-  const desired = await loadDesiredState(db, root, scoped);
-  let actual: RecordSet[] = [];
+  const pusher = new Pusher(deps, report, renew);
   if (scoped) {
+    const desired = await loadDesiredState(db, root, scoped);
+    const actual: RecordSet[] = [];
     for (const label of scoped) {
       report.listCalls++;
       const sets = await provider.listRecordSets(`${label}.${root}`, (r) =>
@@ -227,33 +238,163 @@ async function runPass(
       );
       actual.push(...sets.filter((s) => ownerLabel(s.name, root) === label));
     }
+    await pusher.push(desired, actual);
   } else {
-    const owned = await findOwnedLabels(db);
-    report.listCalls++;
-    const sets = await provider.listRecordSets(undefined, (r) => withBackoff(deps, report, r));
-    actual = sets.filter((s) => {
-      const l = ownerLabel(s.name, root);
-      return l !== null && owned.has(l);
-    });
+    await walkZone(deps, report, pusher);
   }
-  const diff = diffRecordSets(desired, actual);
-  const sizeOf = changeSize((t, v) => provider.encodedLength(t, v));
-  report.minimumRequests += minimumRequests(diff.changes, provider.limits, sizeOf);
-  const batches = packBatches(groupByName(diff.changes), provider.limits, sizeOf);
-  const accepted: string[] = [];
-  const publishedLabels: string[] = [];
+  await pusher.finish();
+  if (!deps.signal?.aborted) {
+    await updateLabelsClean(db, labels, serial);
+    await updateReconciledAt(db, serial, clock.now());
+  }
+  if (pusher.changes > 0)
+    deps.logger.info(
+      {
+        scope: scoped ? scoped.length : 'zone',
+        changes: pusher.changes,
+        batches: pusher.accepted.length,
+        rejected: report.rejectedChanges,
+      },
+      'DNS changes pushed',
+    );
+  return pusher.accepted;
+}
 
-  const apply = async (groups: PlannedChange[][]): Promise<void> => {
+/**
+ * The whole zone in chunks of labels, in the provider's list order: for each chunk the desired state
+ * of its labels from the database and the provider's sets for them from one walk of the zone listing
+ * (which reaches each chunk's names after the previous chunk's). Memory is bounded by a chunk and a
+ * listing page, not the zone. Every label the reconciler owns is covered (so names no longer desired
+ * under a published label are deleted, and a suspended user's records withdrawn).
+ */
+async function walkZone(deps: ReconcilerDeps, report: ReconcileReport, pusher: Pusher) {
+  const { db, provider, rootDomain: root } = deps;
+  const rootKey = zoneOrderKey(root);
+  const labelKey = (l: string) => `${rootKey}.${l}.`;
+  const owned = [...(await findOwnedLabels(db))].sort((a, b) =>
+    labelKey(a) < labelKey(b) ? -1 : labelKey(a) > labelKey(b) ? 1 : 0,
+  );
+  const size = Math.max(1, deps.zoneChunkLabels ?? ZONE_CHUNK_LABELS);
+  const chunkOf = new Map<string, number>();
+  owned.forEach((l, i) => chunkOf.set(l, Math.floor(i / size)));
+  const chunks = Math.ceil(owned.length / size);
+
+  const walk = provider.walkRecordSets((r) => withBackoff(deps, report, r));
+  const pages = walk[Symbol.asyncIterator]();
+  let buffered: { set: RecordSet; chunk: number }[] = [];
+  let listed = false;
+  let lastKey = '';
+  let outOfOrder = 0;
+  report.listCalls++;
+  for (let c = 0; c < chunks && !deps.signal?.aborted; c++) {
+    const chunkLabels = owned.slice(c * size, (c + 1) * size);
+    const next = owned[(c + 1) * size];
+    // Read the listing until past this chunk's names (or its end).
+    while (!listed && (next === undefined || lastKey < labelKey(next))) {
+      const page = await pages.next();
+      if (page.done) {
+        listed = true;
+        break;
+      }
+      for (const set of page.value) {
+        lastKey = zoneOrderKey(set.name);
+        const l = ownerLabel(set.name, root);
+        const at = l === null ? undefined : chunkOf.get(l);
+        if (at === undefined) continue; // not a name the reconciler owns
+        if (at < c) outOfOrder++;
+        else buffered.push({ set, chunk: at });
+      }
+    }
+    const actual = buffered.filter((b) => b.chunk === c).map((b) => b.set);
+    buffered = buffered.filter((b) => b.chunk !== c);
+    await pusher.push(await loadDesiredState(db, root, chunkLabels), actual);
+  }
+  await pages.return?.();
+  if (outOfOrder > 0)
+    deps.logger.warn(
+      { sets: outOfOrder },
+      'DNS provider listed record sets out of the expected order; they were not compared this pass',
+    );
+}
+
+/**
+ * Sends the changes of one pass in as few requests as the limits allow, chunk after chunk: the last,
+ * partly filled batch of a chunk waits for the next chunk's changes (at most one batch is held).
+ */
+class Pusher {
+  readonly accepted: string[] = [];
+  changes = 0;
+  private held: PlannedChange[][] = [];
+  private readonly sizeOf: SizeOf;
+  private readonly total = { records: 0, chars: 0, changes: 0 };
+
+  constructor(
+    private readonly deps: ReconcilerDeps,
+    private readonly report: ReconcileReport,
+    private readonly renew: () => Promise<void>,
+  ) {
+    this.sizeOf = changeSize((t, v) => deps.provider.encodedLength(t, v));
+  }
+
+  async push(desired: Map<string, DesiredSet>, actual: readonly RecordSet[]): Promise<void> {
+    const { db, clock } = this.deps;
+    const diff = diffRecordSets(desired, actual);
+    this.changes += diff.changes.length;
+    for (const c of diff.changes) {
+      const s = this.sizeOf(c);
+      this.total.records += s.records;
+      this.total.chars += s.chars;
+      this.total.changes++;
+    }
+    // Sets already published as wanted: their rows are live.
+    await updateSyncStatus(db, staleRows(diff.inSync), {
+      status: 'live',
+      status_message: null,
+      change_id: null,
+      status_at: clock.now(),
+    });
+    this.held.push(...groupByName(diff.changes));
+    const batches = packBatches(this.held, this.deps.provider.limits, this.sizeOf);
+    this.held = batches.pop() ?? [];
+    await this.send(batches);
+  }
+
+  async finish(): Promise<void> {
+    const limits = this.deps.provider.limits;
+    this.report.minimumRequests += Math.max(
+      Math.ceil(this.total.records / limits.maxRecords),
+      Math.ceil(this.total.chars / limits.maxValueChars),
+      Math.ceil(this.total.changes / limits.maxChanges),
+    );
+    const last = this.held;
+    this.held = [];
+    if (last.length > 0) await this.send([last]);
+  }
+
+  private async send(batches: PlannedChange[][][]): Promise<void> {
+    const published = new Set<string>();
+    for (const batch of batches) {
+      if (this.deps.signal?.aborted) break;
+      await this.apply(batch, published);
+      await this.renew();
+    }
+    if (published.size > 0)
+      await updateLabelsPublished(this.deps.db, [...published], this.deps.clock.now());
+  }
+
+  private async apply(groups: PlannedChange[][], published: Set<string>): Promise<void> {
+    const { deps, report } = this;
+    const { db, provider, clock, rootDomain: root } = deps;
     const changes = groups.flat();
     try {
       report.changeRequests++;
       const id = await withBackoff(deps, report, () => provider.applyChanges(changes));
       report.acceptedBatches++;
       report.changesApplied += changes.length;
-      accepted.push(id);
+      this.accepted.push(id);
       for (const c of changes) {
         const l = ownerLabel(c.set.name, root);
-        if (l) publishedLabels.push(l);
+        if (l) published.add(l);
       }
       const targets = sets(changes.map((c) => c.desired));
       await updateSyncStatus(db, targets, {
@@ -266,8 +407,8 @@ async function runPass(
       if (!(e instanceof DnsProviderError) || e.kind !== 'rejected') throw e;
       if (groups.length > 1) {
         const mid = Math.ceil(groups.length / 2);
-        await apply(groups.slice(0, mid));
-        await apply(groups.slice(mid));
+        await this.apply(groups.slice(0, mid), published);
+        await this.apply(groups.slice(mid), published);
         return;
       }
       report.rejectedChanges += changes.length;
@@ -282,35 +423,7 @@ async function runPass(
         status_at: clock.now(),
       });
     }
-  };
-  for (const batch of batches) {
-    if (deps.signal?.aborted) break;
-    await apply(batch);
-    await renew();
   }
-  // Sets already published as wanted: their rows are live.
-  await updateSyncStatus(db, staleRows(diff.inSync), {
-    status: 'live',
-    status_message: null,
-    change_id: null,
-    status_at: clock.now(),
-  });
-  if (publishedLabels.length > 0) await updateLabelsPublished(db, publishedLabels, clock.now());
-  if (!deps.signal?.aborted) {
-    await updateLabelsClean(db, labels, serial);
-    await updateReconciledAt(db, serial, clock.now());
-  }
-  if (diff.changes.length > 0)
-    deps.logger.info(
-      {
-        scope: scoped ? scoped.length : 'zone',
-        changes: diff.changes.length,
-        batches: batches.length,
-        rejected: report.rejectedChanges,
-      },
-      'DNS changes pushed',
-    );
-  return accepted;
 }
 
 function sets(desired: readonly (DesiredSet | null)[]) {
