@@ -112,10 +112,7 @@ export interface RecordFilter {
   sort: 'name' | 'type' | 'expiry';
 }
 
-const ORDERS: Record<
-  RecordFilter['sort'],
-  readonly ('subdomain' | 'type' | 'expires_at')[]
-> = {
+const ORDERS: Record<RecordFilter['sort'], readonly ('subdomain' | 'type' | 'expires_at')[]> = {
   // Then `id`, as the unfiltered list (findDnsRecordsPage): a search shows its matches in list order.
   name: ['subdomain', 'type'],
   type: ['type', 'subdomain'],
