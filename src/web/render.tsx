@@ -27,6 +27,11 @@ export function renderPage(
   body: Child,
   status = 200,
 ) {
+  return sendHtml(c, pageHtml(c, shell, title, body), status);
+}
+
+/** A full page through the shared layout, as the HTML document sent (see renderPage). */
+export function pageHtml(c: Context<AppEnv>, shell: PageShell, title: string, body: Child): string {
   const chrome = shell.chrome?.(c) ?? {};
   const html = (
     <Layout
@@ -44,7 +49,7 @@ export function renderPage(
       {body}
     </Layout>
   );
-  return sendHtml(c, `<!doctype html>${html.toString()}`, status);
+  return `<!doctype html>${html.toString()}`;
 }
 
 /**

@@ -92,7 +92,7 @@ export interface RecordPage {
   limit: number | null;
 }
 
-/** One page of the owner's records sorted by name, type, value; page numbers are clamped. */
+/** One page of the owner's records sorted by name, type, creation; page numbers are clamped. */
 export async function listDnsRecords(
   deps: Pick<DnsRecordDeps, 'db' | 'config'>,
   owner: User,

@@ -37,7 +37,9 @@ import type { RecordForm } from '../../domain/dns-records/types.js';
 import { AppError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 import { requireUser } from '../middleware/session.js';
-import { type PageShell, renderConfirmation, renderPage } from '../render.js';
+import { type PageShell, pageHtml, renderConfirmation, renderPage } from '../render.js';
+import { sendHtml } from '../middleware/compression.js';
+import { RenderedPages } from '../page-cache.js';
 import { FieldError, RecordFormPage, RecordFormView } from '../views/dns-records/form.js';
 import { InstructionsPage } from '../views/dns-records/instructions.js';
 import {
@@ -85,6 +87,8 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
     logger: container.logger,
   };
   const app = new Hono<AppEnv>();
+  // The records page as last rendered for each session and URL (this instance's; see RenderedPages).
+  const pages = new RenderedPages();
   app.use('/dns-records', requireUser);
   app.use('/dns-records/*', requireUser);
 
@@ -208,19 +212,49 @@ export function dnsRecordRoutes(container: Container, shell: PageShell) {
       challenges.length === 0
         ? new Map<number, string>()
         : new Map((await listTokens(deps, owner(c))).map((t) => [Number(t.id), t.name]));
-    return renderPage(
-      c,
-      shell,
-      'DNS Records',
-      <DnsRecordsPage
-        {...props}
-        raw={raw}
-        notice={notice}
-        challenges={challenges}
-        tokenNames={tokenNames}
-      />,
-      queryErrors ? 400 : 200,
+    const s = c.get('session')!;
+    // Everything the page shows besides the nonce, as read for this request (see RenderedPages): the
+    // rows, counts and challenges, whose session and user it is (the header, the CSRF token), the
+    // footer's year, and the minute (expiry in words, "expiring soon" badges: at most a minute behind).
+    const inputs = [
+      props.records,
+      props.total,
+      props.all,
+      props.limit,
+      props.page,
+      props.pages,
+      query,
+      queryErrors,
+      raw,
+      notice,
+      challenges,
+      [...tokenNames],
+      s.csrfToken,
+      c.get('csrfToken'),
+      s.user,
+      s.effectiveUser,
+      s.impersonating,
+      shell.footer?.copyright(),
+      Math.floor(props.now / 60_000),
+    ];
+    const { html, digest } = pages.page(`${s.id}\n${c.req.url}`, inputs, c.get('nonce'), () =>
+      pageHtml(
+        c,
+        shell,
+        'DNS Records',
+        <DnsRecordsPage
+          {...props}
+          raw={raw}
+          notice={notice}
+          challenges={challenges}
+          tokenNames={tokenNames}
+        />,
+      ),
     );
+    // Names what the page shows (it changes with any of it). Pages are no-store, so nothing revalidates
+    // with it; it says whether two responses show the same thing, the nonce aside.
+    if (digest) c.header('ETag', `W/"${digest}"`);
+    return sendHtml(c, html, queryErrors ? 400 : 200);
   });
 
   app.get('/dns-records/instructions', (c) =>
