@@ -9,7 +9,7 @@ import { Fragment, h } from '../jsx/runtime.js';
  */
 import { type Context, Hono } from 'hono';
 import type { Container } from '../../container.js';
-import { countDnsRecords, findDnsRecordsOfUser } from '../../db/repos/dns-records.js';
+import { findDnsRecordsOfUser } from '../../db/repos/dns-records.js';
 import type { Actor } from '../../domain/dns-records/audit.js';
 import { recordPolicy } from '../../domain/dns-records/record-policy.js';
 import {
