@@ -253,7 +253,7 @@ export function NewNamespacePage(props: {
               {...described('endsAt', true, e.endsAt)}
             />
             <p class="hint" id="hint-endsAt">
-              Records expire no later than this day (YYYY-MM-DD); owners are reminded before.
+              The namespace’s records expire no later than this day; its owners are reminded before.
             </p>
             <FieldError id="endsAt" message={e.endsAt} />
           </div>
@@ -324,7 +324,7 @@ function RoleSelect(props: { id: string; value: string; error?: string | undefin
     <select id={props.id} name="role" {...described(props.id, false, props.error)}>
       {(['viewer', 'editor', 'owner'] as const).map((r) => (
         <option value={r} selected={props.value === r}>
-          {r} — {ROLE_HELP[r]}
+          {r[0]!.toUpperCase() + r.slice(1)}
         </option>
       ))}
     </select>
@@ -341,6 +341,14 @@ export function NamespacePage(props: NamespacePageProps) {
   const me = props.people.find((p) => p.userId === props.me);
   const mf = props.memberForm;
   const gf = props.groupForm;
+  // The one owner by direct grant cannot be removed (the domain refuses it): no button to press.
+  const ownerGroups = new Set(
+    props.groups.filter((g) => g.role === 'owner').map((g) => g.group_name),
+  );
+  const soleOwner = (p: MemberView) =>
+    p.direct === 'owner' &&
+    !p.groups.some((g) => ownerGroups.has(g)) &&
+    props.people.filter((x) => x.role === 'owner').length === 1;
 
   const memberColumns: Column<MemberView>[] = [
     {
@@ -375,7 +383,9 @@ export function NamespacePage(props: NamespacePageProps) {
             phoneLabel: false,
             class: 'row-actions',
             cell: (p: MemberView) =>
-              p.direct ? (
+              soleOwner(p) ? (
+                <span class="hint">only owner</span>
+              ) : p.direct ? (
                 <a
                   class="btn secondary small"
                   href={`/namespaces/${ns.id}/members/${p.userId}/remove`}
@@ -504,7 +514,8 @@ export function NamespacePage(props: NamespacePageProps) {
               </div>
             </div>
             <p class="hint" id="hint-member">
-              They must have signed in once. Adding someone already here changes their role.
+              They must have signed in once. Viewers see the records, editors change them, owners
+              also manage members. Adding someone already here changes their role.
             </p>
             <FieldError id="member" message={mf.errors.member} />
             <FieldError id="member-role" message={mf.errors.role} />
@@ -563,7 +574,7 @@ export function NamespacePage(props: NamespacePageProps) {
             </div>
             <p class="hint" id="hint-group">
               The name exactly as your organisation’s sign-in sends it, for example{' '}
-              <code>osd700-winter-2027</code>.
+              <code>osd700-winter-2027</code>. Everyone in it gets the role chosen here.
             </p>
             <FieldError id="group" message={gf.errors.group} />
             <FieldError id="group-role" message={gf.errors.role} />
