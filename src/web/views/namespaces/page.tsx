@@ -172,10 +172,7 @@ export function NewNamespacePage(props: {
       <p class="lead">
         You become its first owner. Add the other people, or link a sign-in group, on the next page.
       </p>
-      <section class="card narrow" aria-labelledby="new-ns-title">
-        <h2 id="new-ns-title" class="visually-hidden">
-          Namespace details
-        </h2>
+      <section class="card narrow">
         <form class="stack" method="post" action="/namespaces" novalidate>
           <input type="hidden" name="_csrf" value={props.csrf} />
           <FormError message={props.formError} />
