@@ -464,7 +464,7 @@ export function NamespacePage(props: NamespacePageProps) {
         </dd>
       </dl>
 
-      <section aria-labelledby="members-title" id="members">
+      <section class="ns-section" aria-labelledby="members-title" id="members">
         <h2 id="members-title">Members</h2>
         <DataTable
           class="ns-members"
@@ -520,7 +520,7 @@ export function NamespacePage(props: NamespacePageProps) {
         )}
       </section>
 
-      <section aria-labelledby="groups-title" id="groups">
+      <section class="ns-section" aria-labelledby="groups-title" id="groups">
         <h2 id="groups-title">Linked groups</h2>
         <p class="hint">
           Everyone in a linked sign-in group is a member. People who leave the group lose access the
@@ -579,7 +579,7 @@ export function NamespacePage(props: NamespacePageProps) {
         )}
       </section>
 
-      <section aria-labelledby="records-title" id="records">
+      <section class="ns-section" aria-labelledby="records-title" id="records">
         <h2 id="records-title">Records</h2>
         <DataTable
           class="ns-records"
