@@ -234,7 +234,10 @@ describe.each(DIALECTS)('Namespace pages (%s)', (dialect) => {
     expect(done.status).toBe(303);
     expect((await membersOf(db(), ns.id)).people).toHaveLength(1);
 
-    // The only owner removing themselves: a clear 409, nothing changes.
+    // The only owner has no Remove button; pressing it anyway (a crafted POST): a clear 409.
+    const alone = await (await p.get(`/namespaces/${ns.id}`)).text();
+    expect(alone).toContain('only owner');
+    expect(alone).not.toContain(`/members/${prof.id}/remove`);
     const last = await p.post(`/namespaces/${ns.id}/members/${prof.id}/remove`, { confirm: 'yes' });
     expect(last.status).toBe(409);
     expect(await last.text()).toContain('needs at least one owner');
