@@ -49,6 +49,7 @@ const STUDENT_PAGES = [
   '/certificate',
   '/certificate/information',
   '/tokens',
+  '/namespaces',
   '/history',
 ];
 const ADMIN_PAGES = ['/admin', '/admin/audit', '/admin/blocked-labels', '/admin/certificates'];
@@ -76,6 +77,43 @@ test('admin pages: no axe violations (light and dark), nothing wider than 360 px
     await noOverflow(page, p);
     await page.setViewportSize({ width: 1366, height: 900 });
   }
+});
+
+test('namespace pages (faculty): no axe violations (light and dark), nothing wider than 360 px', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await signInAsDev(page, devUrl(), 'Dev Faculty');
+  // A namespace with a member, a linked group (long name) and the form with errors.
+  await page.goto(`${devUrl()}/namespaces/new`);
+  await page.getByLabel('Name').fill('Not Valid!');
+  await page.getByLabel('Record limit').fill('lots');
+  await page.getByRole('button', { name: 'Create namespace' }).click();
+  await expect(page.locator('[aria-invalid="true"]').first()).toBeVisible();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const found = (await new AxeBuilder({ page }).analyze()).violations.map((v) => v.id);
+    expect(found, `namespace form with errors in ${scheme} mode`).toEqual([]);
+  }
+  await page.getByLabel('Name').fill(`a11y${Date.now().toString(36)}`);
+  await page.getByLabel('Record limit').fill('25');
+  await page.getByRole('button', { name: 'Create namespace' }).click();
+  await expect(page).toHaveURL(/\/namespaces\/\d+\?done=created$/);
+  const ns = new URL(page.url()).pathname;
+  await page
+    .getByLabel('Group name')
+    .fill('a-rather-long-group-name-from-the-identity-provider-2027');
+  await page.getByRole('button', { name: 'Link', exact: true }).click();
+  await expect(page.getByText('Group linked.')).toBeVisible();
+  for (const p of ['/namespaces', '/namespaces/new', ns]) {
+    await audit(page, p);
+    await noOverflow(page, p);
+    await page.setViewportSize({ width: 1366, height: 900 });
+  }
+  await audit(
+    page,
+    `${ns}/groups/unlink?group=a-rather-long-group-name-from-the-identity-provider-2027`,
+  );
 });
 
 test('states: form errors, pending and refused records, impersonating: no axe violations', async ({

@@ -10,6 +10,7 @@ import { serve } from '@hono/node-server';
 import { type Page, chromium } from 'playwright-core';
 import { requestCertificate } from '../src/domain/certificates/certificates.js';
 import { dispatchQueue, recordRateLimit } from '../src/domain/certificates/queue.js';
+import { createNamespace, grantMember, linkGroup } from '../src/domain/namespaces/namespaces.js';
 import { certificateDeps } from '../src/jobs/certificate-deps.js';
 import { SESSION_COOKIE } from '../src/web/middleware/session.js';
 import type { User } from '../src/db/schema.js';
@@ -171,6 +172,38 @@ try {
   await shot('certificate-pending', crowd[0]!, '/certificate');
 
   await shot('tokens', jdoe, '/tokens');
+
+  // Shared namespaces: a student in none, a professor who runs two, the page of one, the form.
+  await shot('namespaces-empty', newcomer, '/namespaces');
+  const prof = await person('prof.lee', 'Professor Lee', 'faculty');
+  const nsDeps = { db, clock: e.t.container.clock, config: e.t.config };
+  const asProf = { user: prof, effectiveUser: prof, requestId: null };
+  const term = new Date(Date.now() + 120 * 86_400_000).toISOString().slice(0, 10);
+  const osd = await createNamespace(nsDeps, asProf, {
+    label: 'osd700',
+    description: 'Open Source Development, Winter term: team project sites',
+    recordLimit: '40',
+    endsAt: term,
+  });
+  await createNamespace(nsDeps, asProf, { label: 'robotics-club', description: 'Robotics Club' });
+  await grantMember(nsDeps, asProf, osd.id, 'jdoe', 'editor');
+  await grantMember(nsDeps, asProf, osd.id, 'newbie', 'viewer');
+  await linkGroup(nsDeps, asProf, osd.id, 'osd700-winter-students', 'viewer');
+  const account = { id: osd.account_id } as User;
+  await insertRecord(db, account, 'www', 'A', '192.0.2.70');
+  await insertRecord(db, account, 'team1', 'CNAME', 'team1-osd700.github.io');
+  await insertRecord(db, account, 'team2', 'AAAA', '2001:db8::72');
+  await shot('namespaces-list', prof, '/namespaces');
+  await shot('namespaces-page-owner', prof, `/namespaces/${osd.id}`);
+  await shot('namespaces-page-viewer', newcomer, `/namespaces/${osd.id}`, false);
+  await shot('namespaces-new-errors', prof, '/namespaces/new', {
+    act: async (page) => {
+      await page.locator('#ns-label').fill('OSD 700');
+      await page.locator('#ns-limit').fill('lots');
+      await page.getByRole('button', { name: 'Create namespace' }).click();
+      await page.locator('[aria-invalid="true"]').first().waitFor();
+    },
+  });
   await shot('history', jdoe, '/history', false);
   await shot('admin-dashboard', admin, '/admin');
   await shot('admin-user', admin, `/admin/users/${jdoe.id}`);

@@ -28,6 +28,7 @@ import { dyndns2Routes } from './routes/dyndns2.js';
 import { certificateRoutes } from './routes/certificate.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
+import { namespaceRoutes } from './routes/namespaces.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ROOT_ICONS, loadAssets } from './static/assets.js';
 import { ImpersonationBanner, SiteHeader } from './views/chrome.js';
@@ -127,6 +128,7 @@ export function createApp(container: Container): WebApp {
   app.route('/', certificateRoutes(container, shell));
   app.route('/', apiDocsRoutes(container, shell));
   app.route('/', tokenRoutes(container, shell));
+  app.route('/', namespaceRoutes(container, shell));
 
   app.notFound((c) =>
     renderPage(

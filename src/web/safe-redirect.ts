@@ -23,6 +23,7 @@ export const PAGE_SECTIONS: readonly string[] = [
   'certificate',
   'history',
   'tokens',
+  'namespaces',
   'admin',
   'dev',
   'docs',

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.js';
 import { queueEmail } from '../../src/domain/notifications/outbox.js';
+import { createNamespace, grantMember } from '../../src/domain/namespaces/namespaces.js';
 import { createToken } from '../../src/domain/tokens/tokens.js';
 import { ROOT_ICONS } from '../../src/web/static/assets.js';
 import { type Agent, type TestApp, createTestApp } from '../support/app.js';
@@ -21,6 +22,8 @@ describe('Cache-Control', () => {
   let params: Record<string, string>;
   let ownToken: number;
   let theirToken: number;
+  let namespaceId: number;
+  let memberId: number;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -51,6 +54,8 @@ describe('Cache-Control', () => {
     const as = (u: User) => ({ user: u, effectiveUser: u, requestId: null });
     ownToken = Number((await createToken(tokenDeps, as(admin), tokenInput)).token.id);
     theirToken = Number((await createToken(tokenDeps, as(target), tokenInput)).token.id);
+    const ns = await createNamespace(tokenDeps, as(admin), { label: 'cachens' });
+    await grantMember(tokenDeps, as(admin), ns.id, target.username, 'viewer');
     agent = await t.agent(admin);
     // A value for each path parameter, by the path prefix it follows.
     params = {
@@ -63,7 +68,11 @@ describe('Cache-Control', () => {
       ':tid': String(theirToken),
       ':part': 'certificate',
       ':label': 'already',
+      '/namespaces/:id': String(ns.id),
+      ':uid': String(target.id),
     };
+    namespaceId = ns.id;
+    memberId = target.id;
   });
   afterAll(async () => t?.cleanup());
 
@@ -109,6 +118,10 @@ describe('Cache-Control', () => {
       `/tokens/${ownToken}/revoke`,
       `/admin/users/${params['/admin/users/:id']}/tokens/${theirToken}/revoke`,
       '/admin/blocked-labels/already/unblock',
+      '/namespaces',
+      '/namespaces/new',
+      `/namespaces/${namespaceId}`,
+      `/namespaces/${namespaceId}/members/${memberId}/remove`,
     ])
       expect(statuses[p], p).toBe(200);
     expect(statuses[`/dns-records/${params['/dns-records/:id']}`]).toBe(200);

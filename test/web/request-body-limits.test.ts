@@ -232,6 +232,8 @@ function fill(routePath: string): string {
     // Token ids: the body limit answers before any token is looked up.
     if (name === 'tid' || (name === 'id' && before === '/tokens/')) return '1';
     if (name === 'label') return ready.ids.label;
+    // Namespace ids: the body limit answers before any namespace is looked up.
+    if (before.startsWith('/namespaces/')) return '1';
     if (name === 'id' && before === '/dns-records/') return String(ready.ids.record);
     if (name === 'id' && before === '/api/v1/records/') return String(ready.ids.record);
     if (name === 'id' && before === '/admin/users/') return String(ready.ids.user);
@@ -251,7 +253,7 @@ const access = (p: string): 'admin' | 'user' | 'token' | 'anyone' =>
     ? 'token'
     : p.startsWith('/admin')
       ? 'admin'
-      : /^\/(dns-records|certificate|tokens)(\/|$)/.test(p)
+      : /^\/(dns-records|certificate|tokens|namespaces)(\/|$)/.test(p)
         ? 'user'
         : 'anyone';
 

@@ -80,7 +80,14 @@ export function namespaceLabelProblem(
   blocked: ReadonlySet<string> = new Set(),
 ): string | null {
   if (label === '') return 'Enter a name, for example osd700 or robotics-club.';
-  if (/[A-Z]/.test(label)) return `Use lowercase letters only, for example ${label.toLowerCase()}.`;
+  if (/[A-Z]/.test(label)) {
+    // The suggestion is a name that could work: "OSD 700" → osd-700, not "osd 700".
+    const hint = label
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '');
+    return `Use lowercase letters only${hint ? `, for example ${hint}` : ''}.`;
+  }
   if (label.includes('.')) return 'Use a single name without dots.';
   if (!/^[a-z0-9-]+$/.test(label))
     return 'Names can contain lowercase letters (a-z), numbers (0-9) and hyphens (-).';

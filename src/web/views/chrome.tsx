@@ -8,6 +8,7 @@ import { Icon, type IconName } from './icons.js';
 const NAV = [
   { href: '/dns-records', label: 'DNS Records', icon: 'globe' },
   { href: '/certificate', label: 'Certificate', icon: 'shield-check' },
+  { href: '/namespaces', label: 'Namespaces', icon: 'users' },
   { href: '/tokens', label: 'Tokens', icon: 'key-round' },
   { href: '/history', label: 'History', icon: 'history' },
 ] as const satisfies readonly { href: string; label: string; icon: IconName }[];

@@ -20,6 +20,7 @@ import {
   Menu,
   ShieldCheck,
   UserCog,
+  Users,
   X,
 } from 'lucide-static';
 import { escapeHtml, safe } from '../jsx/runtime.js';
@@ -34,6 +35,7 @@ const SOURCES = {
   menu: Menu,
   'shield-check': ShieldCheck,
   'user-cog': UserCog,
+  users: Users,
   x: X,
 } as const;
 
