@@ -7,6 +7,7 @@ import { Fragment, h } from '../../jsx/runtime.js';
  * creation form, one namespace (overview, members, linked groups, its records read-only) and the
  * confirmations of its removals. Plain forms and links; app.js only shows confirmations in a <dialog>.
  */
+import type { Child } from 'hono/jsx';
 import type { Namespace, NamespaceRole } from '../../../db/schema.js';
 import { type Column, DataTable } from '../table.js';
 import { Icon } from '../icons.js';
@@ -328,6 +329,68 @@ function RoleSelect(props: { id: string; value: string; error?: string | undefin
   );
 }
 
+/** An owner's one-field form with a role (add a person, link a group): field, role, submit, hint. */
+function OwnerForm(props: {
+  action: string;
+  title: string;
+  field: 'member' | 'group';
+  label: string;
+  maxlength: number;
+  defaultRole: NamespaceRole;
+  button: string;
+  csrf: string;
+  form: SubForm;
+  hint: Child;
+}) {
+  const f = props.form;
+  const id = props.field;
+  return (
+    <form
+      class="card add-form"
+      method="post"
+      action={props.action}
+      novalidate
+      aria-labelledby={`${id}-form-title`}
+    >
+      <h3 id={`${id}-form-title`}>{props.title}</h3>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <FormError message={f.formError} />
+      <div class="form-row">
+        <div class="grow">
+          <label for={id}>{props.label}</label>
+          <input
+            id={id}
+            name={id}
+            value={f.values[id] ?? ''}
+            required
+            maxlength={props.maxlength}
+            autocomplete="off"
+            autocapitalize="none"
+            spellcheck={false}
+            {...described(id, true, f.errors[id])}
+          />
+        </div>
+        <div>
+          <label for={`${id}-role`}>Role</label>
+          <RoleSelect
+            id={`${id}-role`}
+            value={f.values.role ?? props.defaultRole}
+            error={f.errors.role}
+          />
+        </div>
+        <div class="form-row-submit">
+          <button type="submit">{props.button}</button>
+        </div>
+      </div>
+      <p class="hint" id={`hint-${id}`}>
+        {props.hint}
+      </p>
+      <FieldError id={id} message={f.errors[id]} />
+      <FieldError id={`${id}-role`} message={f.errors.role} />
+    </form>
+  );
+}
+
 const recordName = (subdomain: string, base: string) =>
   subdomain === '' || subdomain === '@' ? base : `${subdomain}.${base}`;
 
@@ -336,8 +399,6 @@ export function NamespacePage(props: NamespacePageProps) {
   const base = `${ns.label}.${props.root}`;
   const owner = props.role === 'owner';
   const me = props.people.find((p) => p.userId === props.me);
-  const mf = props.memberForm;
-  const gf = props.groupForm;
   // The one owner by direct grant cannot be removed (the domain refuses it): no button to press.
   const ownerGroups = new Set(
     props.groups.filter((g) => g.role === 'owner').map((g) => g.group_name),
@@ -473,50 +534,23 @@ export function NamespacePage(props: NamespacePageProps) {
           empty="No members."
         />
         {owner && (
-          <form
-            class="card add-form"
-            method="post"
+          <OwnerForm
             action={`/namespaces/${ns.id}/members#members`}
-            novalidate
-            aria-labelledby="add-member-title"
-          >
-            <h3 id="add-member-title">Add a person</h3>
-            <input type="hidden" name="_csrf" value={props.csrf} />
-            <FormError message={mf.formError} />
-            <div class="form-row">
-              <div class="grow">
-                <label for="member">Username or email</label>
-                <input
-                  id="member"
-                  name="member"
-                  value={mf.values.member ?? ''}
-                  required
-                  maxlength={255}
-                  autocomplete="off"
-                  autocapitalize="none"
-                  spellcheck={false}
-                  {...described('member', true, mf.errors.member)}
-                />
-              </div>
-              <div>
-                <label for="member-role">Role</label>
-                <RoleSelect
-                  id="member-role"
-                  value={mf.values.role ?? 'editor'}
-                  error={mf.errors.role}
-                />
-              </div>
-              <div class="form-row-submit">
-                <button type="submit">Add</button>
-              </div>
-            </div>
-            <p class="hint" id="hint-member">
-              They must have signed in once. Viewers see the records, editors change them, owners
-              also manage members. Adding someone already here changes their role.
-            </p>
-            <FieldError id="member" message={mf.errors.member} />
-            <FieldError id="member-role" message={mf.errors.role} />
-          </form>
+            title="Add a person"
+            field="member"
+            label="Username or email"
+            maxlength={255}
+            defaultRole="editor"
+            button="Add"
+            csrf={props.csrf}
+            form={props.memberForm}
+            hint={
+              <>
+                They must have signed in once. Viewers see the records, editors change them, owners
+                also manage members. Adding someone already here changes their role.
+              </>
+            }
+          />
         )}
       </section>
 
@@ -533,49 +567,23 @@ export function NamespacePage(props: NamespacePageProps) {
           empty="No groups linked."
         />
         {owner && (
-          <form
-            class="card add-form"
-            method="post"
+          <OwnerForm
             action={`/namespaces/${ns.id}/groups#groups`}
-            novalidate
-            aria-labelledby="link-group-title"
-          >
-            <h3 id="link-group-title">Link a group</h3>
-            <input type="hidden" name="_csrf" value={props.csrf} />
-            <FormError message={gf.formError} />
-            <div class="form-row">
-              <div class="grow">
-                <label for="group">Group name</label>
-                <input
-                  id="group"
-                  name="group"
-                  value={gf.values.group ?? ''}
-                  required
-                  maxlength={191}
-                  autocomplete="off"
-                  spellcheck={false}
-                  {...described('group', true, gf.errors.group)}
-                />
-              </div>
-              <div>
-                <label for="group-role">Role</label>
-                <RoleSelect
-                  id="group-role"
-                  value={gf.values.role ?? 'viewer'}
-                  error={gf.errors.role}
-                />
-              </div>
-              <div class="form-row-submit">
-                <button type="submit">Link</button>
-              </div>
-            </div>
-            <p class="hint" id="hint-group">
-              The name exactly as your organisation’s sign-in sends it, for example{' '}
-              <code>osd700-winter-2027</code>. Everyone in it gets the role chosen here.
-            </p>
-            <FieldError id="group" message={gf.errors.group} />
-            <FieldError id="group-role" message={gf.errors.role} />
-          </form>
+            title="Link a group"
+            field="group"
+            label="Group name"
+            maxlength={191}
+            defaultRole="viewer"
+            button="Link"
+            csrf={props.csrf}
+            form={props.groupForm}
+            hint={
+              <>
+                The name exactly as your organisation’s sign-in sends it, for example{' '}
+                <code>osd700-winter-2027</code>. Everyone in it gets the role chosen here.
+              </>
+            }
+          />
         )}
       </section>
 
