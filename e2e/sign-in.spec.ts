@@ -19,6 +19,7 @@ test('signs in through the SimpleSAMLphp login form and lands on / with the righ
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText([
     'DNS Records',
     'Certificate',
+    'Namespaces',
     'Tokens',
     'History',
   ]);
