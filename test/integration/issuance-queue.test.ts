@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requestCertificate } from '../../src/domain/certificates/certificates.js';
 import type { CertificateDeps } from '../../src/domain/certificates/issuance.js';
 import {
+  DISPATCH_JOB,
   dispatchQueue,
   queueOverview,
   queuePlace,
@@ -228,6 +229,38 @@ describe.each(DIALECTS)('issuance queue on %s', (dialect) => {
     });
     now = T0 + 5 * IV;
     expect((await dispatch()).sent).toEqual([ids[50], ids[51]]);
+  });
+
+  it('the pass for the end of a pause that runs a moment early asks again under a key of its own', async () => {
+    const ids = await requestAll(await students(1));
+    await recordRateLimit(deps, {
+      certificateId: ids[0]!,
+      operation: 'new-order',
+      detail: 'too many new orders',
+      retryAfterMs: 1_200,
+    });
+    const paused = T0 + 1_200;
+    // A queue keeps a job's dedupe id until the job finishes (in-process and BullMQ alike): the pass
+    // scheduled for the pause's end, keyed by its second, is running and holds that id.
+    const running = `${DISPATCH_JOB}:${Math.ceil(paused / 1000)}`;
+    const asked: { dedupeId: string; delayMs: number }[] = [];
+    const queue = {
+      ...deps.queue,
+      enqueue: async (
+        _name: string,
+        _payload: unknown,
+        o: { delayMs?: number; dedupeId?: string },
+      ) => {
+        if (o.dedupeId !== running) asked.push({ dedupeId: o.dedupeId!, delayMs: o.delayMs ?? 0 });
+      },
+    };
+    now = paused - 1; // the timer fired a millisecond before the clock reached the end
+    const held = await dispatchQueue({ ...deps, queue }, async () => {});
+    expect(held.sent).toEqual([]);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.delayMs).toBeGreaterThan(1);
+    now = paused + asked[0]!.delayMs - 1;
+    expect((await dispatchQueue(deps, async () => {})).sent).toEqual(ids);
   });
 
   it('a limit the CA adjusted (ACME_LIMIT_OVERRIDES) replaces the published one', async () => {

@@ -42,6 +42,8 @@ import {
 } from './budget.js';
 
 export const DISPATCH_JOB = 'certificate.dispatch';
+/** How long after a CA pause ends the queue looks again. */
+const PAUSE_MARGIN_MS = 250;
 /** The most waiting requests one dispatch looks at (the rest wait for the next pass). */
 const DISPATCH_BATCH = 5_000;
 const LEASE = 'issuance-queue';
@@ -78,12 +80,16 @@ export async function requestDispatch(
   deps: Pick<QueueDeps, 'queue' | 'logger' | 'clock'>,
   delayMs = 0,
   forRequest: number | null = null,
+  /** A dedupe key of its own (instead of the second the pass runs in). */
+  key: string | null = null,
 ): Promise<void> {
   const at = deps.clock.now() + Math.max(0, delayMs);
   const dedupeId =
-    forRequest !== null
-      ? `${DISPATCH_JOB}:request:${forRequest}`
-      : `${DISPATCH_JOB}:${Math.ceil(at / 1000)}`;
+    key !== null
+      ? `${DISPATCH_JOB}:${key}`
+      : forRequest !== null
+        ? `${DISPATCH_JOB}:request:${forRequest}`
+        : `${DISPATCH_JOB}:${Math.ceil(at / 1000)}`;
   try {
     await deps.queue.enqueue(DISPATCH_JOB, {}, { delayMs: Math.max(0, delayMs), dedupeId });
   } catch (err) {
@@ -113,7 +119,11 @@ export async function dispatchQueue(
   const now = deps.clock.now();
   const paused = await pausedUntil(deps.db, now);
   if (paused !== null) {
-    await requestDispatch(deps, paused - now);
+    // The pass for the pause's end may itself run a moment early (timers and the clock differ by a
+    // millisecond or so) and land here: a queue keeps a job's dedupe id until it finishes, so asking
+    // again under the time-based id of the running pass would be dropped and the queue would wait
+    // for the next sweep. A key of the pause's own, a little after it ends, never collides.
+    await requestDispatch(deps, paused - now + PAUSE_MARGIN_MS, null, `after-pause:${paused}`);
     return {
       sent: [],
       waiting: await countWaitingCertificates(deps.db),
