@@ -83,13 +83,6 @@ export async function findNamespaceById(db: DbOrTrx, id: number): Promise<Namesp
   return namespaces(db).where('n.id', '=', id).executeTakeFirst();
 }
 
-export async function findNamespaceByLabel(
-  db: DbOrTrx,
-  label: string,
-): Promise<Namespace | undefined> {
-  return namespaces(db).where('a.dns_label', '=', label).executeTakeFirst();
-}
-
 /** Lock a namespace's row for the rest of the transaction (membership changes serialise on it). */
 export async function lockNamespace(db: DbOrTrx, id: number): Promise<void> {
   const q = db.selectFrom('namespaces').select('id').where('id', '=', id);

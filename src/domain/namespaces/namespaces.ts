@@ -275,20 +275,20 @@ export async function namespacesOf(db: DbOrTrx, user: User) {
 }
 
 /** A namespace's members (one entry per person, with every source of their membership) and groups. */
+/** One person in a namespace: their highest role, their direct grant, and the groups that add them. */
+export interface NamespaceMember {
+  userId: number;
+  username: string;
+  displayName: string;
+  email: string;
+  role: NamespaceRole;
+  direct: NamespaceRole | null;
+  groups: string[];
+}
+
 export async function membersOf(db: DbOrTrx, namespaceId: number) {
   const rows = await findMembers(db, namespaceId);
-  const people = new Map<
-    number,
-    {
-      userId: number;
-      username: string;
-      displayName: string;
-      email: string;
-      role: NamespaceRole;
-      direct: NamespaceRole | null;
-      groups: string[];
-    }
-  >();
+  const people = new Map<number, NamespaceMember>();
   for (const r of rows) {
     const p = people.get(r.user_id) ?? {
       userId: r.user_id,
@@ -554,9 +554,4 @@ export async function flagOwnerlessNamespaces(db: DbOrTrx, now: number): Promise
   const ids = await findOwnerlessNamespaceIds(db);
   for (const id of ids) await setNamespaceOrphaned(db, id, now);
   return ids;
-}
-
-/** Clear the flag once an owner is back (a grant by an admin). */
-export async function clearOrphanedIfOwned(db: DbOrTrx, namespaceId: number): Promise<void> {
-  if ((await countOwners(db, namespaceId)) > 0) await setNamespaceOrphaned(db, namespaceId, null);
 }

@@ -9,6 +9,7 @@ import { Fragment, h } from '../../jsx/runtime.js';
  */
 import type { Child } from 'hono/jsx';
 import type { Namespace, NamespaceRole } from '../../../db/schema.js';
+import type { NamespaceMember } from '../../../domain/namespaces/namespaces.js';
 import { type Column, DataTable } from '../table.js';
 import { Icon } from '../icons.js';
 
@@ -269,15 +270,7 @@ export function NewNamespacePage(props: {
 
 /* ---------- /namespaces/:id ---------- */
 
-export interface MemberView {
-  userId: number;
-  username: string;
-  displayName: string;
-  email: string;
-  role: NamespaceRole;
-  direct: NamespaceRole | null;
-  groups: string[];
-}
+export type MemberView = NamespaceMember;
 
 export interface RecordView {
   id: number;
