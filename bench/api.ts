@@ -21,6 +21,7 @@ import { type Db, createDb, ensureMysqlDatabase } from '../src/db/client.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import { printMachineSpeed } from './support/calibrate.js';
 import { hasWrk, runWrk } from './support/load.js';
+import { recordInserter } from './support/populate.js';
 import { spawnService, startServerProcess } from './support/server.js';
 
 const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -70,38 +71,11 @@ async function populate(db: Db, label: string): Promise<string[]> {
     .where('username', 'like', `api${tag}u%`)
     .orderBy('id')
     .execute();
-  let rows: Record<string, unknown>[] = [];
+  const inserter = recordInserter(db, 500, { course: null, description: null });
   for (const u of users)
-    for (let k = 0; k < RECORDS; k++) {
-      rows.push({
-        user_id: u.id,
-        subdomain: `seed${k}`,
-        type: 'A',
-        value: `10.0.${k}.${u.id % 250}`,
-        priority: null,
-        ports: null,
-        course: null,
-        description: null,
-        expires_at: now + 1e10,
-        status_message: null,
-        change_id: null,
-        status_at: now,
-        created_at: now,
-        updated_at: now,
-      });
-      if (rows.length >= 500) {
-        await db
-          .insertInto('dns_records')
-          .values(rows as never)
-          .execute();
-        rows = [];
-      }
-    }
-  if (rows.length)
-    await db
-      .insertInto('dns_records')
-      .values(rows as never)
-      .execute();
+    for (let k = 0; k < RECORDS; k++)
+      await inserter.add(u.id, `seed${k}`, `10.0.${k}.${u.id % 250}`);
+  await inserter.flush();
   const deps = {
     db,
     clock: { now: () => Date.now() },

@@ -35,6 +35,7 @@ import { insertUser } from '../test/support/factories.js';
 import { FakeRoute53 } from '../test/support/fake-route53.js';
 import { dig, startKnot } from '../test/support/knot.js';
 import { load } from './support/load.js';
+import { recordInserter } from './support/populate.js';
 import { printMachineSpeed } from './support/calibrate.js';
 import { startServerProcess } from './support/server.js';
 
@@ -88,37 +89,11 @@ async function signIn(svc: RunningService, user: User) {
 }
 
 async function bulkRecords(db: Db, users: User[], perUser: number) {
-  const now = Date.now();
-  let rows: Parameters<ReturnType<Db['insertInto']>['values']>[0] & object[] = [];
-  const flush = async () => {
-    if (rows.length)
-      await db
-        .insertInto('dns_records')
-        .values(rows as never)
-        .execute();
-    rows = [];
-  };
+  const inserter = recordInserter(db, 500);
   for (const u of users)
-    for (let i = 0; i < perUser; i++) {
-      (rows as unknown[]).push({
-        user_id: u.id,
-        subdomain: `host${i}`,
-        type: 'A',
-        value: `10.${i % 250}.${u.id % 250}.${(u.id >> 8) % 250}`,
-        priority: null,
-        ports: null,
-        course: 'OSD700',
-        description: 'benchmark record',
-        expires_at: now + 1e10,
-        status_message: null,
-        change_id: null,
-        status_at: now,
-        created_at: now,
-        updated_at: now,
-      });
-      if ((rows as unknown[]).length >= 500) await flush();
-    }
-  await flush();
+    for (let i = 0; i < perUser; i++)
+      await inserter.add(u.id, `host${i}`, `10.${i % 250}.${u.id % 250}.${(u.id >> 8) % 250}`);
+  await inserter.flush();
 }
 
 /** GET without automatic decompression: bytes as sent on the wire. */

@@ -38,6 +38,56 @@ export interface Populated {
   seconds: number;
 }
 
+/**
+ * Insert benchmark A records in batches of `batch` rows (one multi-row INSERT each). `add` queues one
+ * record; call `flush` at the end. `count` is how many were inserted.
+ */
+export function recordInserter(
+  db: Db,
+  batch: number,
+  fields: { course: string | null; description: string | null } = {
+    course: 'OSD700',
+    description: 'benchmark record',
+  },
+) {
+  const now = Date.now();
+  let pending: object[] = [];
+  let count = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    await db
+      .insertInto('dns_records')
+      .values(pending as never)
+      .execute();
+    count += pending.length;
+    pending = [];
+  };
+  return {
+    async add(userId: number, subdomain: string, value: string) {
+      pending.push({
+        user_id: userId,
+        subdomain,
+        type: 'A',
+        value,
+        priority: null,
+        ports: null,
+        ...fields,
+        expires_at: now + 1e10,
+        status_message: null,
+        change_id: null,
+        status_at: now,
+        created_at: now,
+        updated_at: now,
+      });
+      if (pending.length >= batch) await flush();
+    },
+    flush,
+    get count() {
+      return count;
+    },
+  };
+}
+
 const sign = (secret: string, value: string) =>
   `${value}.${createHmac('sha256', secret).update(value).digest('base64url')}`;
 
@@ -73,42 +123,16 @@ export async function populate(db: Db, o: PopulateOptions): Promise<Populated> {
   const idOf = new Map(rows.map((r) => [r.username, Number(r.id)]));
   const ids = names.map((n) => idOf.get(n)!);
 
-  let pending: object[] = [];
-  let records = 0;
-  const flush = async () => {
-    if (pending.length === 0) return;
-    await db
-      .insertInto('dns_records')
-      .values(pending as never)
-      .execute();
-    records += pending.length;
-    pending = [];
-  };
+  const inserter = recordInserter(db, batch);
   const addRecords = async (userId: number, n: number) => {
-    for (let k = 0; k < n; k++) {
-      pending.push({
-        user_id: userId,
-        subdomain: `host${k}`,
-        type: 'A',
-        value: `10.${(k >> 8) % 250}.${k % 250}.${userId % 250}`,
-        priority: null,
-        ports: null,
-        course: 'OSD700',
-        description: 'benchmark record',
-        expires_at: now + 1e10,
-        status_message: null,
-        change_id: null,
-        status_at: now,
-        created_at: now,
-        updated_at: now,
-      });
-      if (pending.length >= batch) await flush();
-    }
+    for (let k = 0; k < n; k++)
+      await inserter.add(userId, `host${k}`, `10.${(k >> 8) % 250}.${k % 250}.${userId % 250}`);
   };
   await addRecords(ids[0]!, o.smallRecords);
   await addRecords(ids[1]!, o.bigRecords);
   for (const id of ids.slice(2)) await addRecords(id, o.perUser);
-  await flush();
+  await inserter.flush();
+  const records = inserter.count;
 
   const sessionFor = (userId: number) => {
     const token = randomBytes(32).toString('base64url');
